@@ -1,0 +1,58 @@
+"""Health Passport: the app factory."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from passport.config import PROJECT_ROOT, check_production_settings, config_for
+
+
+def create_app(env_name: str | None = None, **overrides) -> Flask:
+    """Build the app. `env_name` (or PASSPORT_ENV) picks the config class; overrides win over both."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_for(env_name))
+    app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production":
+        check_production_settings(app.config)
+    _configure_logging(app)
+
+    from passport import extensions, i18n, web
+    from passport.cli import register_commands
+
+    for extension in (extensions.db, extensions.csrf, extensions.login_manager):
+        extension.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic announces every plugin it loads at INFO; that is noise in `make run`.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite settings for many readers and writers: WAL, wait rather than fail on a lock, real FKs."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,7 @@
+"""The organisation admin's pages: staff accounts and the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from passport.admin import views  # noqa: E402, F401

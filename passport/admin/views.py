@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from passport.access import requires
+from passport.admin import bp
+from passport.admin.forms import NewStaffForm
+from passport.exports.qr import qr_data_uri
+from passport.forms import apply_service_error
+from passport.models import Role
+from passport.policy import Action
+from passport.services import ServiceError, caseload, staff_accounts
+
+
+@bp.get("/staff")
+@requires(Action.MANAGE_STAFF)
+def staff_list():
+    return render_template("admin/staff_list.html", staff=staff_accounts.staff_of(current_user))
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@requires(Action.MANAGE_STAFF)
+def new_staff():
+    form = NewStaffForm()
+    teams = caseload.organisation_teams(current_user)
+    form.team.choices = [SelectChoice("", _("No team"))] + [SelectChoice(str(t.id), t.name) for t in teams]
+    if form.validate_on_submit():
+        team = next((t for t in teams if str(t.id) == form.team.data), None)
+        try:
+            staff, issued = staff_accounts.create_staff_account(
+                current_user,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                role=Role(form.role.data),
+                team=team,
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            link = url_for("auth.staff_set_up", code=issued.code, _external=True)
+            return render_template(
+                "admin/staff_created.html",
+                staff=staff,
+                code=issued.code_for_display,
+                link=link,
+                expires_at=issued.invite.expires_at,
+                qr=qr_data_uri(link),
+            )
+    return render_template("admin/new_staff.html", form=form)
+
+
+@bp.get("/audit")
+@requires(Action.VIEW_AUDIT_LOG)
+def audit_log():
+    events = staff_accounts.recent_audit_events(current_user)
+    return render_template("admin/audit_log.html", events=events)

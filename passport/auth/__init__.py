@@ -1,0 +1,7 @@
+"""Signing in and out, claiming a passport with an invite code, and staff account set-up."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from passport.auth import views  # noqa: E402, F401

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from passport.forms import DatePartsField, TrimmedStringField
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[DataRequired(_l("Enter your email address")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password")), Length(max=256)]
+    )
+    remember_me = BooleanField(_l("Keep me signed in on this device"))
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("Create a password"),
+        description=_l("At least 8 characters. A few words together are easy to remember."),
+        validators=[DataRequired(_l("Create a password"))],
+    )
+    confirm_password = PasswordField(
+        _l("Type your password again"),
+        validators=[
+            DataRequired(_l("Type your password again")),
+            EqualTo("password", _l("The passwords do not match. Type them again")),
+        ],
+    )
+
+
+class ClaimPassportForm(NewPasswordMixin, FlaskForm):
+    code = TrimmedStringField(
+        _l("Your code"),
+        description=_l("Your nurse gave you this code. It looks like ABCD-EFGH-JKMN."),
+        validators=[DataRequired(_l("Enter the code your nurse gave you")), Length(max=40)],
+    )
+    date_of_birth = DatePartsField(
+        _l("Date of birth"),
+        validators=[DataRequired()],
+        required_message=_l("Enter your date of birth"),
+        hint=_l("For example, 27 3 2008"),
+    )
+    email = EmailField(
+        _l("Email address"),
+        description=_l("You will use this to sign in. We will not share it."),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            DataRequired(_l("Enter your email address")),
+            Email(_l("Enter an email address in the right format, like name@example.com")),
+            Length(max=254),
+        ],
+    )
+
+
+class StaffSetUpForm(NewPasswordMixin, FlaskForm):
+    code = TrimmedStringField(
+        _l("Set-up code"),
+        validators=[DataRequired(_l("Enter your set-up code")), Length(max=40)],
+    )

@@ -1,0 +1,203 @@
+"""Flask commands: demo data, organisations and users. Migrations come from Flask-Migrate (`flask db …`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from passport import clock
+from passport.extensions import db
+from passport.models import (
+    Assignment,
+    AssignmentRole,
+    CareStatus,
+    NhsNumberRecord,
+    Organisation,
+    Passport,
+    Role,
+    Team,
+    User,
+)
+from passport.services import ServiceError, accounts
+
+DEMO_ORGANISATION = "Northbridge Children in Care Health Team"
+# Invented demo accounts; the password is printed on purpose by seed-demo.
+DEMO_PASSWORD = "demo passport 2026"  # noqa: S105  # nosec B105
+
+# Invented people. NHS numbers pass the Modulus 11 check but belong to nobody we know of; they are built
+# from the 999 prefix range the NHS reserves for testing.
+DEMO_STAFF = (
+    ("nurse@example.org", "Nia Okafor", Role.NURSE),
+    ("adviser@example.org", "Tom Reyes", Role.ADVISER),
+    ("admin@example.org", "Priya Shah", Role.ADMIN),
+)
+DEMO_YOUNG_PEOPLE = (
+    # email (None: no account yet), legal name, preferred name, age in years, extra days, NHS number
+    (None, "Jordan Ellis", None, 15, 40, "9990000018"),
+    (None, "Samira Haddad", "Sami", 16, 100, "9990000026"),
+    ("young.person@example.org", "Kai Morgan", None, 17, 200, "9990000034"),
+    ("care.leaver@example.org", "Ruth Bekele", None, 19, 75, "9990000042"),
+)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users)
+    app.cli.add_command(organisations)
+
+
+def _born(age: int, extra_days: int, today: date) -> date:
+    """A date of birth that makes someone `age` years and `extra_days` (< 365) days old today."""
+    return clock.birthday(today, -age) - timedelta(days=extra_days)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Add the invented demo organisation, staff and young people (safe to run again)."""
+    existing = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    if existing is None:
+        _create_demo()
+        click.echo("Demo data added.")
+    else:
+        click.echo("Demo data is already there.")
+    click.echo(f"\nSign in at /sign-in with any of these (password: {DEMO_PASSWORD!r}):")
+    for email, name, role in DEMO_STAFF:
+        click.echo(f"  {role.value:<13} {email:<28} {name}")
+    for email, name, _preferred, age, _days, _nhs in DEMO_YOUNG_PEOPLE:
+        if email:
+            click.echo(f"  {'young person':<13} {email:<28} {name}, {age}")
+
+
+def _create_demo() -> None:
+    today = clock.today()
+    organisation = Organisation(name=DEMO_ORGANISATION)
+    north = Team(name="North team", organisation=organisation)
+    south = Team(name="South team", organisation=organisation)
+    db.session.add_all([organisation, north, south])
+    db.session.flush()
+    staff = {}
+    for email, name, role in DEMO_STAFF:
+        staff[role] = accounts.new_user(
+            email=email,
+            display_name=name,
+            role=role,
+            organisation=organisation,
+            team=None if role is Role.ADMIN else north,
+            password=DEMO_PASSWORD,
+        )
+    for email, legal, preferred, age, extra_days, nhs in DEMO_YOUNG_PEOPLE:
+        passport = Passport(
+            organisation_id=organisation.id,
+            team_id=north.id,
+            legal_name=legal,
+            preferred_name=preferred,
+            pronouns="they/them" if legal.startswith("Kai") else None,
+            date_of_birth=_born(age, extra_days, today),
+            languages="English, Arabic" if preferred == "Sami" else "English",
+            interpreter_needed=False,
+            care_status=CareStatus.LEFT_CARE if age >= 18 else CareStatus.IN_CARE,
+        )
+        db.session.add(passport)
+        db.session.flush()
+        db.session.add(NhsNumberRecord(passport_id=passport.id, number=nhs, reason="first_recorded"))
+        db.session.add(
+            Assignment(passport_id=passport.id, staff_id=staff[Role.NURSE].id, role=AssignmentRole.NURSE)
+        )
+        if age >= 16:
+            db.session.add(
+                Assignment(
+                    passport_id=passport.id,
+                    staff_id=staff[Role.ADVISER].id,
+                    role=AssignmentRole.ADVISER,
+                )
+            )
+        if email:
+            young_person = accounts.new_user(
+                email=email,
+                display_name=preferred or legal,
+                role=Role.YOUNG_PERSON,
+                organisation=organisation,
+                password=DEMO_PASSWORD,
+            )
+            passport.young_person_id = young_person.id
+    db.session.commit()
+
+
+@click.group("organisations")
+def organisations() -> None:
+    """Organisations and teams."""
+
+
+@organisations.command("create")
+@click.argument("name")
+@click.option("--team", "teams", multiple=True, help="A team to create in it (repeatable).")
+def create_organisation(name: str, teams: tuple[str, ...]) -> None:
+    if db.session.scalar(select(Organisation).where(Organisation.name == name)):
+        raise click.ClickException(f"An organisation called {name!r} already exists.")
+    organisation = Organisation(name=name)
+    db.session.add(organisation)
+    for team in teams:
+        db.session.add(Team(name=team, organisation=organisation))
+    db.session.commit()
+    click.echo(f"Created {name} with {len(teams)} team(s).")
+
+
+@click.group("users")
+def users() -> None:
+    """Staff accounts (young people join through an invite from their nurse)."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role if r is not Role.YOUNG_PERSON]),
+    required=True,
+)
+@click.option("--organisation", "organisation_name", required=True)
+@click.option("--team", "team_name", default=None)
+@click.password_option(help="Prompted for, and typed twice, when not given.")
+def create_user(
+    email: str,
+    display_name: str,
+    role: str,
+    organisation_name: str,
+    team_name: str | None,
+    password,
+) -> None:
+    """Create a staff account, for example the first admin of a new organisation."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    if organisation is None:
+        raise click.ClickException(f"No organisation called {organisation_name!r}.")
+    team = None
+    if team_name:
+        team = db.session.scalar(
+            select(Team).where(Team.organisation_id == organisation.id, Team.name == team_name)
+        )
+        if team is None:
+            raise click.ClickException(f"No team called {team_name!r} in {organisation_name}.")
+    try:
+        accounts.new_user(
+            email=email,
+            display_name=display_name,
+            role=Role(role),
+            organisation=organisation,
+            team=team,
+            password=password,
+        )
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"Created {role} account for {accounts.normalise_email(email)}.")
+
+
+@users.command("list")
+def list_users() -> None:
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.email:<32} {user.role:<13} {state}")

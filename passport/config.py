@@ -1,0 +1,133 @@
+"""Settings, read from the environment and grouped by where the app runs.
+
+`create_app()` picks one class by `PASSPORT_ENV` (development, test, production). Every setting a deployment
+may change is an environment variable, so several app servers can share one configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Known placeholder keys; production refuses to start with any of them.
+INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "development-only-secret-key", "test"})
+
+# The languages the passport speaks. en_GB is the source language; the rest are drafts until a native
+# speaker has reviewed them (translations/README.md). Right-to-left scripts are listed in RTL_LOCALES.
+SUPPORTED_LOCALES = ("en_GB", "cy", "ar", "fa", "ps", "ti", "sq", "vi")
+RTL_LOCALES = frozenset({"ar", "fa", "ps"})
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'passport.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+
+    # Sessions are signed cookies so app servers keep no state; the LoginSession table makes them revocable.
+    SESSION_COOKIE_NAME = "passport_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "12")))
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "en_GB"
+    BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    SUPPORTED_LOCALES = SUPPORTED_LOCALES
+
+    INVITE_LIFETIME = timedelta(days=int(os.environ.get("INVITE_LIFETIME_DAYS", "14")))
+    STAFF_SETUP_LIFETIME = timedelta(days=7)
+
+    # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "fixed-window"
+    SIGN_IN_LIMIT = os.environ.get("SIGN_IN_LIMIT", "10 per 15 minutes")
+
+    SEND_HSTS = True
+    ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION", False)
+    # When set (tests, demos), the app's clock reads this instead of the real time: see passport.clock.
+    FROZEN_NOW = None
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-secret-key"
+    SEND_HSTS = False
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    # Tests only; production refuses this value (check_production_settings).
+    SECRET_KEY = "test"  # noqa: S105  # nosec B105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    SEND_HSTS = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    # The __Host- prefix pins the cookie to this exact host over HTTPS, with no Domain attribute.
+    SESSION_COOKIE_NAME = "__Host-passport_session"
+    REMEMBER_COOKIE_NAME = "__Host-passport_remember"
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The app was asked to start with settings that would be unsafe."""
+
+
+def config_for(env_name: str | None) -> type[Config]:
+    name = (env_name or os.environ.get("PASSPORT_ENV") or "development").strip().lower()
+    if name not in CONFIGS:
+        raise ConfigurationError(f"PASSPORT_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}.")
+    return CONFIGS[name]
+
+
+def check_production_settings(settings: dict) -> None:
+    """Refuse to run in production with settings that would leak or forge sessions."""
+    key = settings.get("SECRET_KEY") or ""
+    if key in INSECURE_SECRET_KEYS or len(key) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite://") and not settings.get(
+        "ALLOW_SQLITE_IN_PRODUCTION"
+    ):
+        # One machine with SQLite is fine for a pilot, but say so explicitly.
+        raise ConfigurationError(
+            "DATABASE_URL points at SQLite. Set a PostgreSQL DATABASE_URL, or "
+            "ALLOW_SQLITE_IN_PRODUCTION=1 for a single-server pilot."
+        )

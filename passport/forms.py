@@ -1,0 +1,93 @@
+"""Form pieces shared by every blueprint: the day-month-year date field and a trimmed text field.
+
+Messages follow the NHS/GOV.UK pattern ("Enter your date of birth", "Date of birth must be a real date") and
+are lazy strings, translated when shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, StringField
+from wtforms.validators import StopValidation
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class TrimmedStringField(StringField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("filters", []).append(strip)
+        super().__init__(*args, **kwargs)
+
+
+class DatePartsField(Field):
+    """A date typed as three boxes: day, month, year (the NHS date input pattern).
+
+    Keeps what was typed in `parts`, so a form with errors shows it again unchanged.
+    """
+
+    def __init__(self, label=None, validators=None, *, required_message=None, hint=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts = {"day": "", "month": "", "year": ""}
+        self.required_message = required_message
+        self.hint = hint
+        self.error_part: str | None = None
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors = []
+        self.data = data if data is not None else self.default
+        if isinstance(self.data, date):
+            self.parts = {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in self.parts):
+            self.parts = {
+                part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10] for part in self.parts
+            }
+            self.data = None
+            self.raw_data = [self.parts[p] for p in ("day", "month", "year")]
+
+    def pre_validate(self, form):
+        label = self.label.text
+        day, month, year = (self.parts[p] for p in ("day", "month", "year"))
+        if not (day or month or year):
+            if self.flags.required:
+                raise StopValidation(self.required_message or _l("Enter %(label)s", label=label))
+            return
+        for part, value in (("day", day), ("month", month), ("year", year)):
+            if not value:
+                self.error_part = part
+                raise StopValidation(_date_part_missing(label, part))
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            self.error_part = "day"
+            raise StopValidation(_l("%(label)s must be a real date", label=label))
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError as error:
+            self.error_part = "day"
+            raise StopValidation(_l("%(label)s must be a real date", label=label)) from error
+
+    def _value(self):
+        return self.parts
+
+
+def _date_part_missing(label: str, part: str):
+    if part == "day":
+        return _l("%(label)s must include a day", label=label)
+    if part == "month":
+        return _l("%(label)s must include a month", label=label)
+    return _l("%(label)s must include a year", label=label)
+
+
+def apply_service_error(form, error) -> None:
+    """Show a use case's refusal (a ServiceError) beside the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

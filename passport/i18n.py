@@ -1,0 +1,71 @@
+"""Languages: which one a request is shown in, and which way it reads.
+
+The choice order is: what the person picked (kept in their session, and on their account once signed in),
+then the browser's Accept-Language, then English (en-GB).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from passport.config import RTL_LOCALES, SUPPORTED_LOCALES
+from passport.extensions import babel
+
+# Each language named in its own script, so a person finds theirs without reading English.
+LANGUAGE_NAMES = {
+    "en_GB": "English",
+    "cy": "Cymraeg",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "ps": "پښتو",
+    "ti": "ትግርኛ",
+    "sq": "Shqip",
+    "vi": "Tiếng Việt",
+}
+# Catalogues not yet checked by a native speaker; the language menu says so.
+DRAFT_LOCALES = frozenset(SUPPORTED_LOCALES) - {"en_GB"}
+
+
+def select_locale() -> str:
+    if not has_request_context():  # commands and background work speak the source language
+        return "en_GB"
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        preferred = current_user.preferred_locale
+        if preferred in SUPPORTED_LOCALES:
+            return preferred
+    best = request.accept_languages.best_match(
+        [code.replace("_", "-") for code in SUPPORTED_LOCALES] + ["en"]
+    )
+    if best is None or best == "en":
+        return "en_GB"
+    return best.replace("-", "_")
+
+
+def text_direction() -> str:
+    locale = get_locale()
+    return "rtl" if locale is not None and locale.language in RTL_LOCALES else "ltr"
+
+
+def html_lang() -> str:
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else "en-GB"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context():
+        return {
+            "text_direction": text_direction(),
+            "html_lang": html_lang(),
+            "language_names": LANGUAGE_NAMES,
+            "supported_locales": current_app.config["SUPPORTED_LOCALES"],
+            "draft_locales": DRAFT_LOCALES,
+            "current_locale": str(get_locale()),
+        }

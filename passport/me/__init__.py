@@ -1,0 +1,7 @@
+"""The young person's own passport, on their phone."""
+
+from flask import Blueprint
+
+bp = Blueprint("me", __name__, url_prefix="/my-passport")
+
+from passport.me import views  # noqa: E402, F401

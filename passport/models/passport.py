@@ -1,0 +1,117 @@
+"""The passport: one per young person, curated by nurses and co-owned by the young person from 16."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passport import clock
+from passport.extensions import db
+from passport.models.types import UTCDateTime
+
+
+class CareStatus(StrEnum):
+    IN_CARE = "in_care"
+    LEFT_CARE = "left_care"
+
+
+class Passport(db.Model):
+    __tablename__ = "passport"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # The young person's own account, once they have claimed an invite.
+    young_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+
+    legal_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
+    pronouns: Mapped[str | None] = mapped_column(String(60))
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    # Needed only by the immunisation engine (HPV eligibility for older cohorts); never shown by default.
+    sex_registered_at_birth: Mapped[str | None] = mapped_column(String(20))
+    languages: Mapped[str | None] = mapped_column(String(200))
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    communication_needs: Mapped[str | None] = mapped_column(Text)
+    care_status: Mapped[CareStatus] = mapped_column(String(20), default=CareStatus.IN_CARE)
+    date_left_care: Mapped[date | None] = mapped_column(Date)
+
+    # From 18 the young person decides whether staff keep access (see policy.py).
+    nurse_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
+    adviser_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+    # Optimistic locking: a stale save raises StaleDataError instead of overwriting someone else's edit.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    organisation = relationship("Organisation")
+    team = relationship("Team")
+    young_person = relationship("User", foreign_keys=[young_person_id])
+    nhs_numbers: Mapped[list[NhsNumberRecord]] = relationship(
+        back_populates="passport",
+        order_by="NhsNumberRecord.recorded_at.desc()",
+        cascade="all, delete-orphan",
+    )
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="passport", cascade="all, delete-orphan"
+    )
+
+    @property
+    def name_to_use(self) -> str:
+        return self.preferred_name or self.legal_name
+
+    @property
+    def current_nhs_number(self) -> str | None:
+        for record in self.nhs_numbers:
+            if record.superseded_at is None:
+                return record.number
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Passport {self.id}>"
+
+
+class NhsNumberRecord(db.Model):
+    """NHS numbers are re-issued on adoption, so the passport keeps every number it has held."""
+
+    __tablename__ = "nhs_number_record"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    passport_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("passport.id"), index=True)
+    number: Mapped[str] = mapped_column(String(10), index=True)
+    # Why the number was recorded: first_recorded, adoption (numbers are re-issued), correction.
+    reason: Mapped[str | None] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    passport: Mapped[Passport] = relationship(back_populates="nhs_numbers")
+    recorded_by = relationship("User")
+
+
+class AssignmentRole(StrEnum):
+    NURSE = "nurse"
+    ADVISER = "adviser"
+
+
+class Assignment(db.Model):
+    """A member of staff named as this young person's nurse or personal adviser."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("passport_id", "staff_id", "role", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    passport_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("passport.id"), index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[AssignmentRole] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    passport: Mapped[Passport] = relationship(back_populates="assignments")
+    staff = relationship("User")

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from passport.access import public
+from passport.extensions import db
+from passport.models import Role
+from passport.public import bp
+from passport.services import accounts
+
+HOME_BY_ROLE = {
+    Role.YOUNG_PERSON: "me.overview",
+    Role.NURSE: "staff.caseload_list",
+    Role.ADVISER: "adviser.dashboard",
+    Role.ADMIN: "admin.staff_list",
+}
+
+
+@bp.get("/")
+@public
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[Role(current_user.role)]))
+    return render_template("public/home.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """200 only when the database answers, so a load balancer stops sending work to a broken server."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"; the detail goes to the log only
+        current_app.logger.exception("health check: database did not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def _safe_return_path(target: str | None) -> str:
+    """Only paths on this site: an open redirect would let a phishing link borrow our name."""
+    if not target:
+        return url_for("public.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("public.home")
+    return target
+
+
+@bp.post("/language")
+@public
+def choose_language():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["SUPPORTED_LOCALES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            accounts.remember_language(current_user, locale)
+    return redirect(_safe_return_path(request.form.get("next")))

@@ -1,0 +1,74 @@
+"""Typed audit events. Each event names the details it must carry; none may carry health data.
+
+The young person reads the events about their passport on "Who looked at my passport", so each event also
+has a plain sentence (translated where it is shown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from passport.extensions import db
+from passport.models import AuditEvent, Passport, User
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    required: tuple[str, ...]
+    # Shown to the young person on "Who looked at my passport"; None when it is not about them.
+    plain_words: object | None = None
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        EventType("signed_in", ()),
+        EventType("signed_out", ()),
+        EventType("sign_in_refused", ("reason",)),
+        EventType("passport_created", (), _l("Created your passport")),
+        EventType("passport_viewed", ("view",), _l("Looked at your passport")),
+        EventType("invite_issued", ("expires_on",), _l("Made a code so you can sign up")),
+        EventType("invite_claimed", (), _l("You set up your account")),
+        EventType("staff_account_created", ("staff_role",)),
+        EventType("staff_account_set_up", ()),
+        EventType("password_changed", ()),
+    )
+}
+
+
+class UnknownAuditEvent(ValueError):
+    pass
+
+
+def record(
+    event_type: str,
+    *,
+    actor: User | None,
+    passport: Passport | None = None,
+    organisation_id=None,
+    **details: object,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the use case commits it with its change)."""
+    spec = EVENT_TYPES.get(event_type)
+    if spec is None:
+        raise UnknownAuditEvent(event_type)
+    missing = [name for name in spec.required if name not in details]
+    if missing:
+        raise UnknownAuditEvent(f"{event_type} needs {', '.join(missing)}")
+    if organisation_id is None:
+        organisation_id = (passport.organisation_id if passport else None) or (
+            actor.organisation_id if actor else None
+        )
+    event = AuditEvent(
+        event_type=event_type,
+        actor_id=actor.id if actor else None,
+        actor_role=str(actor.role) if actor else None,
+        organisation_id=organisation_id,
+        passport_id=passport.id if passport else None,
+        details={key: str(value) for key, value in details.items()},
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,59 @@
+"""The organisation admin's use cases: staff accounts and the audit log."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from passport import clock, policy
+from passport.extensions import db
+from passport.models import STAFF_ROLES, AuditEvent, Role, Team, User
+from passport.policy import Action
+from passport.services import ServiceError, accounts, audit, invites, transaction
+
+
+@transaction
+def create_staff_account(
+    admin: User, *, display_name: str, email: str, role: Role, team: Team | None
+) -> tuple[User, invites.IssuedInvite]:
+    """A staff account with no password yet, and a one-time code for the person to set their own."""
+    if not policy.can(admin, Action.MANAGE_STAFF, None, clock.today()):
+        raise ServiceError(_l("Only an organisation admin can add staff"))
+    if role not in STAFF_ROLES:
+        raise ServiceError(_l("Choose their role"), field="role")
+    if team is not None and team.organisation_id != admin.organisation_id:
+        raise ServiceError(_l("Choose one of your organisation's teams"), field="team")
+    staff = accounts.new_user(
+        email=email,
+        display_name=display_name,
+        role=role,
+        organisation=admin.organisation,
+        team=team,
+    )
+    issued = invites.issue_staff_set_up(admin, staff)
+    audit.record("staff_account_created", actor=admin, staff_role=role.value)
+    return staff, issued
+
+
+def staff_of(admin: User) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.organisation_id == admin.organisation_id, User.role != Role.YOUNG_PERSON)
+            .options(joinedload(User.team))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def recent_audit_events(admin: User, limit: int = 200) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.organisation_id == admin.organisation_id)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.occurred_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,7 @@
+"""The LAC nurse's portal: caseload, starting a passport, curating it and inviting the young person."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from passport.staff import views  # noqa: E402, F401

@@ -1,0 +1,185 @@
+"""What every response shares: blueprints, security headers, error pages, sign-in wiring, template helpers."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from passport import policy
+from passport.access import AccessRefused
+from passport.extensions import login_manager
+from passport.models import Role
+from passport.validation import format_nhs_number
+
+# Pages anyone may cache (none hold personal data). Everything else is no-store.
+CACHEABLE_ENDPOINTS = frozenset({"static"})
+
+
+def init_app(app: Flask) -> None:
+    from passport.admin import bp as admin_bp
+    from passport.adviser import bp as adviser_bp
+    from passport.auth import bp as auth_bp
+    from passport.me import bp as me_bp
+    from passport.public import bp as public_bp
+    from passport.staff import bp as staff_bp
+
+    for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    _configure_sign_in()
+    _add_security_headers(app)
+    _add_error_pages(app)
+    _add_template_helpers(app)
+
+
+def _configure_sign_in() -> None:
+    from passport.services import accounts
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = _l("Sign in to see this page")
+    login_manager.login_message_category = "info"
+    # "basic": a changed network (common on phones) marks the session not fresh rather than ending it.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_session_user)
+
+
+def _add_security_headers(app: Flask) -> None:
+    @app.before_request
+    def make_csp_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def security_headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; "
+            "img-src 'self' data:; "
+            "font-src 'self'; "
+            "connect-src 'self'; "
+            "form-action 'self'; "
+            "frame-ancestors 'none'; "
+            "base-uri 'none'; "
+            "object-src 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("SEND_HSTS"):
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        response.vary.add("Cookie")
+        return response
+
+
+def _add_error_pages(app: Flask) -> None:
+    def page(template: str, status: int, **context):
+        return render_template(template, **context), status
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page("errors/400.html", 400)
+
+    @app.errorhandler(AccessRefused)
+    def access_refused(error: AccessRefused):
+        return page("errors/403.html", 403, refusal=error.decision.refusal)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page("errors/403.html", 403, refusal=None)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page("errors/404.html", 404)
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page("errors/404.html", 405)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page("errors/413.html", 413)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return page("errors/429.html", 429)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return page("errors/500.html", 500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_expired(error):
+        # Usually a form left open too long. Send the person somewhere useful, not to a bare 400.
+        if current_user.is_authenticated:
+            flash(_l("This page was open too long, so nothing was saved. Please try again"), "error")
+            return redirect(request.path if request.method == "POST" else url_for("public.home"))
+        flash(_l("Your session ended, so nothing was saved. Sign in again to carry on"), "error")
+        return redirect(url_for("auth.sign_in"))
+
+
+def _add_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["nhs_number"] = format_nhs_number
+    app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM y") if value else ""
+    app.jinja_env.filters["date_time"] = lambda value: (
+        format_datetime(value, "d MMMM y, HH:mm") if value else ""
+    )
+    app.jinja_env.globals["Refusal"] = policy.Refusal
+
+    app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.globals["navigation_items"] = navigation_items
+
+    @app.context_processor
+    def page_context():
+        return {"csp_nonce": getattr(g, "csp_nonce", "")}
+
+
+ROLE_NAMES = {
+    Role.YOUNG_PERSON: _l("Young person"),
+    Role.NURSE: _l("Nurse"),
+    Role.ADVISER: _l("Personal adviser"),
+    Role.ADMIN: _l("Organisation admin"),
+}
+
+
+def role_name(role: str):
+    return ROLE_NAMES[Role(role)]
+
+
+@dataclass(frozen=True)
+class NavigationItem:
+    text: object
+    href: str
+    current: bool
+
+
+# The menu for each role: (text, endpoint). Only endpoints the role may open are listed.
+NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
+    Role.YOUNG_PERSON: ((_l("My passport"), "me.overview"),),
+    Role.NURSE: (
+        (_l("Caseload"), "staff.caseload_list"),
+        (_l("New passport"), "staff.new_passport"),
+    ),
+    Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"),),
+    Role.ADMIN: ((_l("Staff"), "admin.staff_list"), (_l("Audit log"), "admin.audit_log")),
+}
+
+
+def navigation_items() -> list[NavigationItem]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        NavigationItem(text, url_for(endpoint), request.endpoint == endpoint)
+        for text, endpoint in NAVIGATION[Role(current_user.role)]
+    ]

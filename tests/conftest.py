@@ -1,0 +1,196 @@
+"""Shared fixtures: one app on the migrated schema, a clean database for every test, a client that checks
+every HTML page it fetches, and the people of a small invented organisation.
+
+The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL is set (.ci/run does both).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from passport import create_app
+from passport.extensions import db, limiter
+from passport.models import LoginSession, Role, User
+from passport.services import accounts
+from tests import factories
+from tests.html_checks import page_problems
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class CheckingClient(FlaskClient):
+    """A test client that runs each request in its own app context (as a real server does) and checks
+    that every HTML page has one <h1>, a <title> that starts with it, and no duplicate ids."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The test's own session may now hold stale rows; reload them on next access.
+        db.session.expire_all()
+        if response.mimetype == "text/html" and response.status_code < 300:
+            problems = page_problems(response.get_data(as_text=True))
+            assert not problems, f"{response.request.path}: {problems}"
+        return response
+
+    def sign_in_as(self, user: User) -> None:
+        """Sign in without the form (the form itself is tested in test_auth)."""
+        with self.application.app_context():
+            token = accounts.start_session(db.session.get(User, user.id))
+        with self.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        db.session.expire_all()
+
+
+def reset_schema() -> None:
+    """Start from an empty database, then apply every migration."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = CheckingClient
+    with app.app_context():
+        reset_schema()
+    return app
+
+
+def empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Every test runs in an app context over an empty database, with the real clock."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        empty_all_tables()
+    app.config["FROZEN_NOW"] = None
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> CheckingClient:
+    return app.test_client()
+
+
+@dataclass
+class World:
+    """A small invented organisation: two teams, their staff, and young people of several ages."""
+
+    organisation: object
+    team: object
+    other_team: object
+    nurse: User
+    other_team_nurse: User
+    adviser: User
+    admin: User
+    young_person: User
+    other_young_person: User
+    passport: object  # 17, claimed by young_person, assigned to nurse and adviser
+    other_passport: object  # 17, claimed by other_young_person, in the other team
+    unclaimed_passport: object  # 16, no account yet
+    other_organisation: object
+    other_admin: User
+    other_nurse: User
+
+
+@pytest.fixture
+def world() -> World:
+    f = factories
+    organisation = f.create_organisation(name="Northbridge Test Health")
+    team = f.create_team(organisation=organisation, name="North")
+    other_team = f.create_team(organisation=organisation, name="South")
+    nurse = f.create_user(role=Role.NURSE, organisation=organisation, team=team)
+    other_team_nurse = f.create_user(role=Role.NURSE, organisation=organisation, team=other_team)
+    adviser = f.create_user(role=Role.ADVISER, organisation=organisation, team=team)
+    admin = f.create_user(role=Role.ADMIN, organisation=organisation)
+    young_person = f.create_user(role=Role.YOUNG_PERSON, organisation=organisation)
+    other_young_person = f.create_user(role=Role.YOUNG_PERSON, organisation=organisation)
+    passport = f.create_passport(
+        organisation=organisation,
+        team=team,
+        legal_name="Robin Fairweather",
+        age=17,
+        young_person=young_person,
+        nurse=nurse,
+        adviser=adviser,
+    )
+    other_passport = f.create_passport(
+        organisation=organisation,
+        team=other_team,
+        legal_name="Jesse Underwood",
+        age=17,
+        nhs_number="9990000026",
+        young_person=other_young_person,
+        nurse=other_team_nurse,
+    )
+    unclaimed = f.create_passport(
+        organisation=organisation,
+        team=team,
+        legal_name="Morgan Ashdown",
+        age=16,
+        nhs_number="9990000034",
+        nurse=nurse,
+    )
+    other_organisation = f.create_organisation(name="Southvale Test Health")
+    other_org_team = f.create_team(organisation=other_organisation, name="Central")
+    other_admin = f.create_user(role=Role.ADMIN, organisation=other_organisation)
+    other_nurse = f.create_user(role=Role.NURSE, organisation=other_organisation, team=other_org_team)
+    return World(
+        organisation=organisation,
+        team=team,
+        other_team=other_team,
+        nurse=nurse,
+        other_team_nurse=other_team_nurse,
+        adviser=adviser,
+        admin=admin,
+        young_person=young_person,
+        other_young_person=other_young_person,
+        passport=passport,
+        other_passport=other_passport,
+        unclaimed_passport=unclaimed,
+        other_organisation=other_organisation,
+        other_admin=other_admin,
+        other_nurse=other_nurse,
+    )
+
+
+def csrf_token(client) -> str:
+    """A CSRF token for this client's session, read from a page as a browser would (every page's
+    language form carries one; the 404 page is one any visitor can open)."""
+    page = client.get("/a-page-that-does-not-exist").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def live_sessions(user: User) -> int:
+    return db.session.query(LoginSession).filter_by(user_id=user.id, revoked_at=None).count()
+
+
+__all__ = ["World", "csrf_token", "downgrade", "live_sessions", "reset_schema"]

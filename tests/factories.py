@@ -1,0 +1,119 @@
+"""Test data factories: plain keyword-only functions that build invented people and passports.
+
+Every name and number here is invented. NHS numbers come from the 999 range reserved for testing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from passport import clock
+from passport.extensions import db
+from passport.models import (
+    Assignment,
+    AssignmentRole,
+    CareStatus,
+    NhsNumberRecord,
+    Organisation,
+    Passport,
+    Role,
+    Team,
+    User,
+)
+from passport.services.passwords import hash_password
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+_password_hash_cache: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    # argon2 is slow on purpose; hash each test password once per run.
+    if password not in _password_hash_cache:
+        _password_hash_cache[password] = hash_password(password)
+    return _password_hash_cache[password]
+
+
+def create_organisation(*, name: str | None = None) -> Organisation:
+    organisation = Organisation(name=name or f"Test Organisation {next(_counter)}")
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def create_team(*, organisation: Organisation, name: str | None = None) -> Team:
+    team = Team(organisation_id=organisation.id, name=name or f"Team {next(_counter)}")
+    db.session.add(team)
+    db.session.commit()
+    return team
+
+
+def create_user(
+    *,
+    role: Role,
+    organisation: Organisation,
+    team: Team | None = None,
+    email: str | None = None,
+    name: str | None = None,
+    password: str | None = PASSWORD,
+    active: bool = True,
+) -> User:
+    n = next(_counter)
+    user = User(
+        email=email or f"{role.value}.{n}@example.org",
+        display_name=name or f"{role.value.replace('_', ' ').title()} {n}",
+        role=role,
+        organisation_id=organisation.id,
+        team_id=team.id if team else None,
+        password_hash=_hash(password) if password else None,
+        active=active,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def date_of_birth_for_age(age: int, *, extra_days: int = 30, today: date | None = None) -> date:
+    from datetime import timedelta
+
+    today = today or clock.today()
+    return clock.birthday(today, -age) - timedelta(days=extra_days)
+
+
+def create_passport(
+    *,
+    organisation: Organisation,
+    team: Team | None = None,
+    legal_name: str = "Alex Testperson",
+    preferred_name: str | None = None,
+    date_of_birth: date | None = None,
+    age: int = 17,
+    nhs_number: str | None = "9990000018",
+    young_person: User | None = None,
+    nurse: User | None = None,
+    adviser: User | None = None,
+    care_status: CareStatus = CareStatus.IN_CARE,
+    nurse_access_after_18: bool = True,
+    adviser_access_after_18: bool = True,
+) -> Passport:
+    passport = Passport(
+        organisation_id=organisation.id,
+        team_id=team.id if team else None,
+        legal_name=legal_name,
+        preferred_name=preferred_name,
+        date_of_birth=date_of_birth or date_of_birth_for_age(age),
+        young_person_id=young_person.id if young_person else None,
+        care_status=care_status,
+        nurse_access_after_18=nurse_access_after_18,
+        adviser_access_after_18=adviser_access_after_18,
+    )
+    db.session.add(passport)
+    db.session.flush()
+    if nhs_number:
+        db.session.add(NhsNumberRecord(passport_id=passport.id, number=nhs_number, reason="first_recorded"))
+    for staff, role in ((nurse, AssignmentRole.NURSE), (adviser, AssignmentRole.ADVISER)):
+        if staff is not None:
+            db.session.add(Assignment(passport_id=passport.id, staff_id=staff.id, role=role))
+    db.session.commit()
+    return passport
