@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
@@ -22,6 +23,8 @@ def create_app(env_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(env_name))
     app.config.update(overrides)
+    # The default SQLite database lives in instance/, which a fresh clone does not have yet.
+    Path(app.instance_path).mkdir(exist_ok=True)
     if app.config["ENV_NAME"] == "production":
         check_production_settings(app.config)
     _configure_logging(app)
