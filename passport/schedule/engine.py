@@ -1,0 +1,1691 @@
+"""Immunisation status engine: the UK routine schedule (England) by birth cohort, and catch-up plans.
+
+A pure module: standard library and PyYAML only, no Flask, no database, and it never reads the clock — `today`
+is always an argument, so a page, a test and a nightly job all get the same answer for the same inputs. The
+schedule and the vaccine catalogue are data (``data/schedule.yaml``, ``data/vaccines.yaml``), loaded once and
+cached; every result names the rule and the source it applied.
+
+Public API
+----------
+``evaluate(date_of_birth, doses, today, sex_at_birth=None, records_status="documented")``
+``-> ImmunisationReport``
+    Status of each programme (``complete``, ``due``, ``overdue``, ``not_yet_due``, ``unknown``,
+    ``not_eligible``) and, for an uncertain or incomplete history, the UKHSA catch-up plan: resume, never
+    restart; fewest visits; visits at least 28 days apart. A plan is made when something is overdue, a
+    catch-up course is part way through, or there are no records; ``to_catch_up`` counts the vaccines to ask
+    for now (one MMRV serves MMR and chickenpox), ``to_check`` the ``unknown`` programmes.
+
+    - ``doses``: a sequence of :class:`Dose`. Doses with an unknown vaccine or an impossible date are left out
+      (``validate`` reports them; ``dose_evidence`` says why they were not counted).
+    - ``sex_at_birth``: ``"female"``, ``"male"``, ``"indeterminate"`` or ``None`` (not recorded). Only HPV for
+      people born before 1 September 2006 needs it; when it is needed and missing the status is ``unknown``,
+      never a guess.
+    - ``records_status``: ``"documented"`` (a documented or reliable verbal history: what is not recorded was
+      not given), ``"none"`` (no documented or reliable verbal history: assume unimmunised, ignore
+      self-reported doses, plan a full catch-up for the person's age) or ``"not_checked"`` (records not looked
+      at yet: anything that would be due or overdue is ``unknown`` instead, and no plan is made).
+
+``validate(date_of_birth, doses, today, sex_at_birth=None, records_status="documented") -> list[Problem]``
+``validate_doses(date_of_birth, doses, today) -> list[Problem]``
+    Problems a form should show: ``Problem(field, msgid, params)`` with fields such as
+    ``"doses[2].given_on"``. A dose before birth or in the future, an unknown vaccine, a dose number out of
+    order or repeated, an unknown place or source.
+
+``dose_evidence(date_of_birth, doses, today, sex_at_birth=None, records_status="documented")``
+    ``-> tuple[DoseEvidence, ...]``: for the nurse, one row per dose and programme: counted or not, and why.
+
+``vaccine_choices() -> tuple[VaccineChoice, ...]``: the catalogue for a form's select, grouped.
+``get_vaccine(vaccine_id) -> Vaccine``, ``programmes() -> tuple[ProgrammeInfo, ...]``,
+``data_version() -> str``.
+
+``translatable_strings() -> tuple[str, ...]``: every plain-English string from the YAML files (programme
+and vaccine names, "protects against"), for message extraction. ``message_ids() -> tuple[str, ...]``: every
+msgid this module can return.
+
+``explain(msgid, params, gettext=None, format_date=None) -> str``: renders a msgid with its params, formatting
+dates first. The web layer passes its own ``gettext`` and ``format_date``.
+
+Translation
+-----------
+Every sentence is a gettext msgid marked with ``N_()`` (a no-op, so extraction finds it) and uses only
+``%(name)s`` placeholders. Results carry ``explanation_msgid`` and ``explanation_params`` (a dict whose values
+are ``str``, ``int`` or ``datetime.date``); format the dates, then ``gettext(msgid) % params`` — which is
+what ``explain`` does. The summary is plural-aware: ``ngettext(summary_msgid, summary_plural_msgid, num)``.
+
+How doses are counted
+---------------------
+By date and rule, not by the dose number typed in: a dose counts toward a programme for each of the
+programme's antigens its vaccine contains, if it was given at or after the minimum age and at least the
+minimum interval after the last counted dose. The programme has as many doses as its worst-covered antigen.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+__all__ = [
+    "N_",
+    "RECORDS_STATUSES",
+    "SEXES",
+    "SOURCE_OPTIONS",
+    "STATUSES",
+    "WHERE_OPTIONS",
+    "CatchUpVisit",
+    "Dose",
+    "DoseEvidence",
+    "ImmunisationReport",
+    "PlannedVaccine",
+    "Problem",
+    "ProgrammeInfo",
+    "ProgrammeStatus",
+    "SnomedCode",
+    "Source",
+    "Vaccine",
+    "VaccineChoice",
+    "data_version",
+    "dose_evidence",
+    "evaluate",
+    "explain",
+    "get_vaccine",
+    "message_ids",
+    "programmes",
+    "translatable_strings",
+    "vaccine_choices",
+    "validate",
+    "validate_doses",
+]
+
+
+def N_(message: str) -> str:  # the conventional name gettext extraction (pybabel) looks for
+    """Mark a string for translation without translating it: the web layer translates at display time."""
+    return message
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------------
+
+COMPLETE = "complete"
+DUE = "due"
+OVERDUE = "overdue"
+NOT_YET_DUE = "not_yet_due"
+UNKNOWN = "unknown"
+NOT_ELIGIBLE = "not_eligible"
+STATUSES = (COMPLETE, DUE, OVERDUE, NOT_YET_DUE, UNKNOWN, NOT_ELIGIBLE)
+
+WHERE_OPTIONS = ("uk_gp", "school", "abroad", "unknown")
+SOURCE_OPTIONS = ("nurse_verified", "self_reported", "imported")
+RECORDS_STATUSES = ("documented", "none", "not_checked")
+SEXES = ("female", "male", "indeterminate")
+
+# Highest dose number a form may enter: six is the most any schedule here asks for; ten leaves room for
+# foreign records with extra campaign doses.
+MAX_DOSE_NUMBER = 10
+
+# --- Messages (one plain sentence each; reading age about 9) ---------------------------------------------
+
+MSG_COMPLETE = N_("You have had all the doses you need.")
+MSG_COMPLETE_LIFELONG = N_("You have had %(count)s doses, which should protect you for life.")
+MSG_COMPLETE_HAD_ANYWAY = N_("You have had this vaccine.")
+MSG_DUE = N_("Dose %(number)s is due now.")
+MSG_DUE_SINGLE = N_("This vaccine is due now.")
+MSG_DUE_IF_NO_CHICKENPOX = N_("This vaccine is offered now to children who have not had chickenpox.")
+MSG_OVERDUE = N_("You still need dose %(number)s, so ask your GP for it.")
+MSG_OVERDUE_SINGLE = N_("You still need this vaccine, so ask your GP for it.")
+MSG_OVERDUE_NO_RECORD = N_("There is no record of this vaccine, so you should have it to be safe.")
+MSG_FIRST_DUE_ON = N_("You will be offered this vaccine from %(date)s.")
+MSG_NEXT_DUE_ON = N_("Your next dose is due on %(date)s.")
+MSG_NEXT_FROM = N_("Your next dose can be given from %(date)s.")
+MSG_NOT_ELIGIBLE_AGE_LIMIT = N_(
+    "The NHS offers this vaccine until you turn %(age)s, so it is not offered now."
+)
+MSG_NOT_ELIGIBLE_YOUNG_CHILDREN = N_(
+    "This vaccine is for babies and young children, so you do not need it now."
+)
+MSG_NOT_ELIGIBLE_BABIES = N_("This vaccine is only for young babies, so you do not need it now.")
+MSG_NOT_ELIGIBLE_OFFER_ENDED = N_("The offer of this vaccine for your age group has ended.")
+MSG_NOT_ELIGIBLE_COHORT = N_("This vaccine was not part of the NHS plan for people born when you were.")
+MSG_NOT_ELIGIBLE_SEX_COHORT = N_(
+    "For people born before %(date)s, the NHS offered this vaccine only to people registered female at birth."
+)
+MSG_TOO_LATE_TO_START = N_("It is too late to start this vaccine, so it is not offered now.")
+MSG_UNKNOWN_SEX = N_(
+    "This depends on the sex you were registered with at birth, so please ask your nurse to check."
+)
+MSG_UNKNOWN_NOT_CHECKED = N_("We do not have your vaccine records yet, so please ask your GP to check.")
+
+MSG_SUMMARY_UP_TO_DATE = N_("You're up to date with your vaccines.")
+MSG_SUMMARY_CATCH_UP = N_("%(num)s vaccine to catch up")
+MSG_SUMMARY_CATCH_UP_PLURAL = N_("%(num)s vaccines to catch up")
+MSG_SUMMARY_CHECK = N_("%(num)s vaccine to check")
+MSG_SUMMARY_CHECK_PLURAL = N_("%(num)s vaccines to check")
+
+MSG_VISIT_FIRST = N_("Book this visit as soon as you can.")
+MSG_VISIT_LATER = N_("Book this visit for %(date)s or later.")
+
+EV_COUNTED = N_("Counted.")
+EV_COUNTED_EXTRA = N_("Counted, but it was an extra dose.")
+EV_COUNTED_PARTLY = N_("Counted for some of these diseases, but not all of them.")
+EV_TOO_YOUNG = N_("Given too young to count: it counts only from %(date)s.")
+EV_TOO_YOUNG_FOR_NEXT = N_("Given too young for the next dose: that dose counts only from %(date)s.")
+EV_TOO_SOON = N_("Given less than %(days)s days after the last dose, so it does not count.")
+EV_OPV_AFTER_SWITCH = N_("Oral polio drops given from %(date)s do not count for polio.")
+EV_NOT_RELIABLE = N_("Not counted: it is self-reported and the history is marked as not reliable.")
+EV_UNKNOWN_VACCINE = N_("Not counted: this vaccine is not in the list.")
+EV_IMPOSSIBLE_DATE = N_("Not counted: the date is before birth or in the future.")
+EV_NOT_ROUTINE = N_("Recorded, but it is not part of the routine plan checked here.")
+EV_NOT_IN_PROGRAMME = N_("Not counted: this vaccine is not part of the plan for this person.")
+
+V_DOB_IN_FUTURE = N_("Date of birth must be today or in the past.")
+V_UNKNOWN_VACCINE = N_("Select a vaccine from the list.")
+V_BEFORE_BIRTH = N_("The date given must be on or after the date of birth.")
+V_IN_FUTURE = N_("The date given must be today or in the past.")
+V_DOSE_NUMBER_RANGE = N_("Dose number must be between 1 and %(max)s.")
+V_DOSE_NUMBER_ORDER = N_(
+    "Dose %(number)s is dated after dose %(previous)s, so check the dates and dose numbers."
+)
+V_DOSE_NUMBER_REPEATED = N_("Dose %(number)s of this vaccine is recorded twice.")
+V_SAME_DAY_TWICE = N_("This vaccine is already recorded on the same day.")
+V_WHERE = N_("Select where the dose was given.")
+V_SOURCE = N_("Select where this record came from.")
+V_SEX = N_("Select the sex registered at birth, or leave it blank.")
+V_RECORDS_STATUS = N_("Select what records there are.")
+
+GROUP_UK_CURRENT = N_("Vaccines used in the UK now")
+GROUP_UK_PAST = N_("Older UK vaccines")
+GROUP_ABROAD = N_("Vaccines often given in other countries")
+_GROUP_LABELS = {"uk_current": GROUP_UK_CURRENT, "uk_past": GROUP_UK_PAST, "abroad": GROUP_ABROAD}
+
+_AGED_OUT_MESSAGES = {
+    "age_limit": MSG_NOT_ELIGIBLE_AGE_LIMIT,
+    "young_children": MSG_NOT_ELIGIBLE_YOUNG_CHILDREN,
+    "babies": MSG_NOT_ELIGIBLE_BABIES,
+    "offer_ended": MSG_NOT_ELIGIBLE_OFFER_ENDED,
+}
+_DUE_MESSAGES = {"not_had_chickenpox": MSG_DUE_IF_NO_CHICKENPOX}
+
+_LATE = (DUE, OVERDUE)
+
+# Rule id for problems found before any schedule rule applies (the record itself is wrong).
+RECORD_CHECK_RULE = "record-check"
+
+
+# --- Public data types ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """One dose as recorded. ``dose_number`` is what the record says; counting uses dates and rules."""
+
+    vaccine_id: str
+    given_on: date
+    dose_number: int | None = None
+    where: str = "unknown"
+    source: str = "nurse_verified"
+    route_note: str | None = None
+
+
+class Problem(NamedTuple):
+    """A validation problem: the form field, a msgid and its params."""
+
+    field: str
+    msgid: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a rule or a code comes from. ``url`` is None for a document without a public address."""
+
+    id: str
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnomedCode:
+    """A SNOMED CT code with its source. ``verified`` False: seen only in secondary sources ([check])."""
+
+    kind: str  # "procedure", "product" or "disease"
+    code: str
+    label: str
+    verified: bool
+    source: Source
+    dose: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vaccine:
+    """A catalogue entry. ``name`` and ``protects_against`` are msgids."""
+
+    id: str
+    name: str
+    protects_against: str
+    antigens: frozenset[str]
+    group: str
+    route: str
+    live: bool
+    oral_polio: bool
+    codes: tuple[SnomedCode, ...]
+    source: Source
+    programme_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VaccineChoice:
+    """One option for a form's vaccine select."""
+
+    value: str
+    label_msgid: str
+    group: str
+    group_label_msgid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeInfo:
+    """A programme's names, for pages that list programmes without evaluating anyone."""
+
+    id: str
+    name_msgid: str
+    protects_against_msgid: str
+    source: Source
+
+
+# Not frozen, unlike the other result types: a frozen dataclass costs about four times as much to build and
+# evaluate() builds one per programme per person (the 10,000-in-a-second budget). Treat it as read-only.
+@dataclass(slots=True)
+class ProgrammeStatus:
+    """The status of one programme for one person, with the rule and source applied.
+
+    ``next_due_date`` is when the next dose is or was due: in the future for ``not_yet_due``, today or in the
+    past for ``due`` and ``overdue``; None when no dose is needed."""
+
+    programme_id: str
+    name_msgid: str
+    protects_against_msgid: str
+    status: str
+    valid_doses: int
+    doses_needed: int
+    next_due_date: date | None
+    explanation_msgid: str
+    explanation_params: dict[str, Any]
+    rule_id: str
+    source: Source
+    recommended_vaccine_id: str | None
+    relies_on_self_report: bool
+
+    @property
+    def doses_remaining(self) -> int:
+        return max(self.doses_needed - self.valid_doses, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedVaccine:
+    """One injection (or drops) at a catch-up visit: the programmes it serves and each one's dose number."""
+
+    vaccine_id: str
+    name_msgid: str
+    programme_ids: tuple[str, ...]
+    dose_numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpVisit:
+    """A catch-up visit: the earliest date it can be, and what to give."""
+
+    number: int
+    earliest_date: date
+    vaccines: tuple[PlannedVaccine, ...]
+    explanation_msgid: str
+    explanation_params: dict[str, Any]
+    rule_id: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class DoseEvidence:
+    """Whether one recorded dose counted toward one programme, and why. ``programme_id`` is None when the
+    dose could not be counted for anything (bad record) or its vaccine is outside the routine programmes."""
+
+    dose_index: int
+    vaccine_id: str
+    given_on: date
+    programme_id: str | None
+    counted: bool
+    antigens_counted: tuple[str, ...]
+    explanation_msgid: str
+    explanation_params: dict[str, Any]
+    rule_id: str
+    source: Source | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImmunisationReport:
+    """Everything ``evaluate`` found for one person on one day."""
+
+    date_of_birth: date
+    today: date
+    records_status: str
+    programmes: tuple[ProgrammeStatus, ...]
+    catch_up_plan: tuple[CatchUpVisit, ...]
+    to_catch_up: int
+    to_check: int
+    up_to_date: bool
+    summary_msgid: str
+    summary_plural_msgid: str | None
+    summary_params: dict[str, Any]
+    data_version: str
+
+    def programme(self, programme_id: str) -> ProgrammeStatus:
+        for status in self.programmes:
+            if status.programme_id == programme_id:
+                return status
+        raise KeyError(programme_id)
+
+
+# --- Dates and ages -------------------------------------------------------------------------------------
+
+# An age or date in the data: ("A", years, months, days) from a date, ("Y", n) the start of school Year n,
+# ("D", date) a fixed date.
+_AgeSpec = tuple
+_AGE_RE = re.compile(r"^(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)w)?(?:(\d+)d)?$")
+_SCHOOL_YEAR_RE = re.compile(r"^Y(\d{1,2})$")
+
+
+def _parse_age(value: Any, where: str) -> _AgeSpec:
+    if isinstance(value, date):
+        return ("D", value)
+    text = str(value)
+    school = _SCHOOL_YEAR_RE.match(text)
+    if school:
+        return ("Y", int(school.group(1)))
+    match = _AGE_RE.match(text)
+    if not text or not match:
+        raise ValueError(f"{where}: cannot read age {value!r}")
+    years, months, weeks, days = (int(part) if part else 0 for part in match.groups())
+    return ("A", years, months, weeks * 7 + days)
+
+
+def _add_calendar(base: date, years: int, months: int) -> date:
+    month_index = base.month - 1 + months
+    year = base.year + years + month_index // 12
+    month = month_index % 12 + 1
+    try:
+        return base.replace(year=year, month=month)
+    except ValueError:
+        # The day does not exist in that month (29 February, 31st): roll forward to the 1st of the next
+        # month, as English law does for a 29 February birthday.
+        return date(year + month // 12, month % 12 + 1, 1)
+
+
+def _school_year_start(dob: date, year_group: int) -> date:
+    # English school years run 1 September to 31 August; a child starts Reception in the September after
+    # their 4th birthday, so Year n starts in September of (academic year of birth) + 5 + n.
+    cohort_year = dob.year if dob.month >= 9 else dob.year - 1
+    return date(cohort_year + 5 + year_group, 9, 1)
+
+
+def _resolve(base: date, spec: _AgeSpec) -> date:
+    kind = spec[0]
+    if kind == "A":
+        moved = _add_calendar(base, spec[1], spec[2]) if spec[1] or spec[2] else base
+        return moved + timedelta(days=spec[3]) if spec[3] else moved
+    if kind == "Y":
+        return _school_year_start(base, spec[1])
+    return spec[1]
+
+
+class _Ages(dict):
+    """One person's ages as dates, worked out on first use. Per person rather than a global cache: a
+    global LRU keyed on (date of birth, age) thrashes when thousands of people are evaluated in a row."""
+
+    __slots__ = ("dob",)
+
+    def __init__(self, dob: date):
+        super().__init__()
+        self.dob = dob
+
+    def __missing__(self, spec: _AgeSpec) -> date:
+        value = self[spec] = _resolve(self.dob, spec)
+        return value
+
+
+_TEN_YEARS = ("A", 10, 0, 0)
+
+
+def _years(spec: _AgeSpec) -> int | None:
+    """Whole years of a plain age spec (for '%(age)s' messages), or None."""
+    if spec[0] == "A" and not spec[2] and not spec[3]:
+        return spec[1]
+    return None
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _format_date_en(value: date) -> str:
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def explain(
+    msgid: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    gettext: Callable[[str], str] | None = None,
+    format_date: Callable[[date], str] | None = None,
+) -> str:
+    """Render a msgid: translate it (if ``gettext`` is given), format date params, then substitute.
+
+    Dates are formatted before substitution so a translation never sees an ISO date; the default format is
+    GOV.UK style English ("1 March 2026")."""
+    text = gettext(msgid) if gettext is not None else msgid
+    if not params:
+        return text
+    formatter = format_date or _format_date_en
+    values = {key: formatter(value) if isinstance(value, date) else value for key, value in params.items()}
+    return text % values
+
+
+# --- Compiled data --------------------------------------------------------------------------------------
+
+
+class _Slot:
+    __slots__ = (
+        "catch_up_from",
+        "drop_after",
+        "due",
+        "gap",
+        "gap_from_10",
+        "min_age",
+        "only_if_no_dose_before",
+        "overdue",
+        "vaccine",
+    )
+
+    def __init__(self, raw: Mapping[str, Any], where: str, vaccines: Mapping[str, Any]):
+        known = set(self.__slots__)
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"{where}: unknown slot keys {sorted(unknown)}")
+        if "due" not in raw or "vaccine" not in raw:
+            raise ValueError(f"{where}: a slot needs 'due' and 'vaccine'")
+        if raw["vaccine"] not in vaccines:
+            raise ValueError(f"{where}: unknown vaccine {raw['vaccine']!r}")
+
+        def age(key: str) -> _AgeSpec | None:
+            return _parse_age(raw[key], f"{where}.{key}") if raw.get(key) is not None else None
+
+        self.due = age("due")
+        self.overdue = age("overdue")
+        self.min_age = age("min_age")
+        self.gap = age("gap")
+        self.gap_from_10 = age("gap_from_10")
+        self.drop_after = age("drop_after")
+        self.only_if_no_dose_before = age("only_if_no_dose_before")
+        self.catch_up_from = age("catch_up_from")
+        self.vaccine = raw["vaccine"]
+        for key in ("gap", "gap_from_10"):
+            spec = getattr(self, key)
+            if spec is not None and spec[0] != "A":
+                raise ValueError(f"{where}.{key}: a gap must be a length of time")
+
+
+class _Rule:
+    __slots__ = (
+        "aged_out",
+        "born_from",
+        "born_to",
+        "due_message",
+        "eligible_until",
+        "evaluated_from",
+        "first_dose_before",
+        "id",
+        "limit",
+        "slots",
+        "source",
+    )
+
+    def __init__(self, raw: Mapping[str, Any], where: str, sources, vaccines):
+        self.id = _required_str(raw, "id", where)
+        where = f"{where}[{self.id}]"
+        self.source = _source(raw, sources, where)
+        self.born_from = _optional_date(raw, "born_from", where)
+        self.born_to = _optional_date(raw, "born_to", where)
+        self.evaluated_from = _optional_date(raw, "evaluated_from", where)
+        self.first_dose_before = (
+            _parse_age(raw["first_dose_before"], where) if raw.get("first_dose_before") else None
+        )
+        self.eligible_until = _parse_age(raw["eligible_until"], where) if raw.get("eligible_until") else None
+        self.aged_out = raw.get("aged_out")
+        self.due_message = _DUE_MESSAGES[raw["due_message"]] if raw.get("due_message") else None
+        slots = raw.get("slots") or []
+        if not slots:
+            raise ValueError(f"{where}: a rule needs at least one slot")
+        self.slots = tuple(_Slot(slot, f"{where}.slots[{i}]", vaccines) for i, slot in enumerate(slots))
+
+
+class _Eligible:
+    __slots__ = ("born_from", "born_to", "id", "sexes", "source")
+
+    def __init__(self, raw: Mapping[str, Any], where: str, sources):
+        self.id = _required_str(raw, "id", where)
+        self.source = _source(raw, sources, f"{where}[{self.id}]")
+        self.born_from = _optional_date(raw, "born_from", where)
+        self.born_to = _optional_date(raw, "born_to", where)
+        self.sexes = tuple(raw["sexes"]) if raw.get("sexes") else None
+
+
+class _Programme:
+    __slots__ = (
+        "aged_out",
+        "antigens",
+        "complete_if_any_dose",
+        "eligible",
+        "eligible_until",
+        "id",
+        "lifelong_doses",
+        "min_age",
+        "min_interval_days",
+        "name",
+        "not_offered_rule_id",
+        "opv_cutoff",
+        "opv_rule_id",
+        "opv_source",
+        "protects_against",
+        "rules",
+        "source",
+        "start_before",
+        "vaccine_by_age",
+    )
+
+
+class _Catalogue:
+    __slots__ = (
+        "antigen_codes",
+        "catch_up_gap",
+        "catch_up_reference",
+        "catch_up_rule_id",
+        "catch_up_source",
+        "data_version",
+        "programme_index",
+        "programmes",
+        "strings",
+        "vaccines",
+    )
+
+
+def _required_str(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{where}: '{key}' must be a non-empty string")
+    return value
+
+
+def _optional_date(raw: Mapping[str, Any], key: str, where: str) -> date | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, date):
+        raise ValueError(f"{where}: '{key}' must be a date (YYYY-MM-DD)")
+    return value
+
+
+def _source(raw: Mapping[str, Any], sources: Mapping[str, Source], where: str) -> Source:
+    key = raw.get("source")
+    if key not in sources:
+        raise ValueError(f"{where}: every entry needs a known 'source' (got {key!r})")
+    return sources[key]
+
+
+def _read_sources(raw: Mapping[str, Any]) -> dict[str, Source]:
+    return {key: Source(key, value["title"], value.get("url")) for key, value in raw.items()}
+
+
+_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    with (_DATA_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.cache
+def _catalogue() -> _Catalogue:
+    """Load and check both data files once per process; a data error fails loudly on first use."""
+    return _compile(_load_yaml("schedule.yaml"), _load_yaml("vaccines.yaml"))
+
+
+def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Catalogue:
+    strings: list[str] = []
+    vaccine_sources = _read_sources(catalogue["sources"])
+    antigen_codes: dict[str, SnomedCode | None] = {}
+    for raw in catalogue["antigens"]:
+        code = raw.get("disease_code")
+        antigen_codes[raw["id"]] = (
+            SnomedCode(
+                "disease",
+                str(code["code"]),
+                code["label"],
+                bool(code["verified"]),
+                _source(code, vaccine_sources, f"antigens[{raw['id']}]"),
+            )
+            if code
+            else None
+        )
+
+    raw_vaccines: dict[str, Mapping[str, Any]] = {}
+    for raw in catalogue["vaccines"]:
+        vid = _required_str(raw, "id", "vaccines")
+        if vid in raw_vaccines:
+            raise ValueError(f"vaccines: duplicate id {vid!r}")
+        unknown_antigens = set(raw["antigens"]) - set(antigen_codes)
+        if unknown_antigens:
+            raise ValueError(f"vaccines[{vid}]: unknown antigens {sorted(unknown_antigens)}")
+        if raw.get("group") not in _GROUP_LABELS:
+            raise ValueError(f"vaccines[{vid}]: unknown group {raw.get('group')!r}")
+        raw_vaccines[vid] = raw
+
+    schedule_sources = _read_sources(schedule["sources"])
+    programmes_list: list[_Programme] = []
+    for raw in schedule["programmes"]:
+        prog = _Programme()
+        prog.id = _required_str(raw, "id", "programmes")
+        where = f"programmes[{prog.id}]"
+        prog.name = _required_str(raw, "name", where)
+        prog.protects_against = _required_str(raw, "protects_against", where)
+        strings += [prog.name, prog.protects_against]
+        prog.source = _source(raw, schedule_sources, where)
+        prog.not_offered_rule_id = f"{prog.id}-not-offered"
+        prog.antigens = tuple(raw["antigens"])
+        if set(prog.antigens) - set(antigen_codes):
+            raise ValueError(f"{where}: unknown antigens")
+        prog.min_age = _parse_age(raw.get("min_age") or "0d", where)
+        prog.min_interval_days = int(raw.get("min_interval_days", 28))
+        prog.eligible_until = _parse_age(raw["eligible_until"], where) if raw.get("eligible_until") else None
+        prog.aged_out = raw.get("aged_out", "age_limit")
+        prog.start_before = _parse_age(raw["start_before"], where) if raw.get("start_before") else None
+        prog.lifelong_doses = raw.get("lifelong_doses")
+        prog.complete_if_any_dose = bool(raw.get("complete_if_any_dose", False))
+        opv = raw.get("oral_polio_rule")
+        if opv:
+            prog.opv_cutoff = _optional_date(opv, "not_counted_from", where)
+            prog.opv_rule_id = _required_str(opv, "id", where)
+            prog.opv_source = _source(opv, schedule_sources, f"{where}.oral_polio_rule")
+        else:
+            prog.opv_cutoff, prog.opv_rule_id, prog.opv_source = None, None, None
+        prog.vaccine_by_age = tuple(
+            (_parse_age(item["from"], where), item["vaccine"]) for item in raw.get("vaccine_by_age") or ()
+        )
+        for _, vid in prog.vaccine_by_age:
+            if vid not in raw_vaccines:
+                raise ValueError(f"{where}: unknown vaccine {vid!r}")
+        prog.eligible = (
+            tuple(_Eligible(item, f"{where}.eligible", schedule_sources) for item in raw["eligible"])
+            if raw.get("eligible")
+            else None
+        )
+        prog.rules = tuple(
+            _Rule(item, f"{where}.rules", schedule_sources, raw_vaccines) for item in raw["rules"]
+        )
+        if prog.aged_out not in _AGED_OUT_MESSAGES:
+            raise ValueError(f"{where}: unknown aged_out {prog.aged_out!r}")
+        for rule in prog.rules:
+            # A rule's own age limit (a catch-up offer with an end date) overrides the programme's.
+            rule.limit = rule.eligible_until or prog.eligible_until
+            rule.aged_out = rule.aged_out or prog.aged_out
+            if rule.aged_out not in _AGED_OUT_MESSAGES:
+                raise ValueError(f"{where}: unknown aged_out {rule.aged_out!r}")
+        programmes_list.append(prog)
+
+    antigen_owner: dict[str, str] = {}
+    for prog in programmes_list:
+        for antigen in prog.antigens:
+            if antigen in antigen_owner:
+                # Evidence and counting assume each antigen belongs to one programme.
+                raise ValueError(f"antigen {antigen!r} is in {antigen_owner[antigen]} and {prog.id}")
+            antigen_owner[antigen] = prog.id
+
+    vaccines: dict[str, Vaccine] = {}
+    for vid, raw in raw_vaccines.items():
+        codes = tuple(
+            SnomedCode(
+                item["kind"],
+                str(item["code"]),
+                item["label"],
+                bool(item["verified"]),
+                _source(item, vaccine_sources, f"vaccines[{vid}].codes"),
+                item.get("dose"),
+            )
+            for item in raw.get("codes") or ()
+        )
+        antigens = frozenset(raw["antigens"])
+        owners = tuple(prog.id for prog in programmes_list if antigens & set(prog.antigens))
+        vaccines[vid] = Vaccine(
+            id=vid,
+            name=_required_str(raw, "name", f"vaccines[{vid}]"),
+            protects_against=_required_str(raw, "protects_against", f"vaccines[{vid}]"),
+            antigens=antigens,
+            group=raw["group"],
+            route=raw["route"],
+            live=bool(raw["live"]),
+            oral_polio=bool(raw.get("oral_polio", False)),
+            codes=codes,
+            source=_source(raw, vaccine_sources, f"vaccines[{vid}]"),
+            programme_ids=owners,
+        )
+        strings += [vaccines[vid].name, vaccines[vid].protects_against]
+
+    catch_up = schedule["catch_up"]
+    cat = _Catalogue()
+    cat.data_version = str(schedule["data_version"])
+    cat.programmes = tuple(programmes_list)
+    cat.programme_index = {prog.id: prog for prog in programmes_list}
+    cat.vaccines = vaccines
+    cat.antigen_codes = antigen_codes
+    cat.catch_up_rule_id = _required_str(catch_up, "id", "catch_up")
+    cat.catch_up_source = _source(catch_up, schedule_sources, "catch_up")
+    cat.catch_up_gap = int(catch_up["min_days_between_visits"])
+    cat.catch_up_reference = tuple(catch_up.get("reference_visits") or ())
+    cat.strings = tuple(dict.fromkeys(strings))
+    return cat
+
+
+# --- Evaluation -----------------------------------------------------------------------------------------
+
+# A usable dose for counting: (given_on, index in the input, self_reported, oral_polio).
+_Entry = tuple
+
+
+class _Person:
+    __slots__ = ("ages", "by_antigen", "dob", "excluded", "records", "sex", "today")
+
+
+def _prepare(cat: _Catalogue, dob: date, doses: Sequence[Dose], today: date, records: str, sex) -> _Person:
+    person = _Person()
+    person.dob, person.today, person.records, person.sex = dob, today, records, sex
+    person.ages = _Ages(dob)
+    excluded: dict[int, tuple[str, str, Source | None]] = {}
+    usable = []
+    for index, dose in enumerate(doses):
+        vaccine = cat.vaccines.get(dose.vaccine_id)
+        if vaccine is None:
+            excluded[index] = (EV_UNKNOWN_VACCINE, RECORD_CHECK_RULE, None)
+            continue
+        given = dose.given_on
+        if given < dob or given > today:
+            excluded[index] = (EV_IMPOSSIBLE_DATE, RECORD_CHECK_RULE, None)
+            continue
+        self_reported = dose.source == "self_reported"
+        if self_reported and records == "none":
+            # No documented or reliable verbal history: UKHSA says assume unimmunised.
+            excluded[index] = (EV_NOT_RELIABLE, cat.catch_up_rule_id, cat.catch_up_source)
+            continue
+        usable.append((given, index, self_reported, vaccine))
+    usable.sort()  # by date, then input order (indexes are unique, so the vaccines are never compared)
+    by_antigen: dict[str, list[_Entry]] = {}
+    for given, index, self_reported, vaccine in usable:
+        entry = (given, index, self_reported, vaccine.oral_polio)
+        for antigen in vaccine.antigens:
+            bucket = by_antigen.get(antigen)
+            if bucket is None:
+                by_antigen[antigen] = bucket = []
+            bucket.append(entry)
+    person.by_antigen = by_antigen
+    person.excluded = excluded
+    return person
+
+
+class _Fill:
+    """How one antigen's doses filled a rule's slots."""
+
+    __slots__ = ("filled", "last", "outcomes", "remaining", "self_reported", "valid")
+
+
+def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], person: _Person, collect: bool):
+    ages, today = person.ages, person.today
+    min_age_date = ages[prog.min_age]
+    min_gap = prog.min_interval_days
+    opv_cutoff = prog.opv_cutoff
+    outcomes: dict[int, tuple[bool, str, dict[str, Any], bool]] | None = {} if collect else None
+    filled: list[date] = []
+    valid = 0
+    last: date | None = None
+    self_reported = False
+    count = len(slots)
+    k = 0
+    for given, index, reported, oral in entries:
+        if oral and opv_cutoff is not None and given >= opv_cutoff:
+            if collect:
+                outcomes[index] = (False, EV_OPV_AFTER_SWITCH, {"date": opv_cutoff}, True)
+            continue
+        if given < min_age_date:
+            if collect:
+                outcomes[index] = (False, EV_TOO_YOUNG, {"date": min_age_date}, False)
+            continue
+        if last is not None and (given - last).days < min_gap:
+            if collect:
+                outcomes[index] = (False, EV_TOO_SOON, {"days": min_gap}, False)
+            continue
+        # Skip slots that no longer apply at the date of this dose (infant doses after the first birthday,
+        # late-starter doses for someone who started on time).
+        while k < count:
+            slot = slots[k]
+            if slot.drop_after is not None and given >= ages[slot.drop_after]:
+                k += 1
+                continue
+            if (
+                slot.only_if_no_dose_before is not None
+                and filled
+                and filled[0] < ages[slot.only_if_no_dose_before]
+            ):
+                k += 1
+                continue
+            break
+        if k < count:
+            slot = slots[k]
+            if slot.min_age is not None and given < ages[slot.min_age]:
+                if collect:
+                    outcomes[index] = (
+                        False,
+                        EV_TOO_YOUNG_FOR_NEXT,
+                        {"date": ages[slot.min_age]},
+                        False,
+                    )
+                continue
+            filled.append(given)
+            k += 1
+            message = EV_COUNTED
+        else:
+            message = EV_COUNTED_EXTRA
+        valid += 1
+        last = given
+        self_reported = self_reported or reported
+        if collect:
+            outcomes[index] = (True, message, {}, False)
+
+    remaining = []
+    for j in range(k, count):
+        slot = slots[j]
+        if slot.drop_after is not None and today >= ages[slot.drop_after]:
+            continue
+        if slot.only_if_no_dose_before is not None:
+            cutoff = ages[slot.only_if_no_dose_before]
+            if (filled and filled[0] < cutoff) or today < cutoff:
+                continue
+        remaining.append(j)
+    result = _Fill()
+    result.filled, result.valid, result.last = filled, valid, last
+    result.remaining, result.outcomes, result.self_reported = remaining, outcomes, self_reported
+    return result
+
+
+def _gap_after(prog: _Programme, slot: _Slot, previous: date, ages: _Ages) -> date:
+    spec = slot.gap
+    if slot.gap_from_10 is not None and previous >= ages[_TEN_YEARS]:
+        spec = slot.gap_from_10
+    if spec is None:
+        return previous + timedelta(days=prog.min_interval_days)
+    return _resolve(previous, spec)
+
+
+def _slot_vaccine(prog: _Programme, slot: _Slot, ages: _Ages, on: date) -> str:
+    vaccine = slot.vaccine
+    for spec, replacement in prog.vaccine_by_age:
+        if on >= ages[spec]:
+            vaccine = replacement
+    return vaccine
+
+
+class _Next:
+    """The next dose a programme needs: which slot, earliest date, late date, whether an interval sets it."""
+
+    __slots__ = ("earliest", "interval_bound", "overdue", "slot_index")
+
+
+def _next_dose(prog, rule, fill: _Fill, person: _Person, catch_up_ages: bool) -> _Next | None:
+    ages = person.ages
+    prog_min = ages[prog.min_age]
+    for j in fill.remaining:
+        slot = rule.slots[j]
+        due = ages[slot.due]
+        if catch_up_ages and slot.catch_up_from is not None:
+            due = min(due, ages[slot.catch_up_from])
+        earliest = max(due, prog_min)
+        if slot.min_age is not None:
+            earliest = max(earliest, ages[slot.min_age])
+        interval_bound = False
+        if fill.last is not None:
+            after_gap = _gap_after(prog, slot, fill.last, ages)
+            if after_gap > earliest:
+                earliest, interval_bound = after_gap, True
+        if slot.drop_after is not None and earliest >= ages[slot.drop_after]:
+            continue  # can no longer be given in time (rotavirus): the next slot decides
+        result = _Next()
+        result.slot_index = j
+        result.earliest = earliest
+        result.interval_bound = interval_bound
+        result.overdue = ages[slot.overdue] if slot.overdue is not None else due + timedelta(days=28)
+        return result
+    return None
+
+
+class _Result:
+    """One programme's internal result: the public status plus what the plan needs."""
+
+    __slots__ = ("fill", "next", "prog", "rule", "status")
+
+
+def _eligibility(prog: _Programme, dob: date, sex: str | None):
+    """('yes', group), ('no', group-or-None that excluded on sex) or ('unknown', group needing sex)."""
+    if prog.eligible is None:
+        return "yes", None
+    sex_excluded = None
+    needs_sex = None
+    for group in prog.eligible:
+        if group.born_from is not None and dob < group.born_from:
+            continue
+        if group.born_to is not None and dob > group.born_to:
+            continue
+        if group.sexes is None or sex in group.sexes:
+            return "yes", group
+        if sex in ("female", "male"):
+            sex_excluded = group
+        else:
+            needs_sex = group
+    if needs_sex is not None:
+        return "unknown", needs_sex
+    return "no", sex_excluded
+
+
+def _select_rule(prog: _Programme, person: _Person) -> _Rule | None:
+    dob, today, ages = person.dob, person.today, person.ages
+    for rule in prog.rules:
+        if rule.born_from is not None and dob < rule.born_from:
+            continue
+        if rule.born_to is not None and dob > rule.born_to:
+            continue
+        if rule.evaluated_from is not None and today < rule.evaluated_from:
+            continue
+        if rule.first_dose_before is not None:
+            first = _first_valid(prog, person)
+            if (first or today) >= ages[rule.first_dose_before]:
+                continue
+        return rule
+    return None
+
+
+def _first_valid(prog: _Programme, person: _Person) -> date | None:
+    entries = person.by_antigen.get(prog.antigens[0]) or ()
+    min_age_date = person.ages[prog.min_age]
+    for given, _index, _reported, _oral in entries:
+        if given >= min_age_date:
+            return given
+    return None
+
+
+def _status(
+    prog: _Programme,
+    code: str,
+    valid: int,
+    needed: int,
+    next_due: date | None,
+    msgid: str,
+    params: dict[str, Any],
+    rule_id: str,
+    source: Source,
+    vaccine: str | None = None,
+    self_reported: bool = False,
+) -> ProgrammeStatus:
+    # Positional on purpose: this runs 12 times per person.
+    return ProgrammeStatus(
+        prog.id,
+        prog.name,
+        prog.protects_against,
+        code,
+        valid,
+        needed,
+        next_due,
+        msgid,
+        params,
+        rule_id,
+        source,
+        vaccine,
+        self_reported,
+    )
+
+
+def _fill_programme(prog: _Programme, slots: tuple[_Slot, ...], person: _Person, collect: bool):
+    """Fill the slots once per antigen: {antigen: _Fill}."""
+    fills: dict[str, _Fill] = {}
+    done: list[tuple[list[_Entry], _Fill]] = []
+    by_antigen = person.by_antigen
+    for antigen in prog.antigens:
+        entries = by_antigen.get(antigen, _NO_ENTRIES)
+        # Antigens given together (tetanus and diphtheria; A, W and Y) have the same doses: fill once.
+        for seen, earlier in done:
+            if seen == entries:
+                fills[antigen] = earlier
+                break
+        else:
+            fills[antigen] = fill = _fill(prog, slots, entries, person, collect)
+            done.append((entries, fill))
+    return fills
+
+
+_NO_ENTRIES: list[_Entry] = []
+
+
+class _Outcome(NamedTuple):
+    """What evaluating one programme produced, for evaluate() and dose_evidence()."""
+
+    status: ProgrammeStatus
+    result: _Result | None  # set when a dose is needed (for the plan)
+    fills: dict[str, _Fill]
+    in_programme: bool  # False: no rule offers this programme to the person
+    rule_id: str
+    source: Source
+
+
+def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Outcome:
+    today, ages = person.today, person.ages
+    if prog.eligible is None:
+        eligibility, group = "yes", None
+    else:
+        eligibility, group = _eligibility(prog, person.dob, person.sex)
+    rule = _select_rule(prog, person) if eligibility != "no" else None
+    if rule is None:
+        return _not_offered(prog, person, eligibility, group, collect)
+    rule_id, source = rule.id, rule.source
+    limit = rule.limit
+    limit_date = ages[limit] if limit is not None else None
+    if (
+        not collect
+        and limit_date is not None
+        and today >= limit_date
+        and eligibility == "yes"
+        and person.by_antigen.keys().isdisjoint(prog.antigens)
+    ):
+        # Fast path, the common case for most programmes: past the age limit with no doses at all.
+        status = _aged_out(prog, rule, 0, 0, rule_id, source, False)
+        return _Outcome(status, None, {}, True, rule_id, source)
+
+    fills = _fill_programme(prog, rule.slots, person, collect)
+    # The antigen with fewest doses still to fill decides (the programme is as complete as its worst antigen).
+    chosen = None
+    candidates = []
+    for fill in fills.values():
+        if not fill.remaining:
+            continue
+        if chosen is None or len(fill.filled) < len(chosen.filled):
+            chosen, candidates = fill, [fill]
+        elif len(fill.filled) == len(chosen.filled) and fill not in candidates:
+            candidates.append(fill)
+    if chosen is None:
+        valid, needed, reported = 99, 99, False
+        for fill in fills.values():
+            valid = min(valid, fill.valid)
+            needed = min(needed, len(fill.filled))
+            reported = reported or fill.self_reported
+        if prog.lifelong_doses is not None and valid >= prog.lifelong_doses:
+            msgid, params = MSG_COMPLETE_LIFELONG, {"count": valid}
+        else:
+            msgid, params = MSG_COMPLETE, {}
+        status = _status(prog, COMPLETE, valid, needed, None, msgid, params, rule_id, source, None, reported)
+        return _Outcome(status, None, fills, True, rule_id, source)
+
+    valid, needed = chosen.valid, len(chosen.filled) + len(chosen.remaining)
+    reported = chosen.self_reported
+    if eligibility == "unknown":
+        status = _status(
+            prog, UNKNOWN, valid, needed, None, MSG_UNKNOWN_SEX, {}, group.id, group.source, None, reported
+        )
+        return _Outcome(status, None, fills, True, group.id, group.source)
+    if limit_date is not None and today >= limit_date:
+        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported)
+        return _Outcome(status, None, fills, True, rule_id, source)
+    if prog.start_before is not None and not chosen.filled and today >= ages[prog.start_before]:
+        status = _status(prog, NOT_ELIGIBLE, valid, needed, None, MSG_TOO_LATE_TO_START, {}, rule_id, source,
+                         None, reported)  # fmt: skip
+        return _Outcome(status, None, fills, True, rule_id, source)
+
+    # Among antigens equally short, the one whose next dose is latest wins: an interval still running for
+    # one antigen holds back the combined vaccine.
+    catch_up_ages = person.records == "none"
+    nxt = None
+    for fill in candidates:
+        candidate = _next_dose(prog, rule, fill, person, catch_up_ages)
+        if candidate is not None and (nxt is None or candidate.earliest > nxt.earliest):
+            chosen, nxt = fill, candidate
+    if nxt is None or (limit_date is not None and nxt.earliest >= limit_date):
+        # The remaining doses can no longer be given in time (rotavirus after 24 weeks, a course that would
+        # end after the age limit).
+        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported)
+        return _Outcome(status, None, fills, True, rule_id, source)
+
+    number = len(chosen.filled) + 1
+    single = needed == 1
+    earliest = nxt.earliest
+    vaccine = _slot_vaccine(prog, rule.slots[nxt.slot_index], ages, earliest if earliest > today else today)
+    if earliest > today:
+        code, params = NOT_YET_DUE, {"date": earliest}
+        if not chosen.filled:
+            msgid = MSG_FIRST_DUE_ON
+        else:
+            msgid = MSG_NEXT_FROM if nxt.interval_bound else MSG_NEXT_DUE_ON
+    elif today >= nxt.overdue:
+        code, params = OVERDUE, {}
+        if catch_up_ages and not chosen.filled:
+            msgid = MSG_OVERDUE_NO_RECORD
+        elif single:
+            msgid = MSG_OVERDUE_SINGLE
+        else:
+            msgid, params = MSG_OVERDUE, {"number": number}
+    else:
+        code, params = DUE, {}
+        if rule.due_message is not None:
+            msgid = rule.due_message
+        elif single:
+            msgid = MSG_DUE_SINGLE
+        else:
+            msgid, params = MSG_DUE, {"number": number}
+    if code is not NOT_YET_DUE and person.records == "not_checked":
+        # Nobody has looked at the records yet: "overdue" would be a guess.
+        code, msgid, params = UNKNOWN, MSG_UNKNOWN_NOT_CHECKED, {}
+    status = _status(prog, code, valid, needed, earliest, msgid, params, rule_id, source, vaccine, reported)
+    result = _Result()
+    result.prog, result.rule, result.fill, result.next, result.status = prog, rule, chosen, nxt, code
+    return _Outcome(status, result, fills, True, rule_id, source)
+
+
+def _not_offered(prog: _Programme, person: _Person, eligibility: str, group, collect: bool) -> _Outcome:
+    """No rule offers the programme to this person. Still count what they had: someone outside the HPV
+    programme who had a dose anyway is protected, and the nurse's evidence list needs the counting."""
+    rule_id = group.id if group is not None else prog.not_offered_rule_id
+    if not collect and person.by_antigen.keys().isdisjoint(prog.antigens):
+        fills, valid = {}, 0  # no doses to count: the common case
+    else:
+        fills = _fill_programme(prog, (), person, collect)
+        valid = min(fill.valid for fill in fills.values())
+    source = group.source if group is not None else prog.source
+    if prog.complete_if_any_dose and valid:
+        reported = any(fill.self_reported for fill in fills.values())
+        msgid = MSG_COMPLETE_HAD_ANYWAY
+        status = _status(prog, COMPLETE, valid, valid, None, msgid, {}, rule_id, source, None, reported)
+        return _Outcome(status, None, fills, False, rule_id, source)
+    msgid, params = MSG_NOT_ELIGIBLE_COHORT, {}
+    if eligibility == "no" and group is not None:
+        # Excluded on sex registered at birth: say from which birth date everyone is offered it.
+        everyone = next((g for g in prog.eligible if g.sexes is None and g.born_from), None)
+        if everyone is not None:
+            msgid, params = MSG_NOT_ELIGIBLE_SEX_COHORT, {"date": everyone.born_from}
+            rule_id, source = everyone.id, everyone.source
+    status = _status(prog, NOT_ELIGIBLE, valid, 0, None, msgid, params, rule_id, source)
+    return _Outcome(status, None, fills, False, rule_id, source)
+
+
+def _aged_out(prog, rule, valid, needed, rule_id, source, reported) -> ProgrammeStatus:
+    reason = rule.aged_out
+    msgid, params = _AGED_OUT_MESSAGES[reason], {}
+    if reason == "age_limit":
+        years = _years(rule.limit) if rule.limit is not None else None
+        if years is None:
+            msgid = MSG_NOT_ELIGIBLE_OFFER_ENDED
+        else:
+            params = {"age": years}
+    return _status(prog, NOT_ELIGIBLE, valid, needed, None, msgid, params, rule_id, source, None, reported)
+
+
+# --- Catch-up plan --------------------------------------------------------------------------------------
+
+
+class _Chain:
+    """The remaining catch-up doses of one programme, consumed visit by visit."""
+
+    __slots__ = ("earliest", "last", "number", "position", "prog", "rule", "slots")
+
+    def copy(self) -> _Chain:
+        other = _Chain()
+        other.prog, other.rule, other.slots = self.prog, self.rule, self.slots
+        other.position, other.last, other.number = self.position, self.last, self.number
+        return other
+
+
+def _chain_earliest(chain: _Chain, ages: _Ages, today: date) -> date | None:
+    """Earliest date for the chain's next dose, or None when the chain is finished. Skips slots that could
+    no longer be given in time; stops at slots that are not behind schedule (the routine schedule takes over
+    from there) and at the programme's age limit."""
+    prog = chain.prog
+    limit = chain.rule.limit
+    limit_date = ages[limit] if limit is not None else None
+    while chain.position < len(chain.slots):
+        slot = chain.rule.slots[chain.slots[chain.position]]
+        earliest = max(today, ages[prog.min_age])
+        if slot.min_age is not None:
+            earliest = max(earliest, ages[slot.min_age])
+        if chain.last is not None:
+            earliest = max(earliest, _gap_after(prog, slot, chain.last, ages))
+        routine = ages[slot.due]
+        if slot.catch_up_from is not None:
+            routine = min(routine, ages[slot.catch_up_from])
+        if routine > earliest:
+            return None
+        if slot.drop_after is not None and earliest >= ages[slot.drop_after]:
+            chain.position += 1
+            continue
+        if limit_date is not None and earliest >= limit_date:
+            return None
+        return earliest
+    return None
+
+
+def _plan_visits(chains: list[_Chain], ages: _Ages, today: date, gap: int, gather: int):
+    """Greedy: each visit gives every dose that is ready. ``gather`` > 0 lets a visit wait up to that many
+    days for doses that become ready soon, which can save a visit.
+
+    Returns (visits, near_miss): near_miss says some dose became ready less than ``gap`` days after a visit
+    it missed — only then can waiting (a non-zero ``gather``) change the plan."""
+    active = []
+    for original in chains:
+        chain = original.copy()
+        # A chain's earliest date changes only when it gets a dose, so it is worked out once per dose.
+        chain.earliest = _chain_earliest(chain, ages, today)
+        if chain.earliest is not None:
+            active.append(chain)
+    visits: list[tuple[date, list[tuple[_Chain, int, str]]]] = []
+    lower = today
+    near_miss = False
+    window = timedelta(days=gap)
+    wait = timedelta(days=gather)
+    for _ in range(32):  # a plan never needs this many visits; the bound only guards against a data loop
+        if not active:
+            break
+        first = max(lower, min(chain.earliest for chain in active))
+        visit_date = first
+        if gather:
+            visit_date = max([first] + [c.earliest for c in active if c.earliest <= first + wait])
+        given = []
+        for chain in active:
+            if chain.earliest > visit_date:
+                near_miss = near_miss or chain.earliest < visit_date + window
+                continue
+            slot = chain.rule.slots[chain.slots[chain.position]]
+            given.append((chain, chain.number, _slot_vaccine(chain.prog, slot, ages, visit_date)))
+            chain.last = visit_date
+            chain.position += 1
+            chain.number += 1
+            chain.earliest = _chain_earliest(chain, ages, today)
+        visits.append((visit_date, given))
+        active = [chain for chain in active if chain.earliest is not None]
+        lower = visit_date + window
+    return visits, near_miss
+
+
+def _cover(cat: _Catalogue, vaccine_ids: list[str]) -> dict[str, str]:
+    """Map each vaccine to the one given instead: a vaccine whose antigens another one at the same visit
+    already has is not given separately (MMR inside MMRV)."""
+    if len(vaccine_ids) == 1:
+        return {vaccine_ids[0]: vaccine_ids[0]}
+    chosen: dict[str, str] = {}
+    ordered = sorted(dict.fromkeys(vaccine_ids), key=lambda vid: -len(cat.vaccines[vid].antigens))
+    kept: list[str] = []
+    for vid in ordered:
+        antigens = cat.vaccines[vid].antigens
+        cover = next((other for other in kept if antigens <= cat.vaccines[other].antigens), None)
+        if cover is None:
+            kept.append(vid)
+            chosen[vid] = vid
+        else:
+            chosen[vid] = cover
+    return chosen
+
+
+def _build_plan(cat: _Catalogue, results: list[_Result], person: _Person) -> tuple[CatchUpVisit, ...]:
+    today = person.today
+    chains = []
+    for result in results:
+        chain = _Chain()
+        chain.prog, chain.rule = result.prog, result.rule
+        start = result.fill.remaining.index(result.next.slot_index)
+        chain.slots = tuple(result.fill.remaining[start:])
+        chain.position, chain.last, chain.number = 0, result.fill.last, len(result.fill.filled) + 1
+        chains.append(chain)
+    visits, near_miss = _plan_visits(chains, person.ages, today, cat.catch_up_gap, 0)
+    if near_miss:
+        # Waiting a little for a dose that is nearly ready may save a whole visit: fewest visits wins, then
+        # the earlier finish (UKHSA: fewest visits, shortest time).
+        waited, _ = _plan_visits(chains, person.ages, today, cat.catch_up_gap, cat.catch_up_gap)
+        if waited and (len(waited), waited[-1][0]) < (len(visits), visits[-1][0]):
+            visits = waited
+    plan = []
+    for number, (visit_date, given) in enumerate(visits, start=1):
+        chosen = _cover(cat, [vid for _, _, vid in given])
+        grouped: dict[str, list[tuple[str, int]]] = {}
+        for chain, dose_number, vid in given:
+            grouped.setdefault(chosen[vid], []).append((chain.prog.id, dose_number))
+        # zip(*items) turns [(programme, dose number), ...] into (programmes, dose numbers).
+        vaccines = tuple(
+            PlannedVaccine(vid, cat.vaccines[vid].name, *map(tuple, zip(*items, strict=True)))
+            for vid, items in grouped.items()
+        )
+        if number == 1 and visit_date <= today:
+            msgid, params = MSG_VISIT_FIRST, {}
+        else:
+            msgid, params = MSG_VISIT_LATER, {"date": visit_date}
+        plan.append(
+            CatchUpVisit(
+                number, visit_date, vaccines, msgid, params, cat.catch_up_rule_id, cat.catch_up_source
+            )
+        )
+    return tuple(plan)
+
+
+# --- Public functions -----------------------------------------------------------------------------------
+
+
+def _check_arguments(date_of_birth: date, today: date, sex_at_birth: str | None, records_status: str) -> None:
+    if today < date_of_birth:
+        raise ValueError("today is before the date of birth")
+    if sex_at_birth is not None and sex_at_birth not in SEXES:
+        raise ValueError(f"sex_at_birth must be one of {SEXES} or None")
+    if records_status not in RECORDS_STATUSES:
+        raise ValueError(f"records_status must be one of {RECORDS_STATUSES}")
+
+
+def evaluate(
+    date_of_birth: date,
+    doses: Sequence[Dose],
+    today: date,
+    sex_at_birth: str | None = None,
+    records_status: str = "documented",
+) -> ImmunisationReport:
+    """Status of every programme and, when something is late or there are no records, the catch-up plan.
+
+    Raises ValueError for impossible arguments (today before birth, unknown sex or records status); bad
+    doses are skipped, not fatal, so a page can always show something — ``validate`` explains them."""
+    _check_arguments(date_of_birth, today, sex_at_birth, records_status)
+    cat = _catalogue()
+    person = _prepare(cat, date_of_birth, doses, today, records_status, sex_at_birth)
+    statuses = []
+    late = []
+    plan_needed = records_status == "none"
+    to_check = 0
+    for prog in cat.programmes:
+        status, result = _evaluate_programme(prog, person, collect=False)[:2]
+        statuses.append(status)
+        if result is None:
+            if status.status == UNKNOWN:
+                to_check += 1
+        elif result.status in _LATE:
+            late.append(result)
+            plan_needed = plan_needed or result.status == OVERDUE
+        elif result.status == NOT_YET_DUE and result.next.interval_bound and today >= result.next.overdue:
+            # Part way through a catch-up course, waiting out an interval: the rest of the course belongs
+            # in the plan even though nothing is due today.
+            late.append(result)
+            plan_needed = True
+        elif result.status == UNKNOWN:
+            to_check += 1
+    # Records not looked at yet: a plan would rest on a guess about what is missing.
+    if records_status == "not_checked":
+        plan_needed = False
+    plan = _build_plan(cat, late, person) if plan_needed and late else ()
+
+    # "2 vaccines to catch up" counts injections to ask for, not programmes: one MMRV serves MMR and
+    # chickenpox, one 6-in-1 serves four programmes.
+    wanted = [
+        result_status.recommended_vaccine_id for result_status in statuses if result_status.status in _LATE
+    ]
+    to_catch_up = len(wanted) if len(wanted) < 2 else len(set(_cover(cat, wanted).values()))
+    up_to_date = to_catch_up == 0 and to_check == 0
+    if up_to_date:
+        summary, plural, params = MSG_SUMMARY_UP_TO_DATE, None, {}
+    elif to_catch_up:
+        summary, plural, params = MSG_SUMMARY_CATCH_UP, MSG_SUMMARY_CATCH_UP_PLURAL, {"num": to_catch_up}
+    else:
+        summary, plural, params = MSG_SUMMARY_CHECK, MSG_SUMMARY_CHECK_PLURAL, {"num": to_check}
+    return ImmunisationReport(
+        date_of_birth=date_of_birth,
+        today=today,
+        records_status=records_status,
+        programmes=tuple(statuses),
+        catch_up_plan=plan,
+        to_catch_up=to_catch_up,
+        to_check=to_check,
+        up_to_date=up_to_date,
+        summary_msgid=summary,
+        summary_plural_msgid=plural,
+        summary_params=params,
+        data_version=cat.data_version,
+    )
+
+
+def dose_evidence(
+    date_of_birth: date,
+    doses: Sequence[Dose],
+    today: date,
+    sex_at_birth: str | None = None,
+    records_status: str = "documented",
+) -> tuple[DoseEvidence, ...]:
+    """For the nurse: each dose against each programme its vaccine serves, counted or not, and why."""
+    _check_arguments(date_of_birth, today, sex_at_birth, records_status)
+    cat = _catalogue()
+    person = _prepare(cat, date_of_birth, doses, today, records_status, sex_at_birth)
+    per_programme = {}
+    for prog in cat.programmes:
+        per_programme[prog.id] = _evaluate_programme(prog, person, collect=True)
+
+    rows: list[DoseEvidence] = []
+    for index, dose in enumerate(doses):
+        if index in person.excluded:
+            msgid, rule_id, source = person.excluded[index]
+            rows.append(
+                DoseEvidence(
+                    index, dose.vaccine_id, dose.given_on, None, False, (), msgid, {}, rule_id, source
+                )
+            )
+            continue
+        vaccine = cat.vaccines[dose.vaccine_id]
+        if not vaccine.programme_ids:
+            rows.append(
+                DoseEvidence(
+                    index,
+                    dose.vaccine_id,
+                    dose.given_on,
+                    None,
+                    False,
+                    (),
+                    EV_NOT_ROUTINE,
+                    {},
+                    RECORD_CHECK_RULE,
+                    vaccine.source,
+                )
+            )
+            continue
+        for pid in vaccine.programme_ids:
+            prog = cat.programme_index[pid]
+            outcome = per_programme[pid]
+            rows.append(_evidence_row(prog, vaccine, index, dose, outcome))
+    return tuple(rows)
+
+
+def _evidence_row(
+    prog: _Programme, vaccine: Vaccine, index: int, dose: Dose, outcome: _Outcome
+) -> DoseEvidence:
+    rule_id, source = outcome.rule_id, outcome.source
+    counted: list[str] = []
+    refused = None
+    extra = True
+    for antigen in prog.antigens:
+        if antigen not in vaccine.antigens:
+            continue
+        result = outcome.fills[antigen].outcomes.get(index)
+        if result is None:
+            continue
+        if result[0]:
+            counted.append(antigen)
+            extra = extra and result[1] == EV_COUNTED_EXTRA
+        elif refused is None:
+            refused = result
+
+    def row(is_counted: bool, msgid: str, params=None, why_rule=rule_id, why_source=source) -> DoseEvidence:
+        antigens = tuple(counted) if is_counted else ()
+        return DoseEvidence(
+            index,
+            dose.vaccine_id,
+            dose.given_on,
+            prog.id,
+            is_counted,
+            antigens,
+            msgid,
+            params or {},
+            why_rule,
+            why_source,
+        )
+
+    if not outcome.in_programme:
+        if counted and prog.complete_if_any_dose:
+            return row(True, EV_COUNTED)
+        if refused is None:
+            return row(False, EV_NOT_IN_PROGRAMME)
+    if counted:
+        if len(counted) < len(prog.antigens):
+            return row(True, EV_COUNTED_PARTLY)
+        return row(True, EV_COUNTED_EXTRA if extra else EV_COUNTED)
+    if refused is not None:
+        _ok, msgid, params, is_opv = refused
+        if is_opv:
+            return row(False, msgid, params, prog.opv_rule_id, prog.opv_source)
+        return row(False, msgid, params)
+    return row(False, EV_NOT_IN_PROGRAMME)
+
+
+def validate_doses(date_of_birth: date, doses: Sequence[Dose], today: date) -> list[Problem]:
+    """Problems with the recorded doses, for the form to show next to each field."""
+    cat = _catalogue()
+    problems: list[Problem] = []
+    numbered: dict[str, list[tuple[date, int, int]]] = {}
+    seen_days: set[tuple[str, date]] = set()
+    for index, dose in enumerate(doses):
+        prefix = f"doses[{index}]"
+        if dose.vaccine_id not in cat.vaccines:
+            problems.append(Problem(f"{prefix}.vaccine_id", V_UNKNOWN_VACCINE, {}))
+        date_ok = False
+        if dose.given_on < date_of_birth:
+            problems.append(Problem(f"{prefix}.given_on", V_BEFORE_BIRTH, {"date_of_birth": date_of_birth}))
+        elif dose.given_on > today:
+            problems.append(Problem(f"{prefix}.given_on", V_IN_FUTURE, {}))
+        else:
+            date_ok = True
+        if date_ok:
+            day = (dose.vaccine_id, dose.given_on)
+            if day in seen_days:
+                problems.append(Problem(f"{prefix}.given_on", V_SAME_DAY_TWICE, {}))
+            seen_days.add(day)
+        number_ok = True
+        if dose.dose_number is not None and not 1 <= dose.dose_number <= MAX_DOSE_NUMBER:
+            problems.append(Problem(f"{prefix}.dose_number", V_DOSE_NUMBER_RANGE, {"max": MAX_DOSE_NUMBER}))
+            number_ok = False
+        if date_ok and number_ok and dose.dose_number is not None:
+            numbered.setdefault(dose.vaccine_id, []).append((dose.given_on, dose.dose_number, index))
+        if dose.where not in WHERE_OPTIONS:
+            problems.append(Problem(f"{prefix}.where", V_WHERE, {}))
+        if dose.source not in SOURCE_OPTIONS:
+            problems.append(Problem(f"{prefix}.source", V_SOURCE, {}))
+    # Dose numbers of the same vaccine must rise with the date. Checked per vaccine, not per programme:
+    # records number doses per product ("Td/IPV dose 1" after three 6-in-1 doses), and that is not an error.
+    for entries in numbered.values():
+        entries.sort()
+        highest: tuple[int, int] | None = None  # (dose number, index) of the highest number so far
+        for _given, number, index in entries:
+            if highest is not None:
+                if number == highest[0]:
+                    problems.append(
+                        Problem(f"doses[{index}].dose_number", V_DOSE_NUMBER_REPEATED, {"number": number})
+                    )
+                elif number < highest[0]:
+                    # A lower number dated after a higher one: flag the later record, which is the one to fix
+                    # or re-date.
+                    problems.append(
+                        Problem(
+                            f"doses[{index}].dose_number",
+                            V_DOSE_NUMBER_ORDER,
+                            {"number": number, "previous": highest[0]},
+                        )
+                    )
+            if highest is None or number > highest[0]:
+                highest = (number, index)
+    return problems
+
+
+def validate(
+    date_of_birth: date,
+    doses: Sequence[Dose],
+    today: date,
+    sex_at_birth: str | None = None,
+    records_status: str = "documented",
+) -> list[Problem]:
+    """All input problems: the person's details, then each dose."""
+    problems: list[Problem] = []
+    if date_of_birth > today:
+        problems.append(Problem("date_of_birth", V_DOB_IN_FUTURE, {}))
+    if sex_at_birth is not None and sex_at_birth not in SEXES:
+        problems.append(Problem("sex_at_birth", V_SEX, {}))
+    if records_status not in RECORDS_STATUSES:
+        problems.append(Problem("records_status", V_RECORDS_STATUS, {}))
+    return problems + validate_doses(date_of_birth, doses, today)
+
+
+def vaccine_choices() -> tuple[VaccineChoice, ...]:
+    """The catalogue for a select: UK vaccines now, older UK vaccines, then vaccines given abroad."""
+    cat = _catalogue()
+    order = list(_GROUP_LABELS)
+    ranked = sorted(cat.vaccines.values(), key=lambda v: order.index(v.group))
+    return tuple(VaccineChoice(v.id, v.name, v.group, _GROUP_LABELS[v.group]) for v in ranked)
+
+
+def get_vaccine(vaccine_id: str) -> Vaccine:
+    """A catalogue entry; KeyError if there is none."""
+    return _catalogue().vaccines[vaccine_id]
+
+
+def programmes() -> tuple[ProgrammeInfo, ...]:
+    """Every programme, in display order."""
+    return tuple(ProgrammeInfo(p.id, p.name, p.protects_against, p.source) for p in _catalogue().programmes)
+
+
+def data_version() -> str:
+    """The version of the schedule data in use (its effective date)."""
+    return _catalogue().data_version
+
+
+def translatable_strings() -> tuple[str, ...]:
+    """Every plain-English string from the YAML data, for message extraction."""
+    return _catalogue().strings
+
+
+def message_ids() -> tuple[str, ...]:
+    """Every msgid this module defines (its N_() strings)."""
+    return tuple(
+        value
+        for name, value in globals().items()
+        if isinstance(value, str) and name.startswith(("MSG_", "EV_", "V_", "GROUP_"))
+    )

@@ -1,0 +1,915 @@
+"""The immunisation engine against the UK schedule and the UKHSA catch-up guidance.
+
+Each case's id names the rule it checks and, in brackets, where the expected answer comes from. Every person
+here is invented. The engine is pure, so these tests need no app, database or clock.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from passport.schedule import (
+    Dose,
+    data_version,
+    dose_evidence,
+    evaluate,
+    explain,
+    get_vaccine,
+    message_ids,
+    programmes,
+    translatable_strings,
+    vaccine_choices,
+    validate,
+    validate_doses,
+)
+from passport.schedule import engine as eng
+
+DATA = Path(eng.__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def app_context():
+    """Shadows the suite's autouse app-and-database fixture (tests/conftest.py): the engine is pure, and these
+    tests must pass, fast, without an app or a database."""
+    yield
+
+
+# --- Invented histories ---------------------------------------------------------------------------------
+
+
+def _on_birthday(born: date, years: int, months: int = 0, days: int = 0) -> date:
+    return eng._resolve(born, ("A", years, months, days))
+
+
+def _school_year(born: date, year_group: int, days: int = 30) -> date:
+    return eng._school_year_start(born, year_group) + timedelta(days=days)
+
+
+def uk_history(born: date, *, skip: tuple[str, ...] = (), sex_female: bool = True) -> list[Dose]:
+    """A complete UK routine history for someone born 2006-2013 (5-in-1 era, MenC at 3 and 4 months,
+    PCV 2+1), with named steps left out. ``hpv`` is given in Year 8, ``teen`` (Td/IPV and MenACWY) in
+    Year 9."""
+    steps = {
+        "primary": [
+            Dose("dtap_ipv_hib", born + timedelta(weeks=8), 1, "uk_gp"),
+            Dose("dtap_ipv_hib", born + timedelta(weeks=12), 2, "uk_gp"),
+            Dose("dtap_ipv_hib", born + timedelta(weeks=16), 3, "uk_gp"),
+            Dose("menc", born + timedelta(weeks=12), 1, "uk_gp"),
+            Dose("menc", born + timedelta(weeks=16), 2, "uk_gp"),
+            Dose("pcv", born + timedelta(weeks=8), 1, "uk_gp"),
+            Dose("pcv", born + timedelta(weeks=16), 2, "uk_gp"),
+        ],
+        "one_year": [
+            Dose("hib_menc", _on_birthday(born, 1, days=7), 1, "uk_gp"),
+            Dose("pcv", _on_birthday(born, 1, days=7), 3, "uk_gp"),
+            Dose("mmr", _on_birthday(born, 1, days=7), 1, "uk_gp"),
+        ],
+        "preschool": [
+            Dose("dtap_ipv", _on_birthday(born, 3, 4, 7), 1, "uk_gp"),
+            Dose("mmr", _on_birthday(born, 3, 4, 7), 2, "uk_gp"),
+        ],
+        "hpv": [Dose("hpv", _school_year(born, 8), 1, "school")],
+        "teen": [
+            Dose("td_ipv", _school_year(born, 9), 1, "school"),
+            Dose("menacwy", _school_year(born, 9), 1, "school"),
+        ],
+    }
+    return [dose for name, doses in steps.items() if name not in skip for dose in doses]
+
+
+def infant_2025(born: date, weeks: int = 16) -> list[Dose]:
+    """The July 2025 infant schedule up to the given age: 6-in-1, MenB and rotavirus at 8 and 12 weeks,
+    6-in-1 and PCV at 16 weeks."""
+    doses = []
+    for at, vaccines in (
+        (8, ("dtap_ipv_hib_hepb", "menb", "rotavirus")),
+        (12, ("dtap_ipv_hib_hepb", "menb", "rotavirus")),
+        (16, ("dtap_ipv_hib_hepb", "pcv")),
+    ):
+        if at <= weeks:
+            doses += [Dose(vaccine, born + timedelta(weeks=at), where="uk_gp") for vaccine in vaccines]
+    return doses
+
+
+BORN_2008 = date(2008, 6, 15)
+FULL_2008 = uk_history(BORN_2008)
+BORN_2009 = date(2009, 5, 15)
+MISSING_TEEN_2009 = uk_history(BORN_2009, skip=("teen",))
+
+BORN_2009_ABROAD = date(2009, 3, 10)
+PARTIAL_FOREIGN_2009 = [
+    Dose("dtp_hepb_hib", BORN_2009_ABROAD + timedelta(weeks=6), 1, "abroad", "imported"),
+    Dose("dtp_hepb_hib", BORN_2009_ABROAD + timedelta(weeks=10), 2, "abroad", "imported"),
+    Dose("dtp_hepb_hib", BORN_2009_ABROAD + timedelta(weeks=14), 3, "abroad", "imported"),
+    Dose("opv", BORN_2009_ABROAD + timedelta(weeks=6), 1, "abroad", "imported"),
+    Dose("opv", BORN_2009_ABROAD + timedelta(weeks=10), 2, "abroad", "imported"),
+    Dose("opv", BORN_2009_ABROAD + timedelta(weeks=14), 3, "abroad", "imported"),
+    # Measles at 9 months (before the first birthday: does not count), then MMR at 15 months.
+    Dose("measles", date(2009, 12, 10), 1, "abroad", "imported"),
+    Dose("mmr", date(2010, 6, 10), 2, "abroad", "imported"),
+]
+
+BORN_2001_APRIL = date(2001, 4, 10)  # 25th birthday: 10 April 2026
+BORN_2025 = date(2025, 3, 10)
+
+
+# --- The table ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    born: date
+    doses: list[Dose]
+    today: date
+    programme: str
+    status: str
+    sex: str | None = None
+    records: str = "documented"
+    valid: int | None = None
+    needed: int | None = None
+    next_due: date | None = None
+    msgid: str | None = None
+    params: dict = field(default_factory=dict)
+    rule: str | None = None
+    vaccine: str | None = None
+
+
+CASES = [
+    # Fully immunised young person born 2008.
+    Case(
+        "dtp-polio-five-doses-lifelong-born-2008[Green Book ch.30]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "dtp_polio", "complete", sex="female",
+        valid=5, needed=5, msgid=eng.MSG_COMPLETE_LIFELONG, params={"count": 5},
+        rule="dtp-polio-born-to-2024-06",
+    ),
+    Case(
+        "mmr-two-doses-complete-born-2008[Green Book ch.21]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "mmr", "complete", sex="female", valid=2, needed=2,
+        msgid=eng.MSG_COMPLETE,
+    ),
+    Case(
+        "menacwy-one-dose-in-year-9-complete-born-2008[Green Book ch.22]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "menacwy", "complete", sex="female", valid=1, needed=1,
+    ),
+    Case(
+        "hpv-one-dose-enough-since-september-2023-born-2008[UKHSA uncertain status, from 1 Sept 2023]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "hpv", "complete", sex="female", valid=1, needed=1,
+        rule="hpv-one-dose-from-2023-09",
+    ),
+    Case(
+        "hib-booster-at-one-year-complete-born-2008[Green Book ch.16]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "hib", "complete", sex="female", valid=4, needed=4,
+    ),
+    Case(
+        "hepatitis-b-not-routine-for-born-before-august-2017[Green Book ch.18]",
+        BORN_2008, FULL_2008, date(2026, 1, 15), "hepb", "not_eligible", sex="female",
+        msgid=eng.MSG_NOT_ELIGIBLE_COHORT,
+    ),
+    # Born 2009, missing the teenage Td/IPV and MenACWY.
+    Case(
+        "teenage-td-ipv-missed-is-overdue-born-2009[Green Book ch.11, Year 9]",
+        BORN_2009, MISSING_TEEN_2009, date(2026, 3, 1), "dtp_polio", "overdue", sex="male",
+        valid=4, needed=5, next_due=date(2022, 9, 1), msgid=eng.MSG_OVERDUE, params={"number": 5},
+        vaccine="td_ipv",
+    ),
+    Case(
+        "teenage-menacwy-missed-is-overdue-born-2009[Green Book ch.22]",
+        BORN_2009, MISSING_TEEN_2009, date(2026, 3, 1), "menacwy", "overdue", sex="male",
+        valid=0, needed=1, msgid=eng.MSG_OVERDUE_SINGLE, vaccine="menacwy",
+    ),
+    # MMR rules.
+    Case(
+        "one-mmr-dose-only-second-dose-overdue[Green Book ch.21]",
+        date(2010, 2, 1), [Dose("mmr", date(2011, 2, 10), 1)], date(2026, 2, 1), "mmr", "overdue",
+        valid=1, needed=2, msgid=eng.MSG_OVERDUE, params={"number": 2},
+    ),
+    Case(
+        "mmr-dose-before-first-birthday-does-not-count[Green Book ch.21]",
+        date(2012, 3, 1), [Dose("mmr", date(2013, 2, 20), 1), Dose("mmr", date(2015, 7, 1), 2)],
+        date(2026, 1, 1), "mmr", "overdue", valid=1, needed=2,
+    ),
+    Case(
+        "mmr-second-dose-less-than-4-weeks-after-first-does-not-count[Green Book ch.21]",
+        date(2012, 3, 1), [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 3, 24), 2)],
+        date(2026, 1, 1), "mmr", "overdue", valid=1,
+    ),
+    Case(
+        "mmr-two-doses-4-weeks-apart-after-first-birthday-complete[Green Book ch.21]",
+        date(2012, 3, 1), [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 4, 7), 2)],
+        date(2026, 1, 1), "mmr", "complete", valid=2,
+    ),
+    Case(
+        "measles-only-vaccine-abroad-leaves-mumps-uncovered[Green Book ch.21]",
+        date(2010, 1, 1),
+        [Dose("measles", date(2011, 2, 1), 1, "abroad"), Dose("measles", date(2012, 2, 1), 2, "abroad")],
+        date(2026, 1, 1), "mmr", "overdue", valid=0,
+    ),
+    # A dose given too early does not count.
+    Case(
+        "six-in-one-before-6-weeks-old-does-not-count[Green Book ch.11, minimum age]",
+        date(2025, 6, 1), [Dose("dtap_ipv_hib_hepb", date(2025, 6, 29), 1)], date(2025, 8, 20),
+        "dtp_polio", "due", valid=0, next_due=date(2025, 7, 27), msgid=eng.MSG_DUE, params={"number": 1},
+        rule="dtp-polio-born-from-2024-07",
+    ),
+    Case(
+        "menacwy-dose-before-10th-birthday-does-not-count[DOMAIN.md; Green Book ch.22]",
+        date(2012, 1, 1), [Dose("menacwy", date(2020, 1, 1), 1, "abroad")], date(2026, 1, 1),
+        "menacwy", "due", valid=0, next_due=date(2025, 9, 1), msgid=eng.MSG_DUE_SINGLE,
+    ),
+    # Arrived aged 15 with no records.
+    Case(
+        "no-records-aged-15-assume-unimmunised-td-ipv[UKHSA uncertain status 2025]",
+        date(2011, 2, 1), [], date(2026, 5, 1), "dtp_polio", "overdue", records="none",
+        valid=0, needed=5, msgid=eng.MSG_OVERDUE_NO_RECORD, vaccine="td_ipv",
+    ),
+    Case(
+        "no-records-aged-15-needs-two-mmr[UKHSA uncertain status 2025]",
+        date(2011, 2, 1), [], date(2026, 5, 1), "mmr", "overdue", records="none", valid=0, needed=2,
+    ),
+    Case(
+        "no-records-aged-12-menacwy-from-10th-birthday-not-year-9[UKHSA uncertain status 2025]",
+        date(2014, 1, 10), [], date(2026, 5, 1), "menacwy", "due", records="none",
+        next_due=date(2024, 1, 10), msgid=eng.MSG_DUE_SINGLE,
+    ),
+    Case(
+        "documented-history-aged-12-menacwy-waits-for-year-9[Green Book ch.22]",
+        date(2014, 1, 10), [], date(2026, 5, 1), "menacwy", "not_yet_due",
+        next_due=date(2027, 9, 1), msgid=eng.MSG_FIRST_DUE_ON, params={"date": date(2027, 9, 1)},
+    ),
+    Case(
+        "no-records-self-reported-doses-not-relied-on[UKHSA uncertain status 2025]",
+        date(2011, 2, 1),
+        [Dose("mmr", date(2012, 3, 1), 1, source="self_reported"),
+         Dose("mmr", date(2015, 6, 1), 2, source="self_reported")],
+        date(2026, 5, 1), "mmr", "overdue", records="none", valid=0,
+    ),
+    Case(
+        "documented-self-reported-doses-count[UKHSA uncertain status 2025: reliable verbal history]",
+        date(2011, 2, 1),
+        [Dose("mmr", date(2012, 3, 1), 1, source="self_reported"),
+         Dose("mmr", date(2015, 6, 1), 2, source="self_reported")],
+        date(2026, 5, 1), "mmr", "complete", valid=2,
+    ),
+    Case(
+        "records-not-checked-gives-unknown-not-overdue[DOMAIN.md: uncertain history]",
+        BORN_2009, [], date(2026, 3, 1), "dtp_polio", "unknown", records="not_checked",
+        msgid=eng.MSG_UNKNOWN_NOT_CHECKED,
+    ),
+    # Arrived aged 17 with a partial foreign record: resume, never restart.
+    Case(
+        "partial-foreign-record-td-ipv-resumes-at-dose-4[UKHSA uncertain status 2025: resume]",
+        BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), "dtp_polio", "overdue", sex="male",
+        valid=3, needed=5, msgid=eng.MSG_OVERDUE, params={"number": 4}, vaccine="td_ipv",
+    ),
+    Case(
+        "partial-foreign-record-mmr-resumes-at-dose-2[UKHSA uncertain status 2025: resume]",
+        BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), "mmr", "overdue", sex="male",
+        valid=1, needed=2, params={"number": 2},
+    ),
+    Case(
+        "pertussis-not-given-from-10th-birthday[UKHSA uncertain status 2025]",
+        BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), "pertussis", "not_eligible",
+        sex="male", msgid=eng.MSG_NOT_ELIGIBLE_YOUNG_CHILDREN,
+    ),
+    # Polio: oral polio after April 2016 does not count.
+    Case(
+        "oral-polio-abroad-after-april-2016-not-counted[DOMAIN.md; Green Book ch.26]",
+        date(2016, 1, 10),
+        [Dose("dtp_hepb_hib", date(2016, 2, 21), 1, "abroad"),
+         Dose("dtp_hepb_hib", date(2016, 3, 20), 2, "abroad"),
+         Dose("dtp_hepb_hib", date(2016, 4, 17), 3, "abroad"),
+         Dose("opv", date(2016, 5, 1), 1, "abroad"),
+         Dose("opv", date(2016, 6, 1), 2, "abroad"),
+         Dose("opv", date(2016, 7, 1), 3, "abroad")],
+        date(2026, 1, 1), "dtp_polio", "overdue", valid=0, needed=5,
+    ),
+    Case(
+        "oral-polio-before-2016-counts[Green Book ch.26]",
+        date(2010, 1, 10),
+        [Dose("dtp_hepb_hib", date(2010, 2, 21), 1, "abroad"),
+         Dose("dtp_hepb_hib", date(2010, 3, 21), 2, "abroad"),
+         Dose("dtp_hepb_hib", date(2010, 4, 18), 3, "abroad"),
+         Dose("opv", date(2010, 2, 21), 1, "abroad"),
+         Dose("opv", date(2010, 3, 21), 2, "abroad"),
+         Dose("opv", date(2010, 4, 18), 3, "abroad")],
+        date(2026, 1, 1), "dtp_polio", "overdue", valid=3, params={"number": 4},
+    ),
+    Case(
+        "td-ipv-first-booster-5-years-after-primary-from-age-10[Green Book ch.30]",
+        date(2008, 1, 1),
+        [Dose("td_ipv", date(2024, 1, 1), 1), Dose("td_ipv", date(2024, 2, 1), 2),
+         Dose("td_ipv", date(2024, 3, 1), 3)],
+        date(2026, 1, 1), "dtp_polio", "not_yet_due", valid=3, next_due=date(2029, 3, 1),
+        msgid=eng.MSG_NEXT_FROM, params={"date": date(2029, 3, 1)},
+    ),
+    # MenACWY and HPV end at the 25th birthday.
+    Case(
+        "menacwy-still-offered-day-before-25th-birthday[Green Book ch.22]",
+        BORN_2001_APRIL, [], date(2026, 4, 9), "menacwy", "overdue",
+    ),
+    Case(
+        "menacwy-not-offered-on-25th-birthday[Green Book ch.22]",
+        BORN_2001_APRIL, [], date(2026, 4, 10), "menacwy", "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_AGE_LIMIT, params={"age": 25},
+    ),
+    Case(
+        "hpv-still-offered-day-before-25th-birthday[Green Book ch.18a]",
+        BORN_2001_APRIL, [], date(2026, 4, 9), "hpv", "overdue", sex="female",
+    ),
+    Case(
+        "hpv-not-offered-on-25th-birthday[Green Book ch.18a]",
+        BORN_2001_APRIL, [], date(2026, 4, 10), "hpv", "not_eligible", sex="female",
+        msgid=eng.MSG_NOT_ELIGIBLE_AGE_LIMIT, params={"age": 25},
+    ),
+    # HPV and sex registered at birth.
+    Case(
+        "hpv-boy-born-2005-not-eligible[Green Book ch.18a: boys born on or after 1 Sept 2006]",
+        date(2005, 5, 5), [], date(2026, 1, 1), "hpv", "not_eligible", sex="male",
+        msgid=eng.MSG_NOT_ELIGIBLE_SEX_COHORT, params={"date": date(2006, 9, 1)},
+        rule="hpv-eligible-everyone-born-from-2006-09",
+    ),
+    Case(
+        "hpv-boy-born-31-august-2006-not-eligible[Green Book ch.18a]",
+        date(2006, 8, 31), [], date(2026, 1, 1), "hpv", "not_eligible", sex="male",
+    ),
+    Case(
+        "hpv-boy-born-1-september-2006-eligible[Green Book ch.18a]",
+        date(2006, 9, 1), [], date(2026, 1, 1), "hpv", "overdue", sex="male", next_due=date(2019, 9, 1),
+    ),
+    Case(
+        "hpv-sex-not-recorded-born-2005-unknown-never-a-guess[DOMAIN.md: rules that trip engines]",
+        date(2005, 5, 5), [], date(2026, 1, 1), "hpv", "unknown", sex=None, msgid=eng.MSG_UNKNOWN_SEX,
+        rule="hpv-eligible-registered-female-born-from-1991-09",
+    ),
+    Case(
+        "hpv-sex-not-recorded-born-2007-not-needed[Green Book ch.18a]",
+        date(2007, 3, 3), [], date(2026, 1, 1), "hpv", "overdue", sex=None,
+    ),
+    Case(
+        "hpv-sex-not-recorded-but-dose-given-complete[UKHSA uncertain status, from 1 Sept 2023]",
+        date(2005, 5, 5), [Dose("hpv", date(2018, 1, 1), 1, "school")], date(2026, 1, 1), "hpv",
+        "complete", sex=None,
+    ),
+    Case(
+        "hpv-two-dose-rule-before-september-2023[Green Book ch.18a]",
+        date(2008, 1, 1), [Dose("hpv", date(2020, 10, 1), 1, "school")], date(2022, 1, 1), "hpv", "due",
+        sex="female", valid=1, needed=2, next_due=date(2021, 4, 1), rule="hpv-two-doses-2014-to-2023",
+    ),
+    # MMR to MMRV, and babies.
+    Case(
+        "baby-born-2025-gets-mmrv-at-one-year[UKHSA MMRV letter Oct 2025, Table 1]",
+        BORN_2025, infant_2025(BORN_2025), date(2026, 3, 20), "mmr", "due",
+        next_due=date(2026, 3, 10), vaccine="mmrv", rule="mmr-born-from-2025",
+    ),
+    Case(
+        "baby-born-2025-chickenpox-first-dose-at-one-year[UKHSA MMRV letter Oct 2025, Table 1]",
+        BORN_2025, infant_2025(BORN_2025), date(2026, 3, 20), "varicella", "due", vaccine="mmrv",
+    ),
+    Case(
+        "baby-born-2025-second-mmrv-at-18-months[UKHSA MMRV letter Oct 2025, Table 1]",
+        BORN_2025, [*infant_2025(BORN_2025), Dose("mmrv", date(2026, 3, 12))], date(2026, 5, 1), "mmr",
+        "not_yet_due", valid=1, next_due=date(2026, 9, 10), msgid=eng.MSG_NEXT_DUE_ON,
+    ),
+    Case(
+        "born-march-2024-mmrv-replaces-mmr-at-3-years-4-months[UKHSA MMRV letter Oct 2025, Table 1]",
+        date(2024, 3, 10), [Dose("mmr", date(2025, 3, 15), 1)], date(2026, 6, 1), "mmr", "not_yet_due",
+        next_due=date(2027, 7, 10), vaccine="mmrv", rule="mmr-born-2022-09-to-2024-06",
+    ),
+    Case(
+        "born-2019-not-in-chickenpox-programme[UKHSA MMRV letter Oct 2025, Table 1]",
+        date(2019, 6, 1), [], date(2026, 6, 1), "varicella", "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_COHORT,
+    ),
+    Case(
+        "born-2021-selective-chickenpox-catch-up-from-november-2026[UKHSA MMRV letter Oct 2025]",
+        date(2021, 5, 1), [], date(2026, 6, 1), "varicella", "not_yet_due", next_due=date(2026, 11, 1),
+        msgid=eng.MSG_FIRST_DUE_ON,
+    ),
+    Case(
+        "born-2021-selective-chickenpox-catch-up-offered-if-no-chickenpox[UKHSA MMRV letter Oct 2025]",
+        date(2021, 5, 1), [], date(2027, 1, 1), "varicella", "due", msgid=eng.MSG_DUE_IF_NO_CHICKENPOX,
+    ),
+    Case(
+        "born-2021-selective-chickenpox-catch-up-ends-march-2028[UKHSA MMRV letter Oct 2025]",
+        date(2021, 5, 1), [], date(2028, 4, 1), "varicella", "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_OFFER_ENDED,
+    ),
+    Case(
+        "born-july-2024-new-18-month-six-in-one-dose[UKHSA Annexe A, April 2025]",
+        date(2024, 8, 1), infant_2025(date(2024, 8, 1)), date(2026, 1, 15), "dtp_polio", "not_yet_due",
+        valid=3, needed=6, next_due=date(2026, 2, 1), rule="dtp-polio-born-from-2024-07",
+    ),
+    Case(
+        "born-march-2024-hib-menc-booster-at-one-year-overdue[Green Book ch.16; Annexe A]",
+        date(2024, 3, 1), [d for d in infant_2025(date(2024, 3, 1)) if d.vaccine_id == "dtap_ipv_hib_hepb"],
+        date(2025, 6, 1), "hib", "overdue", valid=3, needed=4, vaccine="hib_menc",
+    ),
+    Case(
+        "born-july-2024-no-hib-menc-in-infancy[UKHSA Annexe A, April 2025]",
+        date(2024, 8, 1), infant_2025(date(2024, 8, 1)), date(2026, 1, 15), "menc", "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_COHORT,
+    ),
+    Case(
+        "rotavirus-never-started-after-15-weeks[Green Book ch.27b]",
+        date(2025, 1, 1), [], date(2025, 5, 1), "rotavirus", "not_eligible", msgid=eng.MSG_TOO_LATE_TO_START,
+    ),
+    Case(
+        "pcv-late-starter-needs-one-dose-after-first-birthday[UKHSA uncertain status 2025, 1 to 2 years]",
+        date(2024, 5, 1), [], date(2025, 8, 1), "pcv", "overdue", needed=1, msgid=eng.MSG_OVERDUE_SINGLE,
+    ),
+    Case(
+        "menb-late-starter-needs-two-doses-after-first-birthday[UKHSA uncertain status 2025, 1 to 2 years]",
+        date(2024, 5, 1), [], date(2025, 8, 1), "menb", "overdue", needed=2,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_programme_status(case: Case):
+    report = evaluate(case.born, case.doses, case.today, sex_at_birth=case.sex, records_status=case.records)
+    status = report.programme(case.programme)
+    assert status.status == case.status, explain(status.explanation_msgid, status.explanation_params)
+    if case.valid is not None:
+        assert status.valid_doses == case.valid
+    if case.needed is not None:
+        assert status.doses_needed == case.needed
+    if case.next_due is not None:
+        assert status.next_due_date == case.next_due
+    if case.msgid is not None:
+        assert status.explanation_msgid == case.msgid
+    if case.params:
+        assert status.explanation_params == case.params
+    if case.rule is not None:
+        assert status.rule_id == case.rule
+    if case.vaccine is not None:
+        assert status.recommended_vaccine_id == case.vaccine
+    # Every result names its rule and its source, and explains itself in one sentence.
+    assert status.rule_id and status.source.title
+    sentence = explain(status.explanation_msgid, status.explanation_params)
+    assert sentence.endswith(".") and sentence.count(". ") == 0
+
+
+def test_the_table_is_big_enough_and_cites_a_source_in_every_case():
+    assert len(CASES) >= 30
+    assert all(re.search(r"\[[^\]]+\]$", case.id) for case in CASES)
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+def test_a_29_february_birthday_falls_on_1_march_in_other_years():
+    """[schedule.yaml convention: English legal practice, 1 March] MenACWY is offered until the 25th birthday,
+    which for someone born on 29 February 2004 is 1 March 2029."""
+    born = date(2004, 2, 29)
+    assert evaluate(born, [], date(2029, 2, 28)).programme("menacwy").status == "overdue"
+    assert evaluate(born, [], date(2029, 3, 1)).programme("menacwy").status == "not_eligible"
+
+
+# --- Summaries and catch-up plans -------------------------------------------------------------------------
+
+
+def _visit_vaccines(report) -> list[set[str]]:
+    return [{v.vaccine_id for v in visit.vaccines} for visit in report.catch_up_plan]
+
+
+def test_fully_immunised_born_2008_is_up_to_date_with_no_plan():
+    report = evaluate(BORN_2008, FULL_2008, date(2026, 1, 15), sex_at_birth="female")
+    assert report.up_to_date
+    assert report.to_catch_up == 0
+    assert report.catch_up_plan == ()
+    assert report.summary_msgid == eng.MSG_SUMMARY_UP_TO_DATE
+    assert report.data_version == data_version()
+
+
+def test_born_2009_missing_teenage_doses_has_two_to_catch_up_in_one_visit():
+    report = evaluate(BORN_2009, MISSING_TEEN_2009, date(2026, 3, 1), sex_at_birth="male")
+    assert report.to_catch_up == 2
+    assert not report.up_to_date
+    assert report.summary_plural_msgid == eng.MSG_SUMMARY_CATCH_UP_PLURAL
+    assert explain(report.summary_plural_msgid, report.summary_params) == "2 vaccines to catch up"
+    assert _visit_vaccines(report) == [{"td_ipv", "menacwy"}]
+    assert report.catch_up_plan[0].earliest_date == date(2026, 3, 1)
+    assert report.catch_up_plan[0].explanation_msgid == eng.MSG_VISIT_FIRST
+
+
+def test_arrived_aged_15_with_no_records_gets_the_ukhsa_10_and_over_plan():
+    """[UKHSA uncertain status 2025; DOMAIN.md] Td/IPV x 3, MMR x 2, MenACWY, HPV; then two Td/IPV boosters
+    to reach five doses."""
+    today = date(2026, 5, 1)
+    report = evaluate(date(2011, 2, 1), [], today, records_status="none")
+    reference = yaml.safe_load((DATA / "schedule.yaml").read_text())["catch_up"]["reference_visits"][0]
+    assert _visit_vaccines(report)[:3] == [set(visit) for visit in reference["visits"]]
+    dates = [visit.earliest_date for visit in report.catch_up_plan]
+    assert dates[:3] == [today, today + timedelta(days=28), today + timedelta(days=56)]
+    assert _visit_vaccines(report)[3:] == [{"td_ipv"}, {"td_ipv"}]
+    assert dates[3] >= eng._resolve(dates[2], ("A", 5, 0, 0))
+    td_doses = [
+        v.dose_numbers for visit in report.catch_up_plan for v in visit.vaccines if v.vaccine_id == "td_ipv"
+    ]
+    assert td_doses == [(1,), (2,), (3,), (4,), (5,)]
+    assert report.to_catch_up == 4
+    assert all(visit.rule_id == "ukhsa-uncertain-or-incomplete-2025" for visit in report.catch_up_plan)
+
+
+def test_arrived_aged_17_with_partial_foreign_record_resumes_never_restarts():
+    """[UKHSA uncertain status 2025] Three DTP/polio doses and one MMR on record: the plan starts at Td/IPV
+    dose 4 and MMR dose 2."""
+    today = date(2026, 6, 1)
+    report = evaluate(BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, today, sex_at_birth="male")
+    first = {v.vaccine_id: v for v in report.catch_up_plan[0].vaccines}
+    assert set(first) == {"td_ipv", "mmr", "menacwy", "hpv"}
+    assert first["td_ipv"].dose_numbers == (4,)
+    assert first["mmr"].dose_numbers == (2,)
+    assert _visit_vaccines(report)[1:] == [{"td_ipv"}]
+    assert report.catch_up_plan[1].vaccines[0].dose_numbers == (5,)
+
+
+def test_a_course_in_progress_stays_in_the_plan_and_waiting_can_save_a_visit():
+    """[UKHSA uncertain status 2025: fewest visits] Td/IPV dose 1 was 14 days ago: waiting two weeks to give
+    everything together saves a visit."""
+    today = date(2026, 3, 1)
+    report = evaluate(date(2010, 1, 1), [Dose("td_ipv", date(2026, 2, 15), 1)], today, sex_at_birth="female")
+    assert report.programme("dtp_polio").status == "not_yet_due"
+    assert report.catch_up_plan[0].earliest_date == date(2026, 3, 15)
+    assert _visit_vaccines(report)[:2] == [{"td_ipv", "mmr", "menacwy", "hpv"}, {"td_ipv", "mmr"}]
+    assert len(report.catch_up_plan) == 4  # two visits now, two boosters later
+
+
+def test_baby_born_2025_one_mmrv_serves_mmr_and_chickenpox():
+    report = evaluate(BORN_2025, infant_2025(BORN_2025), date(2026, 4, 20))
+    assert report.programme("mmr").status == "overdue"
+    first = report.catch_up_plan[0]
+    mmrv = next(v for v in first.vaccines if v.vaccine_id == "mmrv")
+    assert set(mmrv.programme_ids) == {"mmr", "varicella"}
+    assert "mmr" not in {v.vaccine_id for v in first.vaccines}
+
+
+PLAN_SCENARIOS = [
+    pytest.param(date(2011, 2, 1), [], date(2026, 5, 1), "none", id="no-records-aged-15"),
+    pytest.param(date(2014, 1, 10), [], date(2026, 5, 1), "none", id="no-records-aged-12"),
+    pytest.param(date(2020, 6, 1), [], date(2026, 5, 1), "none", id="no-records-aged-5"),
+    pytest.param(date(2025, 1, 1), [], date(2025, 8, 1), "none", id="no-records-aged-7-months"),
+    pytest.param(date(2024, 3, 1), [], date(2025, 6, 1), "none", id="no-records-aged-15-months"),
+    pytest.param(
+        BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), "documented", id="partial-foreign"
+    ),
+    pytest.param(
+        date(2010, 1, 1),
+        [Dose("td_ipv", date(2026, 2, 15))],
+        date(2026, 3, 1),
+        "documented",
+        id="in-progress",
+    ),
+]
+
+
+@pytest.mark.parametrize(("born", "doses", "today", "records"), PLAN_SCENARIOS)
+def test_catch_up_visits_are_at_least_28_days_apart(born, doses, today, records):
+    """[UKHSA uncertain status 2025: leave a 4-week gap between visits]"""
+    plan = evaluate(born, doses, today, sex_at_birth="female", records_status=records).catch_up_plan
+    assert plan, "expected a catch-up plan"
+    assert plan[0].earliest_date >= today
+    for before, after in itertools.pairwise(plan):
+        assert (after.earliest_date - before.earliest_date).days >= 28
+    assert [visit.number for visit in plan] == list(range(1, len(plan) + 1))
+    for visit in plan:
+        # Each programme appears at most once per visit, and a combined vaccine is never given twice.
+        programmes_here = [pid for v in visit.vaccines for pid in v.programme_ids]
+        assert len(programmes_here) == len(set(programmes_here))
+        assert explain(visit.explanation_msgid, visit.explanation_params)
+
+
+def test_records_not_checked_makes_no_plan_and_asks_to_check():
+    """[DOMAIN.md: uncertain or incomplete history] Before anyone has looked at the records, "overdue" and a
+    catch-up plan would be guesses."""
+    report = evaluate(
+        date(2010, 1, 1), [Dose("td_ipv", date(2026, 2, 15))], date(2026, 3, 1), records_status="not_checked"
+    )
+    assert report.catch_up_plan == ()
+    assert report.to_catch_up == 0 and report.to_check >= 2
+    assert report.summary_plural_msgid == eng.MSG_SUMMARY_CHECK_PLURAL
+
+
+def test_no_records_under_10_uses_the_six_in_one_not_td_ipv():
+    """[UKHSA uncertain status 2025: second up to 10th birthday] 6-in-1 x 3 and MMR x 2."""
+    report = evaluate(date(2020, 6, 1), [], date(2026, 5, 1), records_status="none")
+    first_three = _visit_vaccines(report)[:3]
+    assert all("dtap_ipv_hib_hepb" in visit for visit in first_three)
+    assert all("td_ipv" not in visit for visit in first_three)
+    assert "mmr" in first_three[0] and "mmr" in first_three[1]
+
+
+# --- Evidence for the nurse -----------------------------------------------------------------------------
+
+
+def test_evidence_explains_each_dose_counted_or_not():
+    rows = dose_evidence(
+        date(2016, 1, 10),
+        [
+            Dose("dtp_hepb_hib", date(2016, 2, 21), 1, "abroad"),
+            Dose("opv", date(2016, 5, 1), 1, "abroad"),
+            Dose("measles", date(2016, 10, 1), 1, "abroad"),
+            Dose("no_such_vaccine", date(2017, 1, 1)),
+            Dose("mmr", date(2030, 1, 1)),
+            Dose("bcg", date(2016, 1, 20), 1, "abroad"),
+        ],
+        date(2026, 1, 1),
+    )
+    by_key = {(row.dose_index, row.programme_id): row for row in rows}
+    dtp = by_key[(0, "dtp_polio")]
+    assert dtp.counted and dtp.antigens_counted == ("tetanus", "diphtheria")
+    assert dtp.explanation_msgid == eng.EV_COUNTED_PARTLY
+    opv = by_key[(1, "dtp_polio")]
+    assert not opv.counted
+    assert opv.explanation_msgid == eng.EV_OPV_AFTER_SWITCH
+    assert opv.rule_id == "opv-from-april-2016-not-counted"
+    measles = by_key[(2, "mmr")]
+    assert not measles.counted and measles.explanation_msgid == eng.EV_TOO_YOUNG
+    assert measles.explanation_params == {"date": date(2017, 1, 10)}
+    assert by_key[(3, None)].explanation_msgid == eng.EV_UNKNOWN_VACCINE
+    assert by_key[(4, None)].explanation_msgid == eng.EV_IMPOSSIBLE_DATE
+    assert by_key[(5, None)].explanation_msgid == eng.EV_NOT_ROUTINE
+    for row in rows:
+        assert explain(row.explanation_msgid, row.explanation_params)
+
+
+def test_evidence_for_a_full_history_counts_everything():
+    rows = dose_evidence(BORN_2008, FULL_2008, date(2026, 1, 15), sex_at_birth="female")
+    assert rows and all(row.counted for row in rows)
+    assert {row.dose_index for row in rows} == set(range(len(FULL_2008)))
+
+
+# --- Validation -----------------------------------------------------------------------------------------
+
+BORN = date(2010, 5, 1)
+TODAY = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("doses", "expected"),
+    [
+        pytest.param(
+            [Dose("mmr", date(2010, 4, 1), 1)],
+            [("doses[0].given_on", eng.V_BEFORE_BIRTH)],
+            id="dose-dated-before-birth",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2026, 1, 2), 1)],
+            [("doses[0].given_on", eng.V_IN_FUTURE)],
+            id="dose-dated-in-the-future",
+        ),
+        pytest.param(
+            [Dose("made_up_vaccine", date(2012, 1, 1))],
+            [("doses[0].vaccine_id", eng.V_UNKNOWN_VACCINE)],
+            id="unknown-vaccine",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2011, 6, 1), 2), Dose("mmr", date(2014, 1, 1), 1)],
+            [("doses[1].dose_number", eng.V_DOSE_NUMBER_ORDER)],
+            id="dose-numbers-out-of-order",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2011, 6, 1), 1), Dose("mmr", date(2014, 1, 1), 1)],
+            [("doses[1].dose_number", eng.V_DOSE_NUMBER_REPEATED)],
+            id="dose-number-repeated",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2011, 6, 1), 0)],
+            [("doses[0].dose_number", eng.V_DOSE_NUMBER_RANGE)],
+            id="dose-number-out-of-range",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2011, 6, 1)), Dose("mmr", date(2011, 6, 1))],
+            [("doses[1].given_on", eng.V_SAME_DAY_TWICE)],
+            id="same-vaccine-twice-on-one-day",
+        ),
+        pytest.param(
+            [Dose("mmr", date(2011, 6, 1), where="mars", source="rumour")],
+            [("doses[0].where", eng.V_WHERE), ("doses[0].source", eng.V_SOURCE)],
+            id="unknown-place-and-source",
+        ),
+        pytest.param(
+            [Dose("dtap_ipv_hib", date(2010, 7, 1), 1), Dose("td_ipv", date(2024, 9, 1), 1)],
+            [],
+            id="numbering-per-vaccine-is-fine",
+        ),
+        pytest.param(FULL_2008, [], id="a-full-history-is-clean"),
+    ],
+)
+def test_validate_doses(doses, expected):
+    problems = validate_doses(BORN if doses is not FULL_2008 else BORN_2008, doses, TODAY)
+    assert [(problem.field, problem.msgid) for problem in problems] == expected
+    for problem in problems:
+        assert explain(problem.msgid, problem.params)
+
+
+def test_validate_person_details():
+    problems = validate(date(2027, 1, 1), [], TODAY, sex_at_birth="x", records_status="maybe")
+    assert [problem.field for problem in problems] == ["date_of_birth", "sex_at_birth", "records_status"]
+    assert validate(BORN, [], TODAY, sex_at_birth=None) == []
+
+
+def test_order_problem_says_which_dose_is_late():
+    problems = validate_doses(
+        BORN, [Dose("mmr", date(2011, 6, 1), 2), Dose("mmr", date(2014, 1, 1), 1)], TODAY
+    )
+    assert explain(problems[0].msgid, problems[0].params) == (
+        "Dose 1 is dated after dose 2, so check the dates and dose numbers."
+    )
+
+
+def test_evaluate_skips_bad_doses_rather_than_failing():
+    doses = [Dose("mmr", date(2009, 1, 1)), Dose("nope", date(2012, 1, 1)), Dose("mmr", date(2027, 1, 1))]
+    report = evaluate(BORN, doses, TODAY)
+    assert report.programme("mmr").valid_doses == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"today": date(2009, 1, 1)}, id="today-before-birth"),
+        pytest.param({"sex_at_birth": "unknown"}, id="bad-sex"),
+        pytest.param({"records_status": "lost"}, id="bad-records-status"),
+    ],
+)
+def test_evaluate_rejects_impossible_arguments(kwargs):
+    arguments = {"date_of_birth": BORN, "doses": [], "today": TODAY, **kwargs}
+    with pytest.raises(ValueError):
+        evaluate(**arguments)
+
+
+# --- Data files -----------------------------------------------------------------------------------------
+
+
+def _yaml(name: str) -> dict:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+def test_every_schedule_entry_names_a_known_source():
+    data = _yaml("schedule.yaml")
+    sources = data["sources"]
+    for source in sources.values():
+        assert source["title"] and "url" in source
+    entries = [data["catch_up"], *data["catch_up"]["reference_visits"]]
+    for programme in data["programmes"]:
+        entries.append(programme)
+        entries += programme["rules"]
+        entries += programme.get("eligible") or []
+        if programme.get("oral_polio_rule"):
+            entries.append(programme["oral_polio_rule"])
+    for entry in entries:
+        assert entry.get("source") in sources, entry.get("id")
+
+
+def test_every_vaccine_and_code_names_a_known_source():
+    data = _yaml("vaccines.yaml")
+    sources = data["sources"]
+    for vaccine in data["vaccines"]:
+        assert vaccine["source"] in sources, vaccine["id"]
+        for code in vaccine["codes"]:
+            assert code["source"] in sources
+            assert isinstance(code["verified"], bool)
+    for antigen in data["antigens"]:
+        if antigen["disease_code"]:
+            assert antigen["disease_code"]["source"] in sources
+
+
+# SNOMED CT codes DOMAIN.md gives without a [check] mark; anything else in the file must say verified: false.
+DOMAIN_UNFLAGGED_CODES = {
+    "761841000", "871874000", "38598009", "432636005", "433733003", "866186002",  # procedures
+    "33493111000001108", "39779611000001104", "20517811000001104", "17188711000001105",  # products
+    "34925111000001104", "13968211000001108", "45480711000001107", "45525711000001102",
+    "14189004", "36989005", "36653000", "38907003", "240532009", "23511006", "76902006",  # diseases
+    "397430003", "398102009", "27836007", "709410003", "66071002",
+}  # fmt: skip
+DOMAIN_CHECK_CODES = {"7374311000001101"}  # Revaxis [check]
+
+
+def test_unverified_snomed_codes_are_flagged():
+    data = _yaml("vaccines.yaml")
+    codes = [code for vaccine in data["vaccines"] for code in vaccine["codes"]]
+    codes += [antigen["disease_code"] for antigen in data["antigens"] if antigen["disease_code"]]
+    for code in codes:
+        if code["verified"]:
+            assert code["code"] in DOMAIN_UNFLAGGED_CODES, code
+    flagged = {code["code"] for code in codes if not code["verified"]}
+    assert flagged >= DOMAIN_CHECK_CODES
+    # The engine exposes the flag too.
+    revaxis = next(code for code in get_vaccine("td_ipv").codes if code.code == "7374311000001101")
+    assert revaxis.verified is False and revaxis.source.title
+
+
+@pytest.mark.parametrize("programme_id", ["dtp_polio", "mmr", "pertussis", "hib", "pcv", "menc"])
+def test_birth_cohorts_from_2001_have_exactly_one_rule(programme_id):
+    """The schedule must cover today's care leavers (born 2001 onwards) and today's babies, with no gaps or
+    overlaps between birth cohorts (PCV, MenC: from their start to today)."""
+    programme = next(p for p in _yaml("schedule.yaml")["programmes"] if p["id"] == programme_id)
+    starts = {"pcv": date(2006, 7, 4)}
+    day = starts.get(programme_id, date(2001, 1, 1))
+    last_day = date(2026, 12, 31) if programme_id != "menc" else date(2024, 6, 30)
+    while day <= last_day:
+        matching = [
+            rule["id"]
+            for rule in programme["rules"]
+            if (rule.get("born_from") or date.min) <= day <= (rule.get("born_to") or date.max)
+        ]
+        assert len(matching) == 1, (day, matching)
+        day += timedelta(days=7)
+
+
+def test_loading_is_cached():
+    assert eng._catalogue() is eng._catalogue()
+
+
+# --- Translation ----------------------------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def test_every_msgid_uses_named_placeholders_only():
+    for msgid in message_ids():
+        assert PLACEHOLDER.sub("", msgid).count("%") == 0, msgid
+
+
+def test_yaml_strings_are_listed_for_translation():
+    strings = set(translatable_strings())
+    for programme in programmes():
+        assert programme.name_msgid in strings and programme.protects_against_msgid in strings
+    for choice in vaccine_choices():
+        assert choice.label_msgid in strings
+        assert choice.group_label_msgid in message_ids()
+    assert all(text.strip() == text and text and "%" not in text for text in strings)
+
+
+@pytest.mark.parametrize("case", CASES[::4], ids=[case.id for case in CASES[::4]])
+def test_every_result_msgid_is_known_and_its_params_fit(case: Case):
+    report = evaluate(case.born, case.doses, case.today, sex_at_birth=case.sex, records_status=case.records)
+    known = set(message_ids())
+    items = [(s.explanation_msgid, s.explanation_params) for s in report.programmes]
+    items += [(v.explanation_msgid, v.explanation_params) for v in report.catch_up_plan]
+    items.append((report.summary_msgid, report.summary_params))
+    for msgid, params in items:
+        assert msgid in known
+        assert set(PLACEHOLDER.findall(msgid)) == set(params)
+    for status in report.programmes:
+        assert status.name_msgid in translatable_strings()
+
+
+def test_explain_formats_dates_and_uses_the_given_gettext():
+    assert (
+        explain(eng.MSG_NEXT_DUE_ON, {"date": date(2026, 3, 1)}) == "Your next dose is due on 1 March 2026."
+    )
+    rendered = explain(
+        eng.MSG_NEXT_DUE_ON,
+        {"date": date(2026, 3, 1)},
+        gettext=lambda text: text.replace("Your next dose is due on", "Next:"),
+        format_date=lambda value: value.isoformat(),
+    )
+    assert rendered == "Next: 2026-03-01."
+
+
+# --- Purity and the public API ---------------------------------------------------------------------------
+
+
+def test_engine_is_pure_and_never_reads_the_clock():
+    source = Path(eng.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+    }
+    assert imported <= {"__future__", "functools", "re", "collections", "dataclasses", "datetime", "pathlib",
+                        "typing", "yaml"}  # fmt: skip
+    for call in ("date.today", "datetime.now", "datetime.today", "time.time", "utcnow"):
+        assert call not in source
+
+
+def test_same_inputs_same_answer():
+    first = evaluate(BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), sex_at_birth="male")
+    second = evaluate(BORN_2009_ABROAD, PARTIAL_FOREIGN_2009, date(2026, 6, 1), sex_at_birth="male")
+    assert first == second
+
+
+def test_vaccine_choices_for_a_form():
+    choices = vaccine_choices()
+    groups = [choice.group for choice in choices]
+    assert groups == sorted(groups, key=["uk_current", "uk_past", "abroad"].index)
+    assert {"td_ipv", "mmr", "opv", "dtp_hepb_hib"} <= {choice.value for choice in choices}
+    assert get_vaccine("mmrv").antigens >= {"measles", "varicella"}
+    with pytest.raises(KeyError):
+        get_vaccine("nope")
+
+
+def test_programmes_list():
+    ids = [programme.id for programme in programmes()]
+    assert ids[:4] == ["dtp_polio", "mmr", "menacwy", "hpv"]
+    assert len(ids) == len(set(ids))
