@@ -4,6 +4,7 @@
 - `@requires(Action.X)` — a signed-in user whose role may take X.
 - `@requires_passport(Action.X)` — X on the passport named by the route's `passport_id`; the view receives
   the loaded `passport`. Refusals are 404 when the viewer must not learn the passport exists, else 403.
+- `@requires_own_passport(Action.X)` — X on the signed-in young person's own passport, passed as `passport`.
 
 tests/web/test_route_permissions.py fails when a route wears none of these.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from passport import clock, policy
@@ -83,5 +85,27 @@ def requires_passport(action: Action) -> Callable[[Callable], Callable]:
             return view(*args, passport=passport, **kwargs)
 
         return _mark(wrapped, f"passport:{action}")
+
+    return decorator
+
+
+def requires_own_passport(action: Action) -> Callable[[Callable], Callable]:
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            role_decision = policy.decide_for_role(current_user, Action.OPEN_MY_PASSPORT)
+            if not role_decision:
+                return _refuse(role_decision)
+            passport = db.session.scalar(select(Passport).where(Passport.young_person_id == current_user.id))
+            if passport is None:
+                abort(404)
+            decision = policy.decide(current_user, action, passport, clock.today())
+            if not decision:
+                return _refuse(decision)
+            return view(*args, passport=passport, **kwargs)
+
+        return _mark(wrapped, f"own_passport:{action}")
 
     return decorator

@@ -11,13 +11,24 @@ from sqlalchemy import select
 from passport import clock
 from passport.extensions import db
 from passport.models import (
+    Allergy,
+    AllergySeverity,
+    AssessmentKind,
     Assignment,
     AssignmentRole,
     CareStatus,
+    Condition,
+    Contact,
+    ContactRole,
+    HealthAssessment,
+    Medication,
     NhsNumberRecord,
     Organisation,
     Passport,
+    Registration,
+    RegistrationService,
     Role,
+    Source,
     Team,
     User,
 )
@@ -114,6 +125,7 @@ def _create_demo() -> None:
                     role=AssignmentRole.ADVISER,
                 )
             )
+        _add_demo_items(passport, staff[Role.NURSE], today, age)
         if email:
             young_person = accounts.new_user(
                 email=email,
@@ -124,6 +136,85 @@ def _create_demo() -> None:
             )
             passport.young_person_id = young_person.id
     db.session.commit()
+
+
+def _add_demo_items(passport: Passport, nurse: User, today: date, age: int) -> None:
+    """Believable, invented health history: a GP, an allergy, an inhaler, contacts who change at 18."""
+    now = clock.now()
+
+    def add(model, **values):
+        db.session.add(
+            model(
+                passport_id=passport.id,
+                source=Source.NURSE_VERIFIED,
+                recorded_by_id=nurse.id,
+                updated_by_id=nurse.id,
+                verified_by_id=nurse.id,
+                recorded_at=now,
+                updated_at=now,
+                verified_at=now,
+                **values,
+            )
+        )
+
+    add(
+        Registration,
+        service=RegistrationService.GP,
+        name="Riverside Medical Centre",
+        ods_code="Y00001",
+        address="12 Mill Lane, Northbridge",
+        postcode="M1 1AE",
+        phone="0300 000 1000",
+        registered_on=today - timedelta(days=700),
+    )
+    add(Allergy, substance="Penicillin", reaction="Itchy rash", severity=AllergySeverity.MODERATE)
+    add(Condition, name="Asthma", since=passport.date_of_birth + timedelta(days=365 * 6))
+    add(Medication, name="Salbutamol inhaler", dose="2 puffs", how_often="When needed")
+    add(
+        HealthAssessment,
+        kind=AssessmentKind.REVIEW,
+        assessed_on=today - timedelta(days=200),
+        assessed_by="Nia Okafor, LAC nurse",
+        next_due_on=today + timedelta(days=165),
+    )
+    add(
+        Contact,
+        role=ContactRole.NURSE,
+        name="Nia Okafor",
+        organisation="Northbridge Children in Care Health Team",
+        phone="0300 000 2000",
+    )
+    if age >= 16:
+        add(
+            Contact,
+            role=ContactRole.PERSONAL_ADVISER,
+            name="Tom Reyes",
+            organisation="Northbridge Leaving Care Team",
+            phone="0300 000 3000",
+            notes="Weekdays 9am to 5pm. Text first if you prefer.",
+        )
+        eighteenth = clock.birthday(passport.date_of_birth, 18)
+        add(
+            Contact,
+            role=ContactRole.CAMHS,
+            name="Northbridge CAMHS",
+            phone="0300 000 4000",
+            until_on=eighteenth - timedelta(days=1),
+        )
+        add(
+            Contact,
+            role=ContactRole.ADULT_MENTAL_HEALTH,
+            name="Northbridge Adult Mental Health Team",
+            phone="0300 000 5000",
+            from_on=eighteenth,
+        )
+    add(
+        Contact,
+        role=ContactRole.HELPLINE,
+        name="Out-of-hours support line (invented)",
+        phone="0300 000 9999",
+        notes="Any time, day or night.",
+    )
 
 
 @click.group("organisations")

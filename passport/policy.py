@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from passport.clock import age_on, birthday
-from passport.models import Passport, Role, User
+from passport.models import Passport, Role, Sensitivity, Source, User
 
 ADULT_AGE = 18
 INVITE_MIN_AGE = 16
@@ -59,6 +59,9 @@ class Refusal(StrEnum):
     ALREADY_CLAIMED = "already_claimed"
     NOT_GRANTED_AFTER_18 = "not_granted_after_18"
     ADVISER_AGE_LIMIT = "adviser_age_limit"
+    NURSE_ONLY_ITEM = "nurse_only_item"
+    ASK_FOR_CORRECTION = "ask_for_correction"
+    CAN_EDIT_ITSELF = "can_edit_itself"
 
 
 @dataclass(frozen=True)
@@ -214,23 +217,88 @@ class Section(StrEnum):
     """The parts of a passport, each shown or hidden as a whole for a viewer."""
 
     ABOUT_ME = "about_me"
+    REGISTRATIONS = "registrations"
+    HEALTH_SUMMARY = "health_summary"
     CONTACTS = "contacts"
     READINESS = "readiness"
 
 
-# Sections each role sees once it may view the passport at all. Clinical sections join this table as they
-# land, each with its own rule (consent, sensitivity labels, the young person's sharing choices).
-SECTIONS_BY_ROLE: dict[Role, frozenset[Section]] = {
-    Role.YOUNG_PERSON: frozenset({Section.ABOUT_ME, Section.CONTACTS}),
-    Role.NURSE: frozenset({Section.ABOUT_ME, Section.CONTACTS, Section.READINESS}),
-    Role.ADVISER: frozenset({Section.ABOUT_ME, Section.CONTACTS, Section.READINESS}),
-}
+ALL_SECTIONS = frozenset(Section)
+# What a personal adviser sees without being shown more: enough to help someone leave care, nothing clinical.
+ADVISER_SECTIONS = frozenset({Section.ABOUT_ME, Section.REGISTRATIONS, Section.CONTACTS, Section.READINESS})
+# Sections the young person may choose to show their adviser as well.
+SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY})
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What one viewer may see of one passport: whole sections, and items carrying sensitivity labels."""
+
+    sections: frozenset[Section]
+    labels: frozenset[Sensitivity]
+
+    def shows(self, section: Section) -> bool:
+        return section in self.sections
+
+    def shows_item(self, sensitivity: Sensitivity | None) -> bool:
+        return sensitivity is None or sensitivity in self.labels
+
+
+NOTHING = Visibility(frozenset(), frozenset())
+
+
+def visibility(user: User, passport: Passport, today: date) -> Visibility:
+    """The one answer to "what of this passport may this person see today?". Every view, export and
+    share is built from it (see projection.py)."""
+    if not decide(user, Action.VIEW_PASSPORT, passport, today):
+        return NOTHING
+    role = Role(user.role)
+    if role in (Role.YOUNG_PERSON, Role.NURSE):
+        return Visibility(ALL_SECTIONS, frozenset(Sensitivity))
+    if role is Role.ADVISER:
+        chosen = set(passport.shared_with_adviser or ())
+        return Visibility(
+            ADVISER_SECTIONS | {s for s in SHAREABLE_WITH_ADVISER if s.value in chosen},
+            frozenset(label for label in Sensitivity if label.value in chosen),
+        )
+    return NOTHING
 
 
 def visible_sections(user: User, passport: Passport, today: date) -> frozenset[Section]:
-    if not decide(user, Action.VIEW_PASSPORT, passport, today):
-        return frozenset()
-    return SECTIONS_BY_ROLE.get(Role(user.role), frozenset())
+    return visibility(user, passport, today).sections
+
+
+# Item kinds a young person may add for themselves (as self-reported). Assessments are the nurse's record.
+YOUNG_PERSON_MAY_ADD = frozenset({"registration", "condition", "allergy", "medication", "contact"})
+
+
+def decide_add_item(user: User, passport: Passport, kind: str, today: date) -> Decision:
+    if Role(user.role) is Role.YOUNG_PERSON:
+        decision = decide(user, Action.ACT_AS_OWNER, passport, today)
+        if decision and kind not in YOUNG_PERSON_MAY_ADD:
+            return Decision(False, Refusal.NURSE_ONLY_ITEM)
+        return decision
+    return decide(user, Action.CURATE_PASSPORT, passport, today)
+
+
+def decide_edit_item(user: User, passport: Passport, item, today: date) -> Decision:
+    """Nurses curate every item; a young person edits only what they told us themselves. For anything
+    else they ask for a correction (decide_request_correction)."""
+    if Role(user.role) is Role.YOUNG_PERSON:
+        decision = decide(user, Action.ACT_AS_OWNER, passport, today)
+        if not decision:
+            return decision
+        if item.source != Source.SELF_REPORTED or item.recorded_by_id != user.id:
+            return Decision(False, Refusal.ASK_FOR_CORRECTION)
+        return ALLOW
+    return decide(user, Action.CURATE_PASSPORT, passport, today)
+
+
+def decide_request_correction(user: User, passport: Passport, item, today: date) -> Decision:
+    decision = decide(user, Action.ACT_AS_OWNER, passport, today)
+    if decision and decide_edit_item(user, passport, item, today):
+        return Decision(False, Refusal.CAN_EDIT_ITSELF)
+    return decision
 
 
 def handover_notice_due(passport: Passport, today: date) -> bool:

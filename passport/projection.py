@@ -1,25 +1,91 @@
 """PassportView: one passport as one viewer may see it, on one day.
 
 Every output (page, PDF, share page, QR card, FHIR, data export) renders from a PassportView, never from the
-models, so a section the policy hides is absent from every format at once. Sections the viewer may not see
-are None here: a template cannot show what it never receives.
+models, so a section the policy hides is absent from every format at once. A section the viewer may not see
+is None here, and a labelled item the viewer may not see is simply not in its list: a template cannot show
+what it never receives.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
 
 from passport import clock, policy
-from passport.models import Passport, User
-from passport.policy import Section
+from passport.extensions import db
+from passport.models import (
+    CorrectionRequest,
+    CorrectionStatus,
+    Passport,
+    RegistrationService,
+    Role,
+    Sensitivity,
+    Source,
+    User,
+)
+from passport.policy import Section, Visibility
+from passport.services.items import ITEM_KINDS
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who recorded or changed something, as the viewer should read it."""
+
+    name: str
+    role: str
+    is_viewer: bool
+
+
+def _person(user: User | None, viewer: User) -> Person | None:
+    if user is None:
+        return None
+    return Person(user.display_name, str(user.role), user.id == viewer.id)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: Source
+    recorded_by: Person | None
+    recorded_at: datetime
+    updated_by: Person | None
+    updated_at: datetime
+    verified_by: Person | None
+    verified_at: datetime | None
+
+    @property
+    def changed_since_recorded(self) -> bool:
+        return (self.updated_at - self.recorded_at).total_seconds() > 1
+
+
+@dataclass(frozen=True)
+class ItemView:
+    kind: str
+    id: uuid.UUID
+    version: int
+    values: Mapping[str, Any]
+    sensitivity: Sensitivity | None
+    provenance: Provenance
+    can_edit: bool
+    can_ask_for_correction: bool
+    correction_pending: bool
+
+    def __getattr__(self, name: str):
+        try:
+            return self.values[name]
+        except KeyError as error:
+            raise AttributeError(name) from error
 
 
 @dataclass(frozen=True)
 class NhsNumberEntry:
     number: str
     reason: str | None
+    recorded_at: datetime
     current: bool
 
 
@@ -35,6 +101,53 @@ class AboutMe:
     languages: str | None
     interpreter_needed: bool
     communication_needs: str | None
+    care_status: str
+    date_left_care: date | None
+    updated_by: Person | None
+    updated_at: datetime | None
+    version: int
+    can_edit: bool
+    correction_pending: bool
+
+
+@dataclass(frozen=True)
+class Registrations:
+    items: tuple[ItemView, ...]
+
+    def current(self, service: RegistrationService) -> ItemView | None:
+        return next((i for i in self.items if i.service == service and not i.ended_on), None)
+
+    @property
+    def gp(self) -> ItemView | None:
+        return self.current(RegistrationService.GP)
+
+    @property
+    def has_gp(self) -> bool:
+        return self.gp is not None
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    conditions: tuple[ItemView, ...]
+    allergies: tuple[ItemView, ...]
+    medications: tuple[ItemView, ...]
+    assessments: tuple[ItemView, ...]
+    today: date
+
+    @property
+    def current_medications(self) -> tuple[ItemView, ...]:
+        return tuple(m for m in self.medications if not m.stopped_on or m.stopped_on >= self.today)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.conditions or self.allergies or self.medications or self.assessments)
+
+
+@dataclass(frozen=True)
+class Contacts:
+    now: tuple[ItemView, ...]
+    later: tuple[ItemView, ...]
+    past: tuple[ItemView, ...]
 
 
 @dataclass(frozen=True)
@@ -55,31 +168,75 @@ class Ownership:
 class PassportView:
     passport_id: uuid.UUID
     name: str
-    sections: frozenset[Section]
+    viewer_role: Role
+    visibility: Visibility
     ownership: Ownership
     about_me: AboutMe | None
+    registrations: Registrations | None
+    health: HealthSummary | None
+    contacts: Contacts | None
 
     def shows(self, section: Section) -> bool:
-        return section in self.sections
+        return self.visibility.shows(section)
+
+    @property
+    def viewer_is_owner(self) -> bool:
+        return self.viewer_role is Role.YOUNG_PERSON
 
 
-def build_view(viewer: User, passport: Passport, today: date | None = None) -> PassportView:
-    today = today or clock.today()
-    sections = policy.visible_sections(viewer, passport, today)
-    age = clock.age_on(passport.date_of_birth, today)
-    ownership = Ownership(
-        claimed=passport.young_person_id is not None,
-        age=age,
-        is_adult=age >= policy.ADULT_AGE,
-        sixteenth_birthday=clock.birthday(passport.date_of_birth, policy.INVITE_MIN_AGE),
-        eighteenth_birthday=clock.birthday(passport.date_of_birth, policy.ADULT_AGE),
-        handover_notice_due=policy.handover_notice_due(passport, today),
-        nurse_access_after_18=passport.nurse_access_after_18,
-        adviser_access_after_18=passport.adviser_access_after_18,
+def _open_correction_ids(passport: Passport) -> set[uuid.UUID]:
+    return set(
+        db.session.scalars(
+            select(CorrectionRequest.item_id).where(
+                CorrectionRequest.passport_id == passport.id,
+                CorrectionRequest.status == CorrectionStatus.OPEN,
+            )
+        )
     )
-    about_me = None
-    if Section.ABOUT_ME in sections:
-        about_me = AboutMe(
+
+
+class _Builder:
+    def __init__(self, viewer: User, passport: Passport, today: date, visibility: Visibility):
+        self.viewer = viewer
+        self.passport = passport
+        self.today = today
+        self.visibility = visibility
+        self.pending = _open_correction_ids(passport) if visibility.sections else set()
+
+    def items(self, kind_name: str, rows) -> tuple[ItemView, ...]:
+        kind = ITEM_KINDS[kind_name]
+        out = []
+        for row in rows:
+            if row.archived_at is not None or not self.visibility.shows_item(row.sensitivity):
+                continue
+            out.append(self.item(kind_name, kind.fields, row))
+        return tuple(out)
+
+    def item(self, kind_name: str, fields, row) -> ItemView:
+        viewer, passport, today = self.viewer, self.passport, self.today
+        return ItemView(
+            kind=kind_name,
+            id=row.id,
+            version=row.version,
+            values={name: getattr(row, name) for name in fields},
+            sensitivity=row.sensitivity,
+            provenance=Provenance(
+                source=Source(row.source),
+                recorded_by=_person(row.recorded_by, viewer),
+                recorded_at=row.recorded_at,
+                updated_by=_person(row.updated_by, viewer),
+                updated_at=row.updated_at,
+                verified_by=_person(row.verified_by, viewer),
+                verified_at=row.verified_at,
+            ),
+            can_edit=bool(policy.decide_edit_item(viewer, passport, row, today)),
+            can_ask_for_correction=bool(policy.decide_request_correction(viewer, passport, row, today)),
+            correction_pending=row.id in self.pending,
+        )
+
+    def about_me(self, age: int) -> AboutMe:
+        passport, viewer, today = self.passport, self.viewer, self.today
+        return AboutMe(
             legal_name=passport.legal_name,
             preferred_name=passport.preferred_name,
             pronouns=passport.pronouns,
@@ -87,16 +244,75 @@ def build_view(viewer: User, passport: Passport, today: date | None = None) -> P
             age=age,
             nhs_number=passport.current_nhs_number,
             nhs_number_history=tuple(
-                NhsNumberEntry(r.number, r.reason, r.superseded_at is None) for r in passport.nhs_numbers
+                NhsNumberEntry(r.number, r.reason, r.recorded_at, r.superseded_at is None)
+                for r in passport.nhs_numbers
             ),
             languages=passport.languages,
             interpreter_needed=passport.interpreter_needed,
             communication_needs=passport.communication_needs,
+            care_status=str(passport.care_status),
+            date_left_care=passport.date_left_care,
+            updated_by=_person(passport.about_me_updated_by, viewer),
+            updated_at=passport.about_me_updated_at,
+            version=passport.version,
+            can_edit=policy.can(viewer, policy.Action.CURATE_PASSPORT, passport, today)
+            or policy.can(viewer, policy.Action.ACT_AS_OWNER, passport, today),
+            correction_pending=passport.id in self.pending,
         )
+
+    def contacts(self) -> Contacts:
+        rows = self.items("contact", self.passport.contacts)
+        today = self.today
+        return Contacts(
+            now=tuple(c for c in rows if _contact_current(c, today)),
+            later=tuple(c for c in rows if c.from_on and c.from_on > today),
+            past=tuple(c for c in rows if c.until_on and c.until_on < today),
+        )
+
+
+def _contact_current(contact: ItemView, today: date) -> bool:
+    return (contact.from_on is None or contact.from_on <= today) and (
+        contact.until_on is None or today <= contact.until_on
+    )
+
+
+def build_view(viewer: User, passport: Passport, today: date | None = None) -> PassportView:
+    today = today or clock.today()
+    visibility = policy.visibility(viewer, passport, today)
+    builder = _Builder(viewer, passport, today, visibility)
+    age = clock.age_on(passport.date_of_birth, today)
+    shows = visibility.shows
     return PassportView(
         passport_id=passport.id,
         name=passport.name_to_use,
-        sections=sections,
-        ownership=ownership,
-        about_me=about_me,
+        viewer_role=Role(viewer.role),
+        visibility=visibility,
+        ownership=Ownership(
+            claimed=passport.young_person_id is not None,
+            age=age,
+            is_adult=age >= policy.ADULT_AGE,
+            sixteenth_birthday=clock.birthday(passport.date_of_birth, policy.INVITE_MIN_AGE),
+            eighteenth_birthday=clock.birthday(passport.date_of_birth, policy.ADULT_AGE),
+            handover_notice_due=policy.handover_notice_due(passport, today),
+            nurse_access_after_18=passport.nurse_access_after_18,
+            adviser_access_after_18=passport.adviser_access_after_18,
+        ),
+        about_me=builder.about_me(age) if shows(Section.ABOUT_ME) else None,
+        registrations=(
+            Registrations(builder.items("registration", passport.registrations))
+            if shows(Section.REGISTRATIONS)
+            else None
+        ),
+        health=(
+            HealthSummary(
+                conditions=builder.items("condition", passport.conditions),
+                allergies=builder.items("allergy", passport.allergies),
+                medications=builder.items("medication", passport.medications),
+                assessments=builder.items("assessment", passport.assessments),
+                today=today,
+            )
+            if shows(Section.HEALTH_SUMMARY)
+            else None
+        ),
+        contacts=builder.contacts() if shows(Section.CONTACTS) else None,
     )

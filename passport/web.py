@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from passport import policy
+from passport import labels, policy
 from passport.access import AccessRefused
 from passport.extensions import login_manager
 from passport.models import Role
@@ -138,11 +138,29 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["Refusal"] = policy.Refusal
 
     app.jinja_env.globals["role_name"] = role_name
+    for name, mapping in {
+        "sensitivity_label": labels.SENSITIVITY,
+        "service_label": labels.SERVICE,
+        "severity_label": labels.SEVERITY,
+        "assessment_label": labels.ASSESSMENT,
+        "contact_role_label": labels.CONTACT_ROLE,
+        "item_kind_label": labels.ITEM_KIND,
+        "nhs_number_reason_label": labels.NHS_NUMBER_REASON,
+        "add_heading": labels.ADD_HEADING,
+    }.items():
+        app.jinja_env.globals[name] = _label_lookup(mapping)
     app.jinja_env.globals["navigation_items"] = navigation_items
 
     @app.context_processor
     def page_context():
         return {"csp_nonce": getattr(g, "csp_nonce", "")}
+
+
+def _label_lookup(mapping):
+    def label(value):
+        return mapping.get(value, value) if value is not None else ""
+
+    return label
 
 
 ROLE_NAMES = {
@@ -166,9 +184,13 @@ class NavigationItem:
 
 # The menu for each role: (text, endpoint). Only endpoints the role may open are listed.
 NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
-    Role.YOUNG_PERSON: ((_l("My passport"), "me.overview"),),
+    Role.YOUNG_PERSON: (
+        (_l("My passport"), "me.overview"),
+        (_l("Who can see it"), "me.who_can_see"),
+    ),
     Role.NURSE: (
         (_l("Caseload"), "staff.caseload_list"),
+        (_l("Corrections"), "staff.correction_queue"),
         (_l("New passport"), "staff.new_passport"),
     ),
     Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"),),

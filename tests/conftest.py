@@ -119,6 +119,9 @@ class World:
     other_organisation: object
     other_admin: User
     other_nurse: User
+    allergy: object  # on `passport`, checked by `nurse`
+    own_condition: object  # on `passport`, added by `young_person` (self-reported)
+    correction: object  # open, from `young_person`, about `allergy`
 
 
 @pytest.fixture
@@ -163,6 +166,11 @@ def world() -> World:
     other_org_team = f.create_team(organisation=other_organisation, name="Central")
     other_admin = f.create_user(role=Role.ADMIN, organisation=other_organisation)
     other_nurse = f.create_user(role=Role.NURSE, organisation=other_organisation, team=other_org_team)
+    allergy = f.create_item(
+        "allergy", passport=passport, by=nurse, substance="Penicillin", reaction="Rash", severity="moderate"
+    )
+    own_condition = f.create_item("condition", passport=passport, by=young_person, name="Hay fever")
+    correction = f.create_correction(passport=passport, item=allergy, by=young_person)
     return World(
         organisation=organisation,
         team=team,
@@ -179,6 +187,9 @@ def world() -> World:
         other_organisation=other_organisation,
         other_admin=other_admin,
         other_nurse=other_nurse,
+        allergy=allergy,
+        own_condition=own_condition,
+        correction=correction,
     )
 
 

@@ -117,3 +117,53 @@ def create_passport(
             db.session.add(Assignment(passport_id=passport.id, staff_id=staff.id, role=role))
     db.session.commit()
     return passport
+
+
+ITEM_MODELS = {
+    "registration": "Registration",
+    "condition": "Condition",
+    "allergy": "Allergy",
+    "medication": "Medication",
+    "assessment": "HealthAssessment",
+    "contact": "Contact",
+}
+
+
+def create_item(kind: str, *, passport: Passport, by: User, sensitivity=None, **values):
+    """An item as the app would record it: nurse-verified when a nurse adds it, self-reported otherwise."""
+    from passport import models
+
+    model = getattr(models, ITEM_MODELS[kind])
+    by_nurse = by.role != Role.YOUNG_PERSON
+    now = clock.now()
+    item = model(
+        passport_id=passport.id,
+        source=models.Source.NURSE_VERIFIED if by_nurse else models.Source.SELF_REPORTED,
+        recorded_by_id=by.id,
+        updated_by_id=by.id,
+        recorded_at=now,
+        updated_at=now,
+        verified_by_id=by.id if by_nurse else None,
+        verified_at=now if by_nurse else None,
+        sensitivity=sensitivity,
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def create_correction(*, passport: Passport, item, by: User, what_is_wrong: str = "It was amoxicillin"):
+    from passport.models import CorrectionRequest
+
+    kind = next(k for k, name in ITEM_MODELS.items() if type(item).__name__ == name)
+    request = CorrectionRequest(
+        passport_id=passport.id,
+        item_kind=kind,
+        item_id=item.id,
+        what_is_wrong=what_is_wrong,
+        requested_by_id=by.id,
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request

@@ -1,27 +1,169 @@
+"""The young person's pages. Thin: each wears its access decorator and hands over to a service or to the
+shared passport pages."""
+
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from passport import clock
-from passport.access import requires
-from passport.extensions import db
+from passport.access import requires_own_passport
+from passport.forms import apply_service_error
+from passport.item_forms import AdviserSharingForm, CorrectionForm, StaffAccessForm
 from passport.me import bp
-from passport.models import Passport
+from passport.passport_pages import (
+    Portal,
+    about_me_form_page,
+    correction_page,
+    item_form_page,
+    remove_item_page,
+)
 from passport.policy import Action
 from passport.projection import build_view
+from passport.services import ServiceError, items, passports, transparency
+
+KINDS = "<any(registration, condition, allergy, medication, contact):kind>"
 
 
-def own_passport() -> Passport:
-    passport = db.session.scalar(select(Passport).where(Passport.young_person_id == current_user.id))
-    if passport is None:
-        abort(404)
-    return passport
+def _page(template: str, passport, **context):
+    view = build_view(current_user, passport, clock.today())
+    return render_template(template, view=view, portal=Portal("me", passport), **context)
 
 
 @bp.get("/")
-@requires(Action.OPEN_MY_PASSPORT)
-def overview():
-    view = build_view(current_user, own_passport(), clock.today())
-    return render_template("me/overview.html", view=view)
+@requires_own_passport(Action.VIEW_PASSPORT)
+def overview(passport):
+    return _page("me/overview.html", passport)
+
+
+@bp.get("/about-me")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def about_me(passport):
+    return _page("me/about_me.html", passport)
+
+
+@bp.route("/about-me/change", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def change_about_me(passport):
+    return about_me_form_page(Portal("me", passport))
+
+
+@bp.get("/gp-and-services")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def registrations(passport):
+    return _page("me/registrations.html", passport)
+
+
+@bp.get("/health")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def health(passport):
+    return _page("me/health.html", passport)
+
+
+@bp.get("/contacts")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def contacts(passport):
+    return _page("me/contacts.html", passport)
+
+
+@bp.route(f"/add/{KINDS}", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def add_item(passport, kind):
+    return item_form_page(Portal("me", passport), kind)
+
+
+@bp.route(f"/{KINDS}/<uuid:item_id>/change", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def change_item(passport, kind, item_id):
+    return item_form_page(Portal("me", passport), kind, item_id)
+
+
+@bp.route(f"/{KINDS}/<uuid:item_id>/remove", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def remove_item(passport, kind, item_id):
+    return remove_item_page(Portal("me", passport), kind, item_id)
+
+
+ALL_KINDS = "<any(registration, condition, allergy, medication, assessment, contact):kind>"
+
+
+@bp.route(f"/{ALL_KINDS}/<uuid:item_id>/correction", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def ask_for_correction(passport, kind, item_id):
+    return correction_page(Portal("me", passport), kind, item_id)
+
+
+@bp.route("/about-me/correction", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def ask_for_about_me_correction(passport):
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            items.request_about_me_correction(current_user, passport, form.what_is_wrong.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Thank you. Your nurse will look at this and reply."), "success")
+            return redirect(url_for("me.corrections"))
+    return _page("me/about_me_correction.html", passport, form=form)
+
+
+@bp.get("/corrections")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def corrections(passport):
+    return _page("me/corrections.html", passport, requests=items.corrections_of(passport))
+
+
+SHAREABLE = ("health_summary", "mental_health", "sexual_health")
+
+
+def _sharing_forms(passport):
+    chosen = set(passport.shared_with_adviser or ())
+    return (
+        StaffAccessForm(
+            prefix="access", nurse=passport.nurse_access_after_18, adviser=passport.adviser_access_after_18
+        ),
+        AdviserSharingForm(prefix="sharing", **{name: name in chosen for name in SHAREABLE}),
+    )
+
+
+@bp.get("/who-can-see")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def who_can_see(passport):
+    access_form, sharing_form = _sharing_forms(passport)
+    return _page(
+        "me/who_can_see.html",
+        passport,
+        access_form=access_form,
+        sharing_form=sharing_form,
+        people=transparency.who_can_see(passport, clock.today()),
+    )
+
+
+@bp.post("/who-can-see/after-18")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def choose_staff_access(passport):
+    form, _sharing = _sharing_forms(passport)
+    if form.validate_on_submit():
+        passports.set_staff_access_after_18(
+            current_user, passport, nurse=form.nurse.data, adviser=form.adviser.data
+        )
+        flash(_("Saved. Your choice works straight away."), "success")
+    return redirect(url_for("me.who_can_see"))
+
+
+@bp.post("/who-can-see/adviser")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def choose_adviser_sharing(passport):
+    _access, form = _sharing_forms(passport)
+    if form.validate_on_submit():
+        passports.set_adviser_sharing(current_user, passport, [n for n in SHAREABLE if form[n].data])
+        flash(_("Saved. Your choice works straight away."), "success")
+    return redirect(url_for("me.who_can_see"))
+
+
+@bp.get("/who-looked")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def who_looked(passport):
+    return _page("me/who_looked.html", passport, events=transparency.who_looked(passport))

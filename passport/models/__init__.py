@@ -2,6 +2,22 @@
 
 from passport.models.audit import AuditEvent
 from passport.models.invite import Invite, InvitePurpose
+from passport.models.items import (
+    Allergy,
+    AllergySeverity,
+    AssessmentKind,
+    Condition,
+    Contact,
+    ContactRole,
+    CorrectionRequest,
+    CorrectionStatus,
+    HealthAssessment,
+    Medication,
+    Registration,
+    RegistrationService,
+    Sensitivity,
+    Source,
+)
 from passport.models.organisation import Organisation, Team
 from passport.models.passport import (
     Assignment,
@@ -14,17 +30,31 @@ from passport.models.user import STAFF_ROLES, LoginSession, Role, User
 
 __all__ = [
     "STAFF_ROLES",
+    "Allergy",
+    "AllergySeverity",
+    "AssessmentKind",
     "Assignment",
     "AssignmentRole",
     "AuditEvent",
     "CareStatus",
+    "Condition",
+    "Contact",
+    "ContactRole",
+    "CorrectionRequest",
+    "CorrectionStatus",
+    "HealthAssessment",
     "Invite",
     "InvitePurpose",
     "LoginSession",
+    "Medication",
     "NhsNumberRecord",
     "Organisation",
     "Passport",
+    "Registration",
+    "RegistrationService",
     "Role",
+    "Sensitivity",
+    "Source",
     "Team",
     "User",
 ]

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport import clock
@@ -43,6 +43,11 @@ class Passport(db.Model):
     # From 18 the young person decides whether staff keep access (see policy.py).
     nurse_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
     adviser_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the young person has chosen to show their personal adviser beyond contacts and readiness:
+    # section names and sensitivity labels (policy.py reads this; nothing else does).
+    shared_with_adviser: Mapped[list] = mapped_column(JSON, default=list)
+    about_me_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    about_me_updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
@@ -61,6 +66,13 @@ class Passport(db.Model):
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="passport", cascade="all, delete-orphan"
     )
+    about_me_updated_by = relationship("User", foreign_keys=[about_me_updated_by_id])
+    registrations = relationship("Registration", order_by="Registration.registered_on.desc()")
+    conditions = relationship("Condition", order_by="Condition.recorded_at")
+    allergies = relationship("Allergy", order_by="Allergy.recorded_at")
+    medications = relationship("Medication", order_by="Medication.recorded_at")
+    assessments = relationship("HealthAssessment", order_by="HealthAssessment.assessed_on.desc()")
+    contacts = relationship("Contact", order_by="Contact.from_on")
 
     @property
     def name_to_use(self) -> str:

@@ -49,6 +49,12 @@ def _care_team_filter(staff: User, role: AssignmentRole):
     return and_(Passport.organisation_id == staff.organisation_id, or_(assigned, same_team))
 
 
+def care_team_passport_ids(staff: User):
+    """A subquery of the passports this member of staff is assigned to or their team holds."""
+    role = AssignmentRole.ADVISER if staff.role == "adviser" else AssignmentRole.NURSE
+    return select(Passport.id).where(_care_team_filter(staff, role)).scalar_subquery()
+
+
 def nurse_caseload(nurse: User, today: date) -> list[CaseloadRow]:
     """The young people a nurse is assigned to, or who are held by their team; youngest leavers first."""
     passports = db.session.scalars(

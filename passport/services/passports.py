@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from passport import clock, policy
 from passport.extensions import db
@@ -14,6 +15,7 @@ from passport.models import (
     CareStatus,
     NhsNumberRecord,
     Passport,
+    Sensitivity,
     Team,
     User,
 )
@@ -86,3 +88,124 @@ def create_passport(
 def record_staff_view(viewer: User, passport: Passport, *, view: str) -> None:
     """Every staff view of a passport is logged, and the young person can read that log."""
     audit.record("passport_viewed", actor=viewer, passport=passport, view=view)
+
+
+# About me: the young person keeps their own words up to date; the nurse also holds the record facts.
+ABOUT_ME_OWNER_FIELDS = (
+    "preferred_name",
+    "pronouns",
+    "languages",
+    "interpreter_needed",
+    "communication_needs",
+)
+ABOUT_ME_NURSE_FIELDS = (
+    *ABOUT_ME_OWNER_FIELDS,
+    "legal_name",
+    "date_of_birth",
+    "care_status",
+    "date_left_care",
+)
+
+
+class AboutMeConflict(ServiceError):
+    def __init__(self, passport: Passport):
+        super().__init__(
+            _l(
+                "Someone else changed this while you were editing it. Check what it says now, "
+                "then make your change again"
+            )
+        )
+        self.current = passport
+
+
+@transaction
+def update_about_me(actor: User, passport: Passport, values: dict, expected_version: int) -> None:
+    today = clock.today()
+    if policy.can(actor, Action.CURATE_PASSPORT, passport, today):
+        allowed = ABOUT_ME_NURSE_FIELDS
+    elif policy.can(actor, Action.ACT_AS_OWNER, passport, today):
+        allowed = ABOUT_ME_OWNER_FIELDS
+    else:
+        raise ServiceError(_l("You cannot change this"))
+    if passport.version != expected_version:
+        raise AboutMeConflict(passport)
+    if "legal_name" in allowed and not (values.get("legal_name") or "").strip():
+        raise ServiceError(_l("Enter the young person's full name"), field="legal_name")
+    if "date_of_birth" in allowed and values.get("date_of_birth"):
+        problem = date_of_birth_problem(values["date_of_birth"], today)
+        if problem:
+            raise ServiceError(problem, field="date_of_birth")
+    left = values.get("date_left_care")
+    if "date_left_care" in allowed and left and left > today:
+        raise ServiceError(_l("The date they left care must be today or in the past"), field="date_left_care")
+    for name in allowed:
+        if name in values:
+            value = values[name]
+            setattr(passport, name, value.strip() or None if isinstance(value, str) else value)
+    passport.about_me_updated_by_id = actor.id
+    passport.about_me_updated_at = clock.now()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise AboutMeConflict(db.session.get(Passport, passport.id)) from error
+    audit.record("about_me_changed", actor=actor, passport=passport)
+
+
+NHS_NUMBER_REASONS = ("first_recorded", "adoption", "correction")
+
+
+@transaction
+def change_nhs_number(nurse: User, passport: Passport, number: str, reason: str) -> None:
+    """Record a new NHS number and keep the old one in the history (numbers are re-issued on adoption)."""
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    if not nhs_number_is_valid(number or ""):
+        raise ServiceError(
+            _l("Enter a valid NHS number. It has 10 digits, like 943 476 5919"), field="nhs_number"
+        )
+    if reason not in NHS_NUMBER_REASONS:
+        raise ServiceError(_l("Choose why the NHS number is changing"), field="reason")
+    number = normalise_nhs_number(number)
+    if number == passport.current_nhs_number:
+        return
+    now = clock.now()
+    for record in passport.nhs_numbers:
+        if record.superseded_at is None:
+            record.superseded_at = now
+    db.session.add(
+        NhsNumberRecord(
+            passport_id=passport.id, number=number, reason=reason, recorded_by_id=nurse.id, recorded_at=now
+        )
+    )
+    audit.record("nhs_number_changed", actor=nurse, passport=passport, reason=reason)
+
+
+@transaction
+def set_staff_access_after_18(young_person: User, passport: Passport, *, nurse: bool, adviser: bool) -> None:
+    """The young person's choice of whether their nurse and adviser keep access from their 18th birthday."""
+    if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    passport.nurse_access_after_18 = nurse
+    passport.adviser_access_after_18 = adviser
+    audit.record(
+        "sharing_changed",
+        actor=young_person,
+        passport=passport,
+        choice=f"nurse={'yes' if nurse else 'no'},adviser={'yes' if adviser else 'no'}",
+    )
+
+
+@transaction
+def set_adviser_sharing(young_person: User, passport: Passport, choices: list[str]) -> None:
+    """What the young person shows their personal adviser beyond contacts and readiness."""
+    if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    allowed = {s.value for s in policy.SHAREABLE_WITH_ADVISER} | {label.value for label in Sensitivity}
+    passport.shared_with_adviser = sorted(set(choices) & allowed)
+    audit.record(
+        "sharing_changed",
+        actor=young_person,
+        passport=passport,
+        choice="adviser:" + ("+".join(passport.shared_with_adviser) or "nothing"),
+    )

@@ -1,6 +1,9 @@
+"""The nurse's pages. Thin: each wears its access decorator and hands over to a service or to the shared
+passport pages."""
+
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -8,13 +11,18 @@ from wtforms.fields.choices import SelectChoice
 from passport import clock
 from passport.access import requires, requires_passport
 from passport.exports.qr import qr_data_uri
+from passport.extensions import db
 from passport.forms import apply_service_error
-from passport.models import CareStatus
+from passport.item_forms import ITEM_FORMS, ActionForm, DeclineCorrectionForm, NhsNumberForm
+from passport.models import CareStatus, CorrectionRequest
+from passport.passport_pages import Portal, about_me_form_page, item_form_page, remove_item_page
 from passport.policy import Action
 from passport.projection import build_view
-from passport.services import ServiceError, caseload, invites, passports
+from passport.services import ServiceError, caseload, invites, items, passports
 from passport.staff import bp
 from passport.staff.forms import IssueInviteForm, NewPassportForm
+
+KINDS = "<any(registration, condition, allergy, medication, assessment, contact):kind>"
 
 
 @bp.get("/caseload")
@@ -51,36 +59,155 @@ def new_passport():
     return render_template("staff/new_passport.html", form=form)
 
 
+def _passport_page(passport, status=200, **context):
+    view = build_view(current_user, passport, clock.today())
+    return render_template(
+        "staff/passport.html",
+        view=view,
+        portal=Portal("staff", passport),
+        invite_form=context.pop("invite_form", IssueInviteForm()),
+        action_form=ActionForm(),
+        corrections=[r for r in items.corrections_of(passport) if r.status == "open"],
+        **context,
+    ), status
+
+
 @bp.get("/passports/<uuid:passport_id>")
 @requires_passport(Action.CURATE_PASSPORT)
 def passport_page(passport):
     passports.record_staff_view(current_user, passport, view="staff_page")
+    return _passport_page(passport)
+
+
+@bp.route("/passports/<uuid:passport_id>/about-me", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def change_about_me(passport):
+    return about_me_form_page(Portal("staff", passport))
+
+
+@bp.route("/passports/<uuid:passport_id>/nhs-number", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def change_nhs_number(passport):
+    form = NhsNumberForm()
+    if form.validate_on_submit():
+        try:
+            passports.change_nhs_number(current_user, passport, form.nhs_number.data, form.reason.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Saved"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id))
     view = build_view(current_user, passport, clock.today())
-    return render_template("staff/passport.html", view=view, passport=passport, invite_form=IssueInviteForm())
+    return render_template("staff/nhs_number.html", form=form, view=view)
+
+
+@bp.route(f"/passports/<uuid:passport_id>/add/{KINDS}", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def add_item(passport, kind):
+    return item_form_page(Portal("staff", passport), kind)
+
+
+@bp.route(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/change", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def change_item(passport, kind, item_id):
+    return item_form_page(Portal("staff", passport), kind, item_id)
+
+
+@bp.route(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/remove", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def remove_item(passport, kind, item_id):
+    return remove_item_page(Portal("staff", passport), kind, item_id)
+
+
+@bp.post(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/verify")
+@requires_passport(Action.CURATE_PASSPORT)
+def verify_item(passport, kind, item_id):
+    item = items.find_item(passport, items.kind_of(kind), item_id)
+    if item is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        items.verify_item(current_user, passport, kind, item)
+        flash(_("Marked as checked"), "success")
+    return redirect(url_for("staff.passport_page", passport_id=passport.id))
+
+
+@bp.get("/corrections")
+@requires(Action.VIEW_CASELOAD)
+def correction_queue():
+    requests = items.open_corrections_for(current_user, clock.today())
+    return render_template("staff/corrections.html", requests=requests)
+
+
+@bp.route("/passports/<uuid:passport_id>/corrections/<uuid:request_id>", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def answer_correction(passport, request_id):
+    correction = db.session.get(CorrectionRequest, request_id)
+    if correction is None or correction.passport_id != passport.id:
+        abort(404)
+    if correction.item_kind == "about_me":
+        item = passport
+        form = None
+    else:
+        item = items.find_item(passport, items.kind_of(correction.item_kind), correction.item_id)
+        if item is None:
+            abort(404)
+        form = ITEM_FORMS[correction.item_kind](obj=item, prefix="item")
+    decline_form = DeclineCorrectionForm(prefix="decline")
+    conflict = None
+    if request.method == "POST" and correction.status == "open":
+        if "about-me-done" in request.form:
+            if ActionForm().validate_on_submit():
+                items.mark_about_me_correction_made(current_user, correction)
+                flash(_("Corrected. The young person can see the change."), "success")
+                return redirect(url_for("staff.correction_queue"))
+        elif "decline-reason" in request.form:
+            if decline_form.validate_on_submit():
+                items.decline_correction(current_user, correction, decline_form.reason.data)
+                flash(_("Your answer has been sent to the young person"), "success")
+                return redirect(url_for("staff.correction_queue"))
+        elif form is not None and form.validate_on_submit():
+            try:
+                items.accept_correction(current_user, correction, item, form.item_values(), form.version.data)
+            except items.ItemConflict as error:
+                form.version.data = error.current.version
+                form.form_errors.append(error.message)
+                conflict = True
+            except items.InputProblems as error:
+                for field_name, message in error.problems:
+                    apply_service_error(form, ServiceError(message, field=field_name))
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                flash(_("Corrected. The young person can see the change."), "success")
+                return redirect(url_for("staff.correction_queue"))
+    view = build_view(current_user, passport, clock.today())
+    return render_template(
+        "staff/correction.html",
+        correction=correction,
+        view=view,
+        form=form,
+        decline_form=decline_form,
+        conflict=conflict,
+        action_form=ActionForm(),
+        portal=Portal("staff", passport),
+    )
 
 
 @bp.post("/passports/<uuid:passport_id>/invite")
 @requires_passport(Action.CURATE_PASSPORT)
 def issue_invite(passport):
     form = IssueInviteForm()
-    view = build_view(current_user, passport, clock.today())
     if not form.validate_on_submit():
         return redirect(url_for("staff.passport_page", passport_id=passport.id))
     try:
         issued = invites.issue_claim_invite(current_user, passport)
     except ServiceError as error:
-        return render_template(
-            "staff/passport.html",
-            view=view,
-            passport=passport,
-            invite_form=form,
-            invite_error=error.message,
-        ), 409
+        return _passport_page(passport, status=409, invite_form=form, invite_error=error.message)
     link = url_for("auth.claim", code=issued.code, _external=True)
     # Shown once: only a hash of the code is kept, so this page is the only place it appears.
     return render_template(
         "staff/invite.html",
-        view=view,
+        view=build_view(current_user, passport, clock.today()),
         code=issued.code_for_display,
         link=link,
         expires_at=issued.invite.expires_at,

@@ -1,0 +1,280 @@
+"""The forms for each kind of passport item, shared by the young person's and the nurse's pages.
+
+Field names match the item kinds in services/items.py; the service checks the rules that need several
+fields together (a medicine cannot stop before it started) and the form checks each field alone.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from passport import labels
+from passport.forms import DatePartsField, TrimmedStringField
+from passport.services.passports import NHS_NUMBER_REASONS
+
+
+def _choices(mapping) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in mapping.items()]
+
+
+class VersionedForm(FlaskForm):
+    # The version of the item the person started from: a save from an older version is a conflict.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def item_values(self) -> dict:
+        skip = {"csrf_token", "version"}
+        return {
+            name: (None if field.data == "" else field.data)
+            for name, field in self._fields.items()
+            if name not in skip
+        }
+
+
+class LabelChoiceField(RadioField):
+    """A radio choice where "no label" is a real answer: None from the database shows as the "" choice."""
+
+    def process_data(self, value):
+        self.data = "" if value is None else str(value)
+
+
+def sensitivity_field():
+    return LabelChoiceField(
+        _l("Is this about mental health or sexual health?"),
+        description=_l(
+            "If you choose one, only the young person and their nurse see it. "
+            "It is left out of anything shared, unless the young person adds it."
+        ),
+        choices=[SelectChoice("", _l("No")), *_choices(labels.SENSITIVITY)],
+        default="",
+        validators=[Optional()],
+    )
+
+
+class RegistrationForm(VersionedForm):
+    service = RadioField(
+        _l("What kind of service is it?"),
+        choices=_choices(labels.SERVICE),
+        validators=[DataRequired(_l("Choose what kind of service it is"))],
+    )
+    name = TrimmedStringField(
+        _l("Name"),
+        description=_l("For example, Riverside Medical Centre"),
+        validators=[DataRequired(_l("Enter the name of the practice or shop")), Length(max=200)],
+    )
+    ods_code = TrimmedStringField(
+        _l("Practice code (optional)"),
+        description=_l("GPs only. It is on letters from the practice: a letter and 5 numbers, like K81003."),
+        validators=[Optional(), Length(max=12)],
+    )
+    address = TextAreaField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
+    postcode = TrimmedStringField(_l("Postcode (optional)"), validators=[Optional(), Length(max=10)])
+    phone = TrimmedStringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    registered_on = DatePartsField(_l("Date registered (optional)"), hint=_l("For example, 3 9 2025"))
+    ended_on = DatePartsField(
+        _l("Date you left (optional)"), hint=_l("Only if you have moved to a different one")
+    )
+
+
+class ConditionForm(VersionedForm):
+    name = TrimmedStringField(
+        _l("Health condition"),
+        description=_l("For example, asthma or eczema"),
+        validators=[DataRequired(_l("Enter the health condition")), Length(max=200)],
+    )
+    since = DatePartsField(_l("Since when (optional)"), hint=_l("For example, 1 6 2019"))
+    notes = TextAreaField(_l("Anything else to know (optional)"), validators=[Optional(), Length(max=2000)])
+    sensitivity = sensitivity_field()
+
+
+class AllergyForm(VersionedForm):
+    substance = TrimmedStringField(
+        _l("What are you allergic to?"),
+        description=_l("For example, penicillin, peanuts or bee stings"),
+        validators=[DataRequired(_l("Enter what the allergy is to")), Length(max=200)],
+    )
+    reaction = TrimmedStringField(
+        _l("What happens (optional)"),
+        description=_l("For example, a rash, or swelling and trouble breathing"),
+        validators=[Optional(), Length(max=300)],
+    )
+    severity = RadioField(
+        _l("How bad is it?"),
+        choices=_choices(labels.SEVERITY),
+        default="unknown",
+        validators=[DataRequired(_l("Choose how bad it is"))],
+    )
+    sensitivity = sensitivity_field()
+
+
+class MedicationForm(VersionedForm):
+    name = TrimmedStringField(
+        _l("Medicine"),
+        description=_l("The name on the box or prescription, for example salbutamol inhaler"),
+        validators=[DataRequired(_l("Enter the name of the medicine")), Length(max=200)],
+    )
+    dose = TrimmedStringField(
+        _l("How much (optional)"),
+        description=_l("For example, 2 puffs or 10mg"),
+        validators=[Optional(), Length(max=200)],
+    )
+    how_often = TrimmedStringField(
+        _l("How often (optional)"),
+        description=_l("For example, twice a day, or when needed"),
+        validators=[Optional(), Length(max=200)],
+    )
+    started_on = DatePartsField(_l("Date started (optional)"), hint=_l("For example, 14 2 2024"))
+    stopped_on = DatePartsField(_l("Date stopped (optional)"), hint=_l("Leave empty if you still take it"))
+    sensitivity = sensitivity_field()
+
+
+class AssessmentForm(VersionedForm):
+    kind = RadioField(
+        _l("Type of assessment"),
+        choices=_choices(labels.ASSESSMENT),
+        validators=[DataRequired(_l("Choose the type of assessment"))],
+    )
+    assessed_on = DatePartsField(
+        _l("Date of the assessment"),
+        validators=[DataRequired()],
+        required_message=_l("Enter the date of the assessment"),
+    )
+    assessed_by = TrimmedStringField(
+        _l("Done by (optional)"), description=_l("Name and role"), validators=[Optional(), Length(max=200)]
+    )
+    next_due_on = DatePartsField(_l("Next assessment due (optional)"))
+
+
+class ContactForm(VersionedForm):
+    role = RadioField(
+        _l("Who are they?"),
+        choices=_choices(labels.CONTACT_ROLE),
+        validators=[DataRequired(_l("Choose who they are"))],
+    )
+    name = TrimmedStringField(_l("Name"), validators=[DataRequired(_l("Enter their name")), Length(max=200)])
+    organisation = TrimmedStringField(
+        _l("Where they work (optional)"), validators=[Optional(), Length(max=200)]
+    )
+    phone = TrimmedStringField(_l("Phone number"), validators=[Optional(), Length(max=40)])
+    email = EmailField(
+        _l("Email address (optional)"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[
+            Optional(),
+            Email(_l("Enter an email address in the right format, like name@example.com")),
+            Length(max=254),
+        ],
+    )
+    notes = TextAreaField(
+        _l("When and how to contact them (optional)"),
+        description=_l("For example, weekdays 9am to 5pm, or text first"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    from_on = DatePartsField(_l("They help you from (optional)"))
+    until_on = DatePartsField(
+        _l("They help you until (optional)"), hint=_l("Leave empty if there is no end date")
+    )
+    sensitivity = sensitivity_field()
+
+
+ITEM_FORMS: dict[str, type[VersionedForm]] = {
+    "registration": RegistrationForm,
+    "condition": ConditionForm,
+    "allergy": AllergyForm,
+    "medication": MedicationForm,
+    "assessment": AssessmentForm,
+    "contact": ContactForm,
+}
+
+
+class AboutMeForm(VersionedForm):
+    """What the young person keeps up to date about themselves."""
+
+    preferred_name = TrimmedStringField(
+        _l("Name you like to be called (optional)"), validators=[Optional(), Length(max=200)]
+    )
+    pronouns = TrimmedStringField(
+        _l("Pronouns (optional)"),
+        description=_l("For example, she/her, he/him or they/them"),
+        validators=[Optional(), Length(max=60)],
+    )
+    languages = TrimmedStringField(
+        _l("Languages you speak (optional)"),
+        description=_l("For example, Tigrinya and English"),
+        validators=[Optional(), Length(max=200)],
+    )
+    interpreter_needed = BooleanField(_l("I would like an interpreter at health appointments"))
+    communication_needs = TextAreaField(
+        _l("Anything that helps you at appointments (optional)"),
+        description=_l("For example, easy read letters, or a quiet room"),
+        validators=[Optional(), Length(max=1000)],
+    )
+
+
+class NurseAboutMeForm(AboutMeForm):
+    legal_name = TrimmedStringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter the young person's full name")), Length(max=200)]
+    )
+    date_of_birth = DatePartsField(
+        _l("Date of birth"), validators=[DataRequired()], required_message=_l("Enter their date of birth")
+    )
+    care_status = RadioField(
+        _l("Care status"),
+        choices=_choices(labels.CARE_STATUS),
+        validators=[DataRequired(_l("Choose a care status"))],
+    )
+    date_left_care = DatePartsField(_l("Date they left care (optional)"))
+
+
+class NhsNumberForm(FlaskForm):
+    nhs_number = TrimmedStringField(
+        _l("New NHS number"),
+        description=_l("10 digits, like 943 476 5919. The old number stays in the history."),
+        validators=[DataRequired(_l("Enter the NHS number")), Length(max=20)],
+    )
+    reason = RadioField(
+        _l("Why is it changing?"),
+        choices=[SelectChoice(r, labels.NHS_NUMBER_REASON[r]) for r in NHS_NUMBER_REASONS],
+        validators=[DataRequired(_l("Choose why the NHS number is changing"))],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    what_is_wrong = TextAreaField(
+        _l("What is wrong, and what should it say?"),
+        description=_l("Your nurse will check and reply. You will see their answer here."),
+        validators=[DataRequired(_l("Tell us what is wrong and what it should say")), Length(max=2000)],
+    )
+
+
+class DeclineCorrectionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why does the record stay as it is?"),
+        description=_l("The young person will read this. Use plain words."),
+        validators=[
+            DataRequired(_l("Tell the young person why the record stays as it is")),
+            Length(max=2000),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class StaffAccessForm(FlaskForm):
+    nurse = BooleanField(_l("My nurse can still see and update my passport"))
+    adviser = BooleanField(_l("My personal adviser can still see my contacts and what I need to be ready"))
+
+
+class AdviserSharingForm(FlaskForm):
+    health_summary = BooleanField(_l("My health summary: conditions, allergies and medicines"))
+    mental_health = BooleanField(_l("Things about my mental health"))
+    sexual_health = BooleanField(_l("Things about my sexual health"))
+
+
+__all__ = ["ITEM_FORMS", "HiddenField"]

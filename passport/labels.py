@@ -1,0 +1,100 @@
+"""The words people see for the app's coded values (a source, a severity, a contact's role…), translated.
+
+Forms and templates both read these, so a value is named the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from passport.models import (
+    AllergySeverity,
+    AssessmentKind,
+    CareStatus,
+    ContactRole,
+    RegistrationService,
+    Sensitivity,
+    Source,
+)
+
+SOURCE = {
+    Source.NURSE_VERIFIED: _l("Checked by a nurse"),
+    Source.SELF_REPORTED: _l("Added by the young person"),
+    Source.IMPORTED: _l("Imported from a health record"),
+}
+# The same, as the young person reads it about their own passport.
+SOURCE_FOR_OWNER = {
+    Source.NURSE_VERIFIED: _l("Checked by your nurse"),
+    Source.SELF_REPORTED: _l("Added by you"),
+    Source.IMPORTED: _l("Imported from your health record"),
+}
+SENSITIVITY = {
+    Sensitivity.MENTAL_HEALTH: _l("Mental health"),
+    Sensitivity.SEXUAL_HEALTH: _l("Sexual health"),
+}
+SEVERITY = {
+    AllergySeverity.MILD: _l("Mild"),
+    AllergySeverity.MODERATE: _l("Moderate"),
+    AllergySeverity.SEVERE: _l("Severe"),
+    AllergySeverity.UNKNOWN: _l("Not known"),
+}
+SERVICE = {
+    RegistrationService.GP: _l("GP (family doctor)"),
+    RegistrationService.DENTIST: _l("Dentist"),
+    RegistrationService.OPTICIAN: _l("Optician (eye tests)"),
+    RegistrationService.PHARMACY: _l("Pharmacy (chemist)"),
+}
+ASSESSMENT = {
+    AssessmentKind.INITIAL: _l("Initial health assessment"),
+    AssessmentKind.REVIEW: _l("Review health assessment"),
+    AssessmentKind.LEAVING_CARE: _l("Leaving care health summary"),
+}
+CONTACT_ROLE = {
+    ContactRole.PERSONAL_ADVISER: _l("Personal adviser"),
+    ContactRole.LEAVING_CARE_TEAM: _l("Leaving care team"),
+    ContactRole.SOCIAL_WORKER: _l("Social worker"),
+    ContactRole.NURSE: _l("Nurse"),
+    ContactRole.CAMHS: _l("Children's mental health service (CAMHS)"),
+    ContactRole.ADULT_MENTAL_HEALTH: _l("Adult mental health service"),
+    ContactRole.PAEDIATRICS: _l("Children's hospital doctor (paediatrics)"),
+    ContactRole.ADULT_SERVICES: _l("Adult health services"),
+    ContactRole.SEXUAL_HEALTH: _l("Sexual health clinic"),
+    ContactRole.HELPLINE: _l("Helpline"),
+    ContactRole.EMERGENCY_CONTACT: _l("Emergency contact"),
+    ContactRole.OTHER: _l("Someone else"),
+}
+CARE_STATUS = {
+    CareStatus.IN_CARE: _l("In care"),
+    CareStatus.LEFT_CARE: _l("Left care"),
+}
+NHS_NUMBER_REASON = {
+    "first_recorded": _l("First recorded"),
+    "adoption": _l("New number after adoption"),
+    "correction": _l("Corrected"),
+}
+ITEM_KIND = {
+    "registration": _l("Registration"),
+    "condition": _l("Health condition"),
+    "allergy": _l("Allergy"),
+    "medication": _l("Medicine"),
+    "assessment": _l("Health assessment"),
+    "contact": _l("Contact"),
+    "about_me": _l("About me"),
+}
+# Headings for the add form of each kind, whole sentences so each language can word them its own way.
+ADD_HEADING = {
+    "registration": _l("Add a GP, dentist, optician or pharmacy"),
+    "condition": _l("Add a health condition"),
+    "allergy": _l("Add an allergy"),
+    "medication": _l("Add a medicine"),
+    "assessment": _l("Add a health assessment"),
+    "contact": _l("Add a contact"),
+}
+EDIT_HEADING = {
+    "registration": _l("Change a registration"),
+    "condition": _l("Change a health condition"),
+    "allergy": _l("Change an allergy"),
+    "medication": _l("Change a medicine"),
+    "assessment": _l("Change a health assessment"),
+    "contact": _l("Change a contact"),
+}

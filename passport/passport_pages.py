@@ -1,0 +1,233 @@
+"""The passport pages the young person and the nurse share: item forms, corrections, removal, About me.
+
+Each blueprint's views stay thin: they wear their access decorator, then hand over to these functions with
+the `Portal` they live in, so one set of pages serves both sides with the right links and the same rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from passport import clock, labels, policy
+from passport.forms import apply_service_error
+from passport.item_forms import (
+    ITEM_FORMS,
+    AboutMeForm,
+    ActionForm,
+    CorrectionForm,
+    NurseAboutMeForm,
+)
+from passport.models import Passport, Role
+from passport.projection import ItemView, build_view
+from passport.services import ServiceError, items, passports
+
+# Where each kind of item is listed, as a page name (see Portal.section_url).
+SECTION_PAGE = {
+    "registration": "registrations",
+    "condition": "health",
+    "allergy": "health",
+    "medication": "health",
+    "assessment": "health",
+    "contact": "contacts",
+}
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The blueprint a page is served from: "me" (the young person) or "staff" (the nurse)."""
+
+    blueprint: str
+    passport: Passport
+
+    def url(self, endpoint: str, **values) -> str:
+        if self.blueprint == "staff":
+            values["passport_id"] = self.passport.id
+        return url_for(f"{self.blueprint}.{endpoint}", **values)
+
+    def section_url(self, kind: str) -> str:
+        if self.blueprint == "staff":
+            return self.url("passport_page") + f"#{SECTION_PAGE[kind]}"
+        return self.url(SECTION_PAGE[kind])
+
+    # Links the item blocks use; templates call these and never build URLs themselves.
+    def add(self, kind: str) -> str:
+        return self.url("add_item", kind=kind)
+
+    def change(self, item: ItemView) -> str:
+        return self.url("change_item", kind=item.kind, item_id=item.id)
+
+    def remove(self, item: ItemView) -> str:
+        return self.url("remove_item", kind=item.kind, item_id=item.id)
+
+    def correction(self, item: ItemView) -> str:
+        return url_for("me.ask_for_correction", kind=item.kind, item_id=item.id)
+
+    def verify(self, item: ItemView) -> str:
+        return url_for("staff.verify_item", passport_id=self.passport.id, kind=item.kind, item_id=item.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.blueprint == "staff"
+
+
+def _item_or_404(passport: Passport, kind_name: str, item_id: uuid.UUID):
+    item = items.find_item(passport, items.kind_of(kind_name), item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _item_view(passport: Passport, kind_name: str, item_id: uuid.UUID) -> ItemView:
+    """The item as the signed-in person may see it, through the one projection."""
+    view = build_view(current_user, passport, clock.today())
+    for group in _all_items(view):
+        for item in group:
+            if item.kind == kind_name and item.id == item_id:
+                return item
+    abort(404)
+
+
+def _all_items(view):
+    if view.registrations:
+        yield view.registrations.items
+    if view.health:
+        yield view.health.conditions
+        yield view.health.allergies
+        yield view.health.medications
+        yield view.health.assessments
+    if view.contacts:
+        yield view.contacts.now + view.contacts.later + view.contacts.past
+
+
+def _refused(decision: policy.Decision):
+    from passport.access import AccessRefused
+
+    raise AccessRefused(decision)
+
+
+def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = None):
+    """Add an item (item_id None) or change one. A stale save shows the item as it is now."""
+    passport, today = portal.passport, clock.today()
+    form_class = ITEM_FORMS[kind_name]
+    item = _item_or_404(passport, kind_name, item_id) if item_id else None
+    decision = (
+        policy.decide_edit_item(current_user, passport, item, today)
+        if item
+        else policy.decide_add_item(current_user, passport, kind_name, today)
+    )
+    if not decision:
+        _refused(decision)
+    form = form_class(obj=item) if item is not None else form_class(version=0)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            if item is None:
+                items.add_item(current_user, passport, kind_name, form.item_values())
+            else:
+                items.update_item(
+                    current_user, passport, kind_name, item, form.item_values(), form.version.data
+                )
+        except items.ItemConflict as error:
+            conflict = _item_view(passport, kind_name, error.current.id)
+            form.version.data = error.current.version
+            form.form_errors.append(error.message)
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Saved"), "success")
+            return redirect(portal.section_url(kind_name))
+    heading = labels.EDIT_HEADING[kind_name] if item else labels.ADD_HEADING[kind_name]
+    return render_template(
+        "passport/item_form.html",
+        form=form,
+        heading=heading,
+        portal=portal,
+        kind=kind_name,
+        conflict=conflict,
+        back=portal.section_url(kind_name),
+        name=passport.name_to_use,
+    )
+
+
+def remove_item_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
+    passport = portal.passport
+    item = _item_or_404(passport, kind_name, item_id)
+    decision = policy.decide_edit_item(current_user, passport, item, clock.today())
+    if not decision:
+        _refused(decision)
+    form = ActionForm()
+    if form.validate_on_submit():
+        items.archive_item(current_user, passport, kind_name, item)
+        flash(_("Removed"), "success")
+        return redirect(portal.section_url(kind_name))
+    return render_template(
+        "passport/remove_item.html",
+        form=form,
+        item=_item_view(passport, kind_name, item_id),
+        portal=portal,
+        back=portal.section_url(kind_name),
+    )
+
+
+def correction_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
+    """The young person asks their nurse to correct something they cannot change themselves."""
+    passport = portal.passport
+    item = _item_or_404(passport, kind_name, item_id)
+    decision = policy.decide_request_correction(current_user, passport, item, clock.today())
+    if not decision:
+        _refused(decision)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            items.request_correction(current_user, passport, kind_name, item, form.what_is_wrong.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Thank you. Your nurse will look at this and reply."), "success")
+            return redirect(portal.url("corrections"))
+    return render_template(
+        "passport/ask_for_correction.html",
+        form=form,
+        item=_item_view(passport, kind_name, item_id),
+        portal=portal,
+        back=portal.section_url(kind_name),
+    )
+
+
+def about_me_form_page(portal: Portal):
+    passport = portal.passport
+    nurse = Role(current_user.role) is Role.NURSE
+    form_class = NurseAboutMeForm if nurse else AboutMeForm
+    form = form_class(obj=passport)
+    if request.method == "GET":
+        form.version.data = passport.version
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            passports.update_about_me(current_user, passport, form.item_values(), form.version.data)
+        except passports.AboutMeConflict as error:
+            conflict = True
+            form.version.data = error.current.version
+            form.form_errors.append(error.message)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Saved"), "success")
+            return redirect(portal.url("passport_page") if portal.is_staff else portal.url("about_me"))
+    view = build_view(current_user, passport, clock.today())
+    return render_template(
+        "passport/about_me_form.html",
+        form=form,
+        portal=portal,
+        view=view,
+        conflict=conflict,
+        back=portal.url("passport_page") if portal.is_staff else portal.url("about_me"),
+    )

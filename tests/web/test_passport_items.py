@@ -1,0 +1,547 @@
+"""The young person's passport: co-owned items with provenance, corrections, conflicts, sensitivity labels,
+sharing choices and the handover at 18."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from passport import clock
+from passport.extensions import db
+from passport.models import Allergy, AuditEvent, Condition, CorrectionRequest, Medication, Passport, Source
+from tests import factories
+from tests.conftest import csrf_token
+from tests.html_checks import page_text
+
+
+def text_of(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return page_text(response.get_data(as_text=True))
+
+
+def date_fields(name: str, value: date | None) -> dict[str, str]:
+    if value is None:
+        return {f"{name}-day": "", f"{name}-month": "", f"{name}-year": ""}
+    return {f"{name}-day": str(value.day), f"{name}-month": str(value.month), f"{name}-year": str(value.year)}
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+class TestAddingItems:
+    def test_the_young_person_adds_an_allergy_that_shows_as_self_reported(self, client, world):
+        client.sign_in_as(world.young_person)
+        response = post(
+            client,
+            "/my-passport/add/allergy",
+            version="0",
+            substance="Peanuts",
+            reaction="Swollen lips",
+            severity="severe",
+            sensitivity="",
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/my-passport/health"
+        text = text_of(client, "/my-passport/health")
+        assert "Peanuts" in text and "Swollen lips" in text and "Severe" in text
+        assert "Added by you on" in text and "Your nurse has not checked it yet" in text
+        allergy = db.session.scalar(select(Allergy).where(Allergy.substance == "Peanuts"))
+        assert allergy.source == Source.SELF_REPORTED and allergy.recorded_by_id == world.young_person.id
+
+    def test_the_nurse_sees_it_as_added_by_the_young_person_and_can_check_it(self, client, world):
+        client.sign_in_as(world.nurse)
+        text = text_of(client, f"/staff/passports/{world.passport.id}")
+        name = world.young_person.display_name
+        assert "Hay fever" in text and f"Added by {name} on" in text and "Not checked by a nurse yet" in text
+        response = post(
+            client, f"/staff/passports/{world.passport.id}/condition/{world.own_condition.id}/verify"
+        )
+        assert response.status_code == 302
+        condition = db.session.get(Condition, world.own_condition.id)
+        assert condition.source == Source.NURSE_VERIFIED and condition.verified_by_id == world.nurse.id
+        client.sign_in_as(world.young_person)
+        assert f"Checked by {world.nurse.display_name} on" in text_of(client, "/my-passport/health")
+
+    def test_a_young_person_cannot_add_a_health_assessment(self, client, world):
+        client.sign_in_as(world.young_person)
+        assert client.get("/my-passport/add/assessment").status_code == 404
+
+    @pytest.mark.parametrize(
+        ("url_kind", "fields", "field", "message"),
+        [
+            (
+                "medication",
+                {
+                    "name": "Sertraline",
+                    **date_fields("started_on", date(2025, 5, 1)),
+                    **date_fields("stopped_on", date(2025, 4, 1)),
+                },
+                "stopped_on",
+                "must be on or after the date it started",
+            ),
+            (
+                "medication",
+                {"name": "Sertraline", **date_fields("started_on", date.today() + timedelta(days=3))},
+                "started_on",
+                "must be today or in the past",
+            ),
+            (
+                "registration",
+                {"service": "gp", "name": "Riverside", "ods_code": "12345"},
+                "ods_code",
+                "a letter and 5 numbers",
+            ),
+            (
+                "registration",
+                {"service": "dentist", "name": "Smile", "postcode": "NOT A CODE"},
+                "postcode",
+                "Enter a real postcode",
+            ),
+            ("allergy", {"substance": "", "severity": "mild"}, "substance", "Enter what the allergy is to"),
+            ("contact", {"role": "helpline", "name": "Night line"}, "phone", "Enter a phone number or email"),
+            (
+                "medication",
+                {
+                    "name": "Inhaler",
+                    **{"started_on-day": "31", "started_on-month": "2", "started_on-year": "2024"},
+                },
+                "started_on",
+                "must be a real date",
+            ),
+        ],
+    )
+    def test_bad_input_is_explained_beside_the_field_and_nothing_is_saved(
+        self, client, world, url_kind, fields, field, message
+    ):
+        model = {"medication": Medication, "registration": None, "allergy": Allergy, "contact": None}[
+            url_kind
+        ]
+        before = db.session.scalar(select(func.count()).select_from(model)) if model else None
+        client.sign_in_as(world.young_person)
+        response = post(client, f"/my-passport/add/{url_kind}", version="0", sensitivity="", **fields)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'id="{field}-error"' in html, html[:3000]
+        assert message in html
+        for value in fields.values():
+            if value and len(value) > 2:
+                assert f'value="{value}"' in html or f">{value}<" in html  # what was typed is kept
+        if model:
+            assert db.session.scalar(select(func.count()).select_from(model)) == before
+
+
+class TestCorrections:
+    def test_asking_accepting_and_seeing_the_change(self, client, world):
+        client.sign_in_as(world.young_person)
+        # A nurse-checked item cannot be changed by the young person…
+        assert client.get(f"/my-passport/allergy/{world.allergy.id}/change").status_code == 403
+        # …but they can ask for a correction.
+        response = post(
+            client,
+            f"/my-passport/allergy/{world.allergy.id}/correction",
+            what_is_wrong="The reaction was hives, not a rash",
+        )
+        assert response.status_code == 302
+        assert "The reaction was hives" in text_of(client, "/my-passport/corrections")
+
+        client.sign_in_as(world.nurse)
+        queue = text_of(client, "/staff/corrections")
+        assert "The reaction was hives" in queue
+        request = db.session.scalar(
+            select(CorrectionRequest).where(CorrectionRequest.what_is_wrong.like("%hives%"))
+        )
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/corrections/{request.id}",
+            **{
+                "item-version": str(world.allergy.version),
+                "item-substance": "Penicillin",
+                "item-reaction": "Hives",
+                "item-severity": "moderate",
+                "item-sensitivity": "",
+            },
+        )
+        assert response.status_code == 302
+        assert db.session.get(CorrectionRequest, request.id).status == "accepted"
+
+        client.sign_in_as(world.young_person)
+        health = text_of(client, "/my-passport/health")
+        assert "Hives" in health and "Rash" not in health
+        assert f"Checked by {world.nurse.display_name} on" in health
+        assert "Corrected" in text_of(client, "/my-passport/corrections")
+
+    def test_the_nurse_declines_with_a_reason_the_young_person_reads(self, client, world):
+        client.sign_in_as(world.nurse)
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/corrections/{world.correction.id}",
+            **{"decline-reason": "Your GP record says penicillin."},
+        )
+        assert response.status_code == 302
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/corrections")
+        assert "Not changed" in text and "Your GP record says penicillin." in text
+
+    def test_a_decline_needs_a_reason(self, client, world):
+        client.sign_in_as(world.nurse)
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/corrections/{world.correction.id}",
+            **{"decline-reason": "  "},
+        )
+        assert "Tell the young person why the record stays as it is" in response.get_data(as_text=True)
+        assert db.session.get(CorrectionRequest, world.correction.id).status == "open"
+
+    def test_a_correction_about_my_name_goes_to_the_nurse(self, client, world):
+        client.sign_in_as(world.young_person)
+        post(client, "/my-passport/about-me/correction", what_is_wrong="My surname is spelt Fairwether")
+        client.sign_in_as(world.nurse)
+        assert "spelt Fairwether" in text_of(client, "/staff/corrections")
+
+
+class TestNoLostUpdates:
+    def test_a_stale_save_gets_a_conflict_showing_what_it_says_now(self, client, world, app):
+        condition = world.own_condition
+        stale_version = condition.version
+        # The nurse changes the young person's item first…
+        nurse = app.test_client()
+        nurse.sign_in_as(world.nurse)
+        post(
+            nurse,
+            f"/staff/passports/{world.passport.id}/condition/{condition.id}/change",
+            version=str(stale_version),
+            name="Hay fever (seasonal)",
+            notes="Worse in June",
+            sensitivity="",
+            **date_fields("since", None),
+        )
+        # …then the young person saves from the copy they opened before.
+        client.sign_in_as(world.young_person)
+        response = post(
+            client,
+            f"/my-passport/condition/{condition.id}/change",
+            version=str(stale_version),
+            name="Hayfever",
+            sensitivity="",
+            **date_fields("since", None),
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Someone else changed this while you were editing it" in html
+        assert "What it says now" in html and "Hay fever (seasonal)" in html and "Worse in June" in html
+        assert 'value="Hayfever"' in html  # their own typing is kept
+        assert db.session.get(Condition, condition.id).name == "Hay fever (seasonal)"
+
+    def test_about_me_conflict(self, client, world, app):
+        version = db.session.get(Passport, world.passport.id).version
+        other = app.test_client()
+        other.sign_in_as(world.nurse)
+        post(
+            other,
+            f"/staff/passports/{world.passport.id}/about-me",
+            version=str(version),
+            legal_name="Robin Fairweather",
+            pronouns="they/them",
+            care_status="in_care",
+            **date_fields("date_of_birth", world.passport.date_of_birth),
+            **date_fields("date_left_care", None),
+        )
+        client.sign_in_as(world.young_person)
+        response = post(client, "/my-passport/about-me/change", version=str(version), pronouns="he/him")
+        html = response.get_data(as_text=True)
+        assert "Someone else changed this" in html and "they/them" in html
+        assert db.session.get(Passport, world.passport.id).pronouns == "they/them"
+
+
+class TestAboutMeAndNhsNumber:
+    def test_the_young_person_changes_their_own_words_but_not_the_record_facts(self, client, world):
+        client.sign_in_as(world.young_person)
+        version = db.session.get(Passport, world.passport.id).version
+        response = post(
+            client,
+            "/my-passport/about-me/change",
+            version=str(version),
+            preferred_name="Rob",
+            pronouns="he/him",
+            languages="English, Welsh",
+            legal_name="Somebody Else",  # not a field on their form: ignored
+        )
+        assert response.status_code == 302
+        passport = db.session.get(Passport, world.passport.id)
+        assert (passport.preferred_name, passport.pronouns) == ("Rob", "he/him")
+        assert passport.legal_name == "Robin Fairweather"
+
+    def test_the_nurse_cannot_set_a_date_of_birth_in_the_future(self, client, world):
+        client.sign_in_as(world.nurse)
+        version = db.session.get(Passport, world.passport.id).version
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/about-me",
+            version=str(version),
+            legal_name="Robin Fairweather",
+            care_status="in_care",
+            **date_fields("date_of_birth", date.today() + timedelta(days=10)),
+            **date_fields("date_left_care", None),
+        )
+        html = response.get_data(as_text=True)
+        assert 'id="date_of_birth-error"' in html and "must be today or in the past" in html
+        assert db.session.get(Passport, world.passport.id).date_of_birth == world.passport.date_of_birth
+
+    def test_a_new_nhs_number_keeps_the_old_one_in_the_history(self, client, world):
+        client.sign_in_as(world.nurse)
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/nhs-number",
+            nhs_number="943 476 5919",
+            reason="adoption",
+        )
+        assert response.status_code == 302
+        passport = db.session.get(Passport, world.passport.id)
+        assert passport.current_nhs_number == "9434765919"
+        assert [r.number for r in passport.nhs_numbers if r.superseded_at] == ["9990000018"]
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/about-me")
+        assert "943 476 5919" in text and "Earlier NHS numbers" in text and "999 000 0018" in text
+
+    def test_an_invalid_nhs_number_is_refused(self, client, world):
+        client.sign_in_as(world.nurse)
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/nhs-number",
+            nhs_number="987 654 4321",
+            reason="correction",
+        )
+        html = response.get_data(as_text=True)
+        assert 'id="nhs_number-error"' in html and "Enter a valid NHS number" in html
+        assert db.session.get(Passport, world.passport.id).current_nhs_number == "9990000018"
+
+
+class TestSensitivityAndSharing:
+    def test_labelled_items_are_hidden_from_the_adviser_until_shared(self, client, world):
+        factories.create_item(
+            "condition", passport=world.passport, by=world.nurse, name="Low mood", sensitivity="mental_health"
+        )
+        factories.create_item("condition", passport=world.passport, by=world.nurse, name="Eczema")
+        client.sign_in_as(world.adviser)
+        text = text_of(client, f"/adviser/young-people/{world.passport.id}")
+        assert "Eczema" not in text and "Low mood" not in text and "Penicillin" not in text
+
+        client.sign_in_as(world.young_person)
+        post(client, "/my-passport/who-can-see/adviser", **{"sharing-health_summary": "y"})
+        client.sign_in_as(world.adviser)
+        text = text_of(client, f"/adviser/young-people/{world.passport.id}")
+        assert "Eczema" in text and "Penicillin" in text and "Low mood" not in text
+
+        client.sign_in_as(world.young_person)
+        post(
+            client,
+            "/my-passport/who-can-see/adviser",
+            **{"sharing-health_summary": "y", "sharing-mental_health": "y"},
+        )
+        client.sign_in_as(world.adviser)
+        assert "Low mood" in text_of(client, f"/adviser/young-people/{world.passport.id}")
+
+    def test_the_young_person_and_nurse_see_labelled_items_marked(self, client, world):
+        factories.create_item(
+            "condition", passport=world.passport, by=world.nurse, name="Low mood", sensitivity="mental_health"
+        )
+        for user, url in (
+            (world.young_person, "/my-passport/health"),
+            (world.nurse, f"/staff/passports/{world.passport.id}"),
+        ):
+            client.sign_in_as(user)
+            text = text_of(client, url)
+            assert "Low mood" in text and "Mental health" in text
+
+
+class TestHandoverAt18:
+    def test_at_19_the_young_person_turns_off_their_nurses_access(self, client, world):
+        adult = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            age=19,
+            young_person=adult,
+            nurse=world.nurse,
+            adviser=world.adviser,
+        )
+        client.sign_in_as(world.nurse)
+        assert client.get(f"/staff/passports/{passport.id}").status_code == 200
+        client.sign_in_as(adult)
+        assert "You are 18 or over" in text_of(client, "/my-passport/who-can-see")
+        post(client, "/my-passport/who-can-see/after-18", **{"access-adviser": "y"})
+        client.sign_in_as(world.nurse)
+        assert client.get(f"/staff/passports/{passport.id}").status_code == 403
+        client.sign_in_as(world.adviser)
+        assert client.get(f"/adviser/young-people/{passport.id}").status_code == 200
+        client.sign_in_as(adult)
+        text = text_of(client, "/my-passport/who-can-see")
+        assert "Cannot see it now" in text
+
+    def test_the_switch_happens_on_the_birthday_without_any_job_running(self, app, client, world):
+        adult = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            date_of_birth=date(2009, 3, 10),
+            young_person=adult,
+            nurse=world.nurse,
+            nurse_access_after_18=False,
+        )
+        url = f"/staff/passports/{passport.id}"
+        app.config["FROZEN_NOW"] = clock.now().replace(year=2027, month=3, day=9, hour=12)
+        client.sign_in_as(world.nurse)
+        assert client.get(url).status_code == 200
+        app.config["FROZEN_NOW"] = clock.now().replace(year=2027, month=3, day=10, hour=12)
+        client.sign_in_as(world.nurse)
+        assert client.get(url).status_code == 403
+
+
+class TestTransparency:
+    def test_staff_views_and_changes_show_in_who_looked_but_not_my_own(self, client, world):
+        client.sign_in_as(world.nurse)
+        client.get(f"/staff/passports/{world.passport.id}")
+        client.sign_in_as(world.young_person)
+        post(
+            client,
+            "/my-passport/add/allergy",
+            version="0",
+            substance="Latex",
+            severity="mild",
+            sensitivity="",
+        )
+        text = text_of(client, "/my-passport/who-looked")
+        assert f"{world.nurse.display_name} (Nurse)" in text and "Looked at your passport" in text
+        assert "Latex" not in text  # no health data in the log
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.passport_id == world.passport.id)
+        ).all()
+        assert all("Latex" not in str(e.details) for e in events)
+
+    def test_who_can_see_names_the_nurse_and_adviser(self, client, world):
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/who-can-see")
+        assert f"{world.nurse.display_name}, Nurse" in text
+        assert f"{world.adviser.display_name}, Personal adviser" in text
+
+
+class TestContactsAndGp:
+    def test_contacts_now_later_and_past(self, client, world):
+        today = date.today()
+        f = factories.create_item
+        f(
+            "contact",
+            passport=world.passport,
+            by=world.nurse,
+            role="personal_adviser",
+            name="Current Adviser",
+            phone="0300 000 0001",
+            from_on=today - timedelta(days=30),
+        )
+        f(
+            "contact",
+            passport=world.passport,
+            by=world.nurse,
+            role="camhs",
+            name="Old Camhs Worker",
+            phone="0300 000 0002",
+            until_on=today - timedelta(days=1),
+        )
+        f(
+            "contact",
+            passport=world.passport,
+            by=world.nurse,
+            role="adult_mental_health",
+            name="Future Worker",
+            phone="0300 000 0003",
+            from_on=today + timedelta(days=60),
+        )
+        client.sign_in_as(world.young_person)
+        html = client.get("/my-passport/").get_data(as_text=True)
+        now_block = page_text(html.split("Who to contact now")[1].split("My passport")[0])
+        assert "Current Adviser" in now_block and "Old Camhs Worker" not in now_block
+        assert "Future Worker" not in now_block
+        contacts = client.get("/my-passport/contacts").get_data(as_text=True)
+        assert "Past contacts" in contacts and "Coming up" in contacts
+        past = page_text(contacts.split("Past contacts")[1])
+        assert "Old Camhs Worker" in past
+
+    def test_no_gp_explains_how_to_register(self, client, world):
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/gp-and-services")
+        assert "You do not need proof of address or ID" in text
+        assert "immigration status" in text and "temporary address" in text
+
+    def test_with_a_gp_the_overview_names_it(self, client, world):
+        factories.create_item(
+            "registration",
+            passport=world.passport,
+            by=world.nurse,
+            service="gp",
+            name="Riverside Medical Centre",
+            ods_code="K81003",
+        )
+        client.sign_in_as(world.young_person)
+        assert "Your GP: Riverside Medical Centre" in text_of(client, "/my-passport/")
+
+
+class TestRemoving:
+    def test_the_young_person_removes_their_own_item_and_it_is_kept_archived(self, client, world):
+        client.sign_in_as(world.young_person)
+        assert client.get(f"/my-passport/condition/{world.own_condition.id}/remove").status_code == 200
+        post(client, f"/my-passport/condition/{world.own_condition.id}/remove")
+        assert "Hay fever" not in text_of(client, "/my-passport/health")
+        assert db.session.get(Condition, world.own_condition.id).archived_at is not None
+
+
+class TestQueriesDoNotGrowWithItems:
+    @staticmethod
+    def count_queries(client, url) -> int:
+        statements = []
+
+        def count(*args, **kwargs):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    @pytest.mark.parametrize("page", ["/my-passport/", "/my-passport/health", "staff"])
+    def test_a_page_makes_the_same_number_of_queries_for_5_and_50_items(self, client, world, page):
+        def add(n):
+            for i in range(n):
+                factories.create_item(
+                    "allergy", passport=world.passport, by=world.nurse, substance=f"Thing {i}"
+                )
+                factories.create_item(
+                    "contact",
+                    passport=world.passport,
+                    by=world.nurse,
+                    role="helpline",
+                    name=f"Line {i}",
+                    phone="0800 000 000",
+                )
+
+        url = f"/staff/passports/{world.passport.id}" if page == "staff" else page
+        user = world.nurse if page == "staff" else world.young_person
+        add(5)
+        client.sign_in_as(user)
+        client.get(url)  # warm up
+        few = self.count_queries(client, url)
+        add(45)
+        many = self.count_queries(client, url)
+        assert few == many, (few, many)
+
+
+def test_an_unlabelled_item_opens_with_no_label_chosen(client, world):
+    client.sign_in_as(world.young_person)
+    html = client.get(f"/my-passport/condition/{world.own_condition.id}/change").get_data(as_text=True)
+    no_option = html.split('name="sensitivity" type="radio" value=""')[1].split(">")[0]
+    assert "checked" in no_option
