@@ -21,6 +21,7 @@ from passport.models import (
     Contact,
     ContactRole,
     HealthAssessment,
+    ImmunisationDose,
     Medication,
     NhsNumberRecord,
     Organisation,
@@ -208,6 +209,26 @@ def _add_demo_items(passport: Passport, nurse: User, today: date, age: int) -> N
             phone="0300 000 5000",
             from_on=eighteenth,
         )
+    born = passport.date_of_birth
+    if age == 17:
+        # A UK childhood record, missing the teenage booster and MenACWY: the catch-up the page explains.
+        passport.immunisation_records = "documented"
+        for vaccine_id, days in (
+            ("dtap_ipv_hib", 58), ("dtap_ipv_hib", 88), ("dtap_ipv_hib", 118), ("pcv", 58), ("pcv", 118),
+            ("menc", 88), ("hib_menc", 368), ("mmr", 370), ("pcv", 370), ("dtap_ipv", 1220),
+            ("mmr", 1220), ("hpv", 4500),
+        ):  # fmt: skip
+            add(
+                ImmunisationDose,
+                vaccine_id=vaccine_id,
+                given_on=born + timedelta(days=days),
+                where_given="uk_gp",
+            )
+    elif age == 19:
+        # Arrived with no reliable record: a full catch-up plan, one dose remembered from home.
+        passport.immunisation_records = "none"
+        passport.languages = "Tigrinya, some English"
+        passport.interpreter_needed = True
     add(
         Contact,
         role=ContactRole.HELPLINE,

@@ -6,14 +6,15 @@ fields together (a medicine cannot stop before it started) and the form checks e
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from passport import labels
+from passport import labels, schedule
 from passport.forms import DatePartsField, TrimmedStringField
 from passport.services.passports import NHS_NUMBER_REASONS
 
@@ -181,6 +182,63 @@ class ContactForm(VersionedForm):
     sensitivity = sensitivity_field()
 
 
+class ImmunisationForm(VersionedForm):
+    vaccine_id = SelectField(
+        _l("Vaccine"),
+        description=_l("If you are not sure of the name, choose the closest and add a note for your nurse."),
+        validators=[DataRequired(_l("Choose the vaccine"))],
+    )
+    given_on = DatePartsField(
+        _l("Date given"),
+        validators=[DataRequired()],
+        required_message=_l("Enter the date the vaccine was given"),
+        hint=_l("For example, 15 9 2021. If you only know the month, use the 1st."),
+    )
+    dose_number = IntegerField(
+        _l("Dose number (optional)"),
+        description=_l("For example, 2 for the second dose"),
+        validators=[Optional(), NumberRange(1, 10, _l("Enter a dose number from 1 to 10"))],
+    )
+    where_given = RadioField(
+        _l("Where was it given?"),
+        choices=_choices(labels.WHERE_GIVEN),
+        default="unknown",
+        validators=[DataRequired(_l("Choose where it was given"))],
+    )
+    batch = TrimmedStringField(
+        _l("Batch number (optional)"),
+        description=_l("On the vaccine record card, if you have it"),
+        validators=[Optional(), Length(max=60)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request so the names are in the reader's language.
+        self.vaccine_id.choices = [SelectChoice("", _l("Choose a vaccine"))] + [
+            SelectChoice(c.value, gettext(c.label_msgid), optgroup=gettext(c.group_label_msgid))
+            for c in schedule.vaccine_choices()
+        ]
+
+
+class ImmunisationRecordsForm(FlaskForm):
+    records = RadioField(
+        _l("Have the immunisation records been checked?"),
+        description=_l("Against the GP record or the child health record."),
+        choices=_choices(labels.IMMUNISATION_RECORDS),
+        validators=[DataRequired(_l("Choose whether the records have been checked"))],
+    )
+    sex_registered_at_birth = LabelChoiceField(
+        _l("Sex registered at birth (optional)"),
+        description=_l(
+            "Only used to work out whether the HPV vaccine is offered to people born before "
+            "1 September 2006. It is not shown anywhere else."
+        ),
+        choices=[SelectChoice("", _l("Not recorded")), *_choices(labels.SEX_AT_BIRTH)],
+        default="",
+        validators=[Optional()],
+    )
+
+
 ITEM_FORMS: dict[str, type[VersionedForm]] = {
     "registration": RegistrationForm,
     "condition": ConditionForm,
@@ -188,6 +246,7 @@ ITEM_FORMS: dict[str, type[VersionedForm]] = {
     "medication": MedicationForm,
     "assessment": AssessmentForm,
     "contact": ContactForm,
+    "immunisation": ImmunisationForm,
 }
 
 
@@ -275,6 +334,3 @@ class AdviserSharingForm(FlaskForm):
     health_summary = BooleanField(_l("My health summary: conditions, allergies and medicines"))
     mental_health = BooleanField(_l("Things about my mental health"))
     sexual_health = BooleanField(_l("Things about my sexual health"))
-
-
-__all__ = ["ITEM_FORMS", "HiddenField"]

@@ -79,6 +79,7 @@ ITEM_KIND = {
     "medication": _l("Medicine"),
     "assessment": _l("Health assessment"),
     "contact": _l("Contact"),
+    "immunisation": _l("Vaccine"),
     "about_me": _l("About me"),
 }
 # Headings for the add form of each kind, whole sentences so each language can word them its own way.
@@ -89,6 +90,7 @@ ADD_HEADING = {
     "medication": _l("Add a medicine"),
     "assessment": _l("Add a health assessment"),
     "contact": _l("Add a contact"),
+    "immunisation": _l("Add a vaccine"),
 }
 EDIT_HEADING = {
     "registration": _l("Change a registration"),
@@ -97,4 +99,30 @@ EDIT_HEADING = {
     "medication": _l("Change a medicine"),
     "assessment": _l("Change a health assessment"),
     "contact": _l("Change a contact"),
+    "immunisation": _l("Change a vaccine"),
+}
+WHERE_GIVEN = {
+    "uk_gp": _l("At a GP surgery in the UK"),
+    "school": _l("At school"),
+    "abroad": _l("In another country"),
+    "unknown": _l("Not known"),
+}
+IMMUNISATION_RECORDS = {
+    "documented": _l("Checked: the record is complete as far as we know"),
+    "none": _l("No reliable record: plan a full catch-up"),
+    "not_checked": _l("Not checked yet"),
+}
+SEX_AT_BIRTH = {
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "indeterminate": _l("Indeterminate"),
+}
+# Programme status as a short tag.
+VACCINE_STATUS = {
+    "complete": _l("Done"),
+    "due": _l("Due now"),
+    "overdue": _l("Overdue"),
+    "not_yet_due": _l("Not due yet"),
+    "unknown": _l("Needs checking"),
+    "not_eligible": _l("Not offered"),
 }

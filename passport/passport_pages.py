@@ -33,6 +33,7 @@ SECTION_PAGE = {
     "allergy": "health",
     "medication": "health",
     "assessment": "health",
+    "immunisation": "vaccines",
     "contact": "contacts",
 }
 
@@ -100,6 +101,8 @@ def _all_items(view):
         yield view.health.allergies
         yield view.health.medications
         yield view.health.assessments
+    if view.immunisations:
+        yield view.immunisations.doses
     if view.contacts:
         yield view.contacts.now + view.contacts.later + view.contacts.past
 

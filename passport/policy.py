@@ -219,6 +219,7 @@ class Section(StrEnum):
     ABOUT_ME = "about_me"
     REGISTRATIONS = "registrations"
     HEALTH_SUMMARY = "health_summary"
+    IMMUNISATIONS = "immunisations"
     CONTACTS = "contacts"
     READINESS = "readiness"
 
@@ -227,7 +228,7 @@ ALL_SECTIONS = frozenset(Section)
 # What a personal adviser sees without being shown more: enough to help someone leave care, nothing clinical.
 ADVISER_SECTIONS = frozenset({Section.ABOUT_ME, Section.REGISTRATIONS, Section.CONTACTS, Section.READINESS})
 # Sections the young person may choose to show their adviser as well.
-SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY})
+SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY, Section.IMMUNISATIONS})
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,9 @@ def visible_sections(user: User, passport: Passport, today: date) -> frozenset[S
 
 
 # Item kinds a young person may add for themselves (as self-reported). Assessments are the nurse's record.
-YOUNG_PERSON_MAY_ADD = frozenset({"registration", "condition", "allergy", "medication", "contact"})
+YOUNG_PERSON_MAY_ADD = frozenset(
+    {"registration", "condition", "allergy", "medication", "contact", "immunisation"}
+)
 
 
 def decide_add_item(user: User, passport: Passport, kind: str, today: date) -> Decision:

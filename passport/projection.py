@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from passport import clock, policy
+from passport import clock, policy, schedule
 from passport.extensions import db
+from passport.immunisations import report_for
 from passport.models import (
     CorrectionRequest,
     CorrectionStatus,
@@ -144,6 +145,15 @@ class HealthSummary:
 
 
 @dataclass(frozen=True)
+class Immunisations:
+    doses: tuple[ItemView, ...]
+    report: schedule.ImmunisationReport
+    records: str  # documented, none or not_checked: see Passport.immunisation_records
+    # For the nurse: each dose, and whether and why it counted toward each programme.
+    evidence: tuple[schedule.DoseEvidence, ...]
+
+
+@dataclass(frozen=True)
 class Contacts:
     now: tuple[ItemView, ...]
     later: tuple[ItemView, ...]
@@ -174,6 +184,7 @@ class PassportView:
     about_me: AboutMe | None
     registrations: Registrations | None
     health: HealthSummary | None
+    immunisations: Immunisations | None
     contacts: Contacts | None
 
     def shows(self, section: Section) -> bool:
@@ -260,6 +271,24 @@ class _Builder:
             correction_pending=passport.id in self.pending,
         )
 
+    def immunisations(self) -> Immunisations:
+        passport = self.passport
+        doses = self.items("immunisation", passport.immunisations)
+        records = passport.immunisation_records or "not_checked"
+        report = report_for(
+            passport.date_of_birth, doses, self.today, passport.sex_registered_at_birth, records
+        )
+        evidence = ()
+        if Role(self.viewer.role) is Role.NURSE:
+            evidence = schedule.dose_evidence(
+                passport.date_of_birth,
+                [_engine_dose(d) for d in doses],
+                self.today,
+                sex_at_birth=passport.sex_registered_at_birth,
+                records_status=records,
+            )
+        return Immunisations(doses=doses, report=report, records=records, evidence=evidence)
+
     def contacts(self) -> Contacts:
         rows = self.items("contact", self.passport.contacts)
         today = self.today
@@ -268,6 +297,16 @@ class _Builder:
             later=tuple(c for c in rows if c.from_on and c.from_on > today),
             past=tuple(c for c in rows if c.until_on and c.until_on < today),
         )
+
+
+def _engine_dose(dose: ItemView) -> schedule.Dose:
+    return schedule.Dose(
+        dose.vaccine_id,
+        dose.given_on,
+        dose.dose_number,
+        dose.where_given or "unknown",
+        str(dose.provenance.source),
+    )
 
 
 def _contact_current(contact: ItemView, today: date) -> bool:
@@ -314,5 +353,6 @@ def build_view(viewer: User, passport: Passport, today: date | None = None) -> P
             if shows(Section.HEALTH_SUMMARY)
             else None
         ),
+        immunisations=builder.immunisations() if shows(Section.IMMUNISATIONS) else None,
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
     )

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from passport import labels, policy
+from passport import immunisations, labels, policy
 from passport.access import AccessRefused
 from passport.extensions import login_manager
 from passport.models import Role
@@ -138,6 +138,8 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["Refusal"] = policy.Refusal
 
     app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.globals["explain"] = immunisations.explain
+    app.jinja_env.globals["vaccine_name"] = immunisations.vaccine_name
     for name, mapping in {
         "sensitivity_label": labels.SENSITIVITY,
         "service_label": labels.SERVICE,
@@ -147,6 +149,9 @@ def _add_template_helpers(app: Flask) -> None:
         "item_kind_label": labels.ITEM_KIND,
         "nhs_number_reason_label": labels.NHS_NUMBER_REASON,
         "add_heading": labels.ADD_HEADING,
+        "where_given_label": labels.WHERE_GIVEN,
+        "vaccine_status_label": labels.VACCINE_STATUS,
+        "records_label": labels.IMMUNISATION_RECORDS,
     }.items():
         app.jinja_env.globals[name] = _label_lookup(mapping)
     app.jinja_env.globals["navigation_items"] = navigation_items

@@ -126,6 +126,7 @@ ITEM_MODELS = {
     "medication": "Medication",
     "assessment": "HealthAssessment",
     "contact": "Contact",
+    "immunisation": "ImmunisationDose",
 }
 
 

@@ -29,7 +29,7 @@ class _PageParser(HTMLParser):
             text = " ".join("".join(self._buffer).split())
             if tag == "h1":
                 self.h1s.append(text)
-            else:
+            elif not self.title:  # the page's own <title>, not one inside an SVG
                 self.title = text
             self._in = None
 

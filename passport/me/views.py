@@ -23,7 +23,7 @@ from passport.policy import Action
 from passport.projection import build_view
 from passport.services import ServiceError, items, passports, transparency
 
-KINDS = "<any(registration, condition, allergy, medication, contact):kind>"
+KINDS = "<any(registration, condition, allergy, medication, contact, immunisation):kind>"
 
 
 def _page(template: str, passport, **context):
@@ -61,6 +61,18 @@ def health(passport):
     return _page("me/health.html", passport)
 
 
+@bp.get("/vaccines")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def vaccines(passport):
+    return _page("me/vaccines.html", passport)
+
+
+@bp.get("/vaccines/ask-your-gp")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def ask_your_gp(passport):
+    return _page("me/ask_your_gp.html", passport)
+
+
 @bp.get("/contacts")
 @requires_own_passport(Action.VIEW_PASSPORT)
 def contacts(passport):
@@ -85,7 +97,7 @@ def remove_item(passport, kind, item_id):
     return remove_item_page(Portal("me", passport), kind, item_id)
 
 
-ALL_KINDS = "<any(registration, condition, allergy, medication, assessment, contact):kind>"
+ALL_KINDS = "<any(registration, condition, allergy, medication, assessment, contact, immunisation):kind>"
 
 
 @bp.route(f"/{ALL_KINDS}/<uuid:item_id>/correction", methods=["GET", "POST"])

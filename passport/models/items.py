@@ -148,6 +148,19 @@ class HealthAssessment(ItemProvenance, db.Model):
     next_due_on: Mapped[date | None] = mapped_column(Date)
 
 
+class ImmunisationDose(ItemProvenance, db.Model):
+    """One dose of a vaccine given. The vaccine id comes from the catalogue in passport/schedule/data."""
+
+    __tablename__ = "immunisation_dose"
+
+    vaccine_id: Mapped[str] = mapped_column(String(40))
+    given_on: Mapped[date] = mapped_column(Date)
+    dose_number: Mapped[int | None] = mapped_column(Integer)
+    # uk_gp, school, abroad or unknown: the schedule engine treats some doses given abroad differently.
+    where_given: Mapped[str] = mapped_column(String(20), default="unknown")
+    batch: Mapped[str | None] = mapped_column(String(60))
+
+
 class ContactRole(StrEnum):
     PERSONAL_ADVISER = "personal_adviser"
     LEAVING_CARE_TEAM = "leaving_care_team"

@@ -46,6 +46,9 @@ class Passport(db.Model):
     # What the young person has chosen to show their personal adviser beyond contacts and readiness:
     # section names and sensitivity labels (policy.py reads this; nothing else does).
     shared_with_adviser: Mapped[list] = mapped_column(JSON, default=list)
+    # Whether the nurse has checked the immunisation records: documented, none (no reliable history, so a
+    # full catch-up is planned) or not_checked. The schedule engine reads it.
+    immunisation_records: Mapped[str] = mapped_column(String(20), default="not_checked")
     about_me_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     about_me_updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -73,6 +76,7 @@ class Passport(db.Model):
     medications = relationship("Medication", order_by="Medication.recorded_at")
     assessments = relationship("HealthAssessment", order_by="HealthAssessment.assessed_on.desc()")
     contacts = relationship("Contact", order_by="Contact.from_on")
+    immunisations = relationship("ImmunisationDose", order_by="ImmunisationDose.given_on")
 
     @property
     def name_to_use(self) -> str:

@@ -37,6 +37,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("item_verified", ("item_kind", "item_id"), _l("Checked something against the record")),
         EventType("item_archived", ("item_kind", "item_id"), _l("Removed something")),
         EventType("about_me_changed", (), _l("Changed your About me")),
+        EventType("immunisation_records_changed", ("records",), _l("Checked your vaccine records")),
         EventType("nhs_number_changed", ("reason",), _l("Changed your NHS number")),
         EventType("correction_requested", ("item_kind",), _l("Asked for a correction")),
         EventType("correction_accepted", ("item_kind",), _l("Made the correction you asked for")),

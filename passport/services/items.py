@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from passport import clock, policy
+from passport import clock, policy, schedule
 from passport.extensions import db
+from passport.immunisations import explain
 from passport.models import (
     Allergy,
     Condition,
@@ -27,6 +28,7 @@ from passport.models import (
     CorrectionRequest,
     CorrectionStatus,
     HealthAssessment,
+    ImmunisationDose,
     Medication,
     Passport,
     Registration,
@@ -55,7 +57,7 @@ class ItemKind:
     model: type
     section: policy.Section
     fields: tuple[str, ...]
-    check: Callable[[Mapping[str, Any], Passport, date], Problems] = field(default=lambda v, p, t: [])
+    check: Callable[..., Problems] = field(default=lambda values, passport, today, editing: [])
     clean: Callable[[dict[str, Any]], None] = field(default=lambda values: None)
 
 
@@ -75,7 +77,7 @@ def _not_before_birth(values, names: tuple[str, ...], passport: Passport) -> Pro
     ]
 
 
-def _check_registration(values, passport, today) -> Problems:
+def _check_registration(values, passport, today, editing=None) -> Problems:
     problems = _not_in_future(values, ("registered_on",), today)
     ods = values.get("ods_code")
     if ods and values.get("service") == RegistrationService.GP and not gp_ods_code_is_valid(ods):
@@ -101,7 +103,7 @@ def _clean_registration(values: dict[str, Any]) -> None:
         values["postcode"] = format_postcode(values["postcode"])
 
 
-def _check_medication(values, passport, today) -> Problems:
+def _check_medication(values, passport, today, editing=None) -> Problems:
     problems = _not_in_future(values, ("started_on",), today)
     problems += _not_before_birth(values, ("started_on", "stopped_on"), passport)
     started, stopped = values.get("started_on"), values.get("stopped_on")
@@ -110,11 +112,11 @@ def _check_medication(values, passport, today) -> Problems:
     return problems
 
 
-def _check_condition(values, passport, today) -> Problems:
+def _check_condition(values, passport, today, editing=None) -> Problems:
     return _not_in_future(values, ("since",), today) + _not_before_birth(values, ("since",), passport)
 
 
-def _check_assessment(values, passport, today) -> Problems:
+def _check_assessment(values, passport, today, editing=None) -> Problems:
     problems = _not_in_future(values, ("assessed_on",), today)
     problems += _not_before_birth(values, ("assessed_on",), passport)
     if (
@@ -126,13 +128,37 @@ def _check_assessment(values, passport, today) -> Problems:
     return problems
 
 
-def _check_contact(values, passport, today) -> Problems:
+def _check_contact(values, passport, today, editing=None) -> Problems:
     start, end = values.get("from_on"), values.get("until_on")
     if start and end and end < start:
         return [("until_on", _l("The end date must be on or after the start date"))]
     if not (values.get("phone") or values.get("email") or values.get("notes")):
         return [("phone", _l("Enter a phone number or email address, so you know how to reach them"))]
     return []
+
+
+def _check_immunisation(values, passport, today, editing=None) -> Problems:
+    """The schedule engine's own checks, run over the whole record so dose order is judged too."""
+    if not values.get("vaccine_id") or not values.get("given_on"):
+        return []
+    others = [
+        schedule.Dose(d.vaccine_id, d.given_on, d.dose_number, d.where_given or "unknown")
+        for d in passport.immunisations
+        if d.archived_at is None and d is not editing
+    ]
+    new = schedule.Dose(values["vaccine_id"], values["given_on"], values.get("dose_number"),
+                        values.get("where_given") or "unknown")  # fmt: skip
+    prefix = f"doses[{len(others)}]."
+    field_names = {"vaccine_id": "vaccine_id", "given_on": "given_on", "dose_number": "dose_number",
+                   "where": "where_given"}  # fmt: skip
+    return [
+        (
+            field_names.get(problem.field.removeprefix(prefix), "given_on"),
+            explain(problem.msgid, problem.params),
+        )
+        for problem in schedule.validate_doses(passport.date_of_birth, [*others, new], today)
+        if problem.field.startswith(prefix)
+    ]
 
 
 ITEM_KINDS: dict[str, ItemKind] = {
@@ -172,6 +198,13 @@ ITEM_KINDS: dict[str, ItemKind] = {
             policy.Section.HEALTH_SUMMARY,
             ("kind", "assessed_on", "assessed_by", "next_due_on"),
             _check_assessment,
+        ),
+        ItemKind(
+            "immunisation",
+            ImmunisationDose,
+            policy.Section.IMMUNISATIONS,
+            ("vaccine_id", "given_on", "dose_number", "where_given", "batch"),
+            _check_immunisation,
         ),
         ItemKind(
             "contact",
@@ -219,9 +252,11 @@ def find_item(passport: Passport, kind: ItemKind, item_id: uuid.UUID):
     return item
 
 
-def _checked_values(kind: ItemKind, values: Mapping[str, Any], passport: Passport) -> dict[str, Any]:
+def _checked_values(
+    kind: ItemKind, values: Mapping[str, Any], passport: Passport, editing=None
+) -> dict[str, Any]:
     cleaned = {name: _blank_to_none(values.get(name)) for name in kind.fields}
-    problems = kind.check(cleaned, passport, clock.today())
+    problems = kind.check(cleaned, passport, clock.today(), editing)
     if problems:
         raise InputProblems(problems)
     kind.clean(cleaned)
@@ -283,7 +318,7 @@ def _apply(item, cleaned: Mapping[str, Any], actor: User, expected_version: int)
 def update_item(actor: User, passport: Passport, kind_name: str, item, values, expected_version: int):
     kind = kind_of(kind_name)
     _refuse_unless(policy.decide_edit_item(actor, passport, item, clock.today()))
-    _apply(item, _checked_values(kind, values, passport), actor, expected_version)
+    _apply(item, _checked_values(kind, values, passport, item), actor, expected_version)
     audit.record("item_changed", actor=actor, passport=passport, item_kind=kind.name, item_id=item.id)
     return item
 
@@ -368,7 +403,7 @@ def accept_correction(nurse: User, request: CorrectionRequest, item, values, exp
     """The nurse makes the change the young person asked for; the item is nurse-verified again."""
     passport = _open_request(nurse, request)
     kind = kind_of(request.item_kind)
-    _apply(item, _checked_values(kind, values, passport), nurse, expected_version)
+    _apply(item, _checked_values(kind, values, passport, item), nurse, expected_version)
     item.source = Source.NURSE_VERIFIED
     item.verified_by_id = nurse.id
     item.verified_at = clock.now()

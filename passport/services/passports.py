@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from passport import clock, policy
+from passport import clock, policy, schedule
 from passport.extensions import db
 from passport.models import (
     Assignment,
@@ -209,3 +209,17 @@ def set_adviser_sharing(young_person: User, passport: Passport, choices: list[st
         passport=passport,
         choice="adviser:" + ("+".join(passport.shared_with_adviser) or "nothing"),
     )
+
+
+@transaction
+def set_immunisation_records(nurse: User, passport: Passport, records: str, sex_at_birth: str | None) -> None:
+    """Whether the nurse has checked the records, which changes how the schedule engine reads gaps."""
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    if records not in schedule.RECORDS_STATUSES:
+        raise ServiceError(_l("Choose whether the records have been checked"), field="records")
+    if sex_at_birth is not None and sex_at_birth not in schedule.SEXES:
+        raise ServiceError(_l("Choose one of the options"), field="sex_registered_at_birth")
+    passport.immunisation_records = records
+    passport.sex_registered_at_birth = sex_at_birth
+    audit.record("immunisation_records_changed", actor=nurse, passport=passport, records=records)

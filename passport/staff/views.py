@@ -13,7 +13,13 @@ from passport.access import requires, requires_passport
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import apply_service_error
-from passport.item_forms import ITEM_FORMS, ActionForm, DeclineCorrectionForm, NhsNumberForm
+from passport.item_forms import (
+    ITEM_FORMS,
+    ActionForm,
+    DeclineCorrectionForm,
+    ImmunisationRecordsForm,
+    NhsNumberForm,
+)
 from passport.models import CareStatus, CorrectionRequest
 from passport.passport_pages import Portal, about_me_form_page, item_form_page, remove_item_page
 from passport.policy import Action
@@ -22,7 +28,7 @@ from passport.services import ServiceError, caseload, invites, items, passports
 from passport.staff import bp
 from passport.staff.forms import IssueInviteForm, NewPassportForm
 
-KINDS = "<any(registration, condition, allergy, medication, assessment, contact):kind>"
+KINDS = "<any(registration, condition, allergy, medication, assessment, contact, immunisation):kind>"
 
 
 @bp.get("/caseload")
@@ -66,6 +72,14 @@ def _passport_page(passport, status=200, **context):
         view=view,
         portal=Portal("staff", passport),
         invite_form=context.pop("invite_form", IssueInviteForm()),
+        records_form=context.pop(
+            "records_form",
+            ImmunisationRecordsForm(
+                prefix="records",
+                records=passport.immunisation_records,
+                sex_registered_at_birth=passport.sex_registered_at_birth,
+            ),
+        ),
         action_form=ActionForm(),
         corrections=[r for r in items.corrections_of(passport) if r.status == "open"],
         **context,
@@ -129,6 +143,23 @@ def verify_item(passport, kind, item_id):
         items.verify_item(current_user, passport, kind, item)
         flash(_("Marked as checked"), "success")
     return redirect(url_for("staff.passport_page", passport_id=passport.id))
+
+
+@bp.post("/passports/<uuid:passport_id>/immunisation-records")
+@requires_passport(Action.CURATE_PASSPORT)
+def set_immunisation_records(passport):
+    form = ImmunisationRecordsForm(prefix="records")
+    if form.validate_on_submit():
+        try:
+            passports.set_immunisation_records(
+                current_user, passport, form.records.data, form.sex_registered_at_birth.data or None
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Saved"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#vaccines")
+    return _passport_page(passport, status=400, records_form=form)
 
 
 @bp.get("/corrections")

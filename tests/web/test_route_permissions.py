@@ -149,6 +149,8 @@ MATRIX = {
     ("GET", "/my-passport/gp-and-services"): ("/my-passport/gp-and-services", OWN_PAGE),
     ("GET", "/my-passport/health"): ("/my-passport/health", OWN_PAGE),
     ("GET", "/my-passport/contacts"): ("/my-passport/contacts", OWN_PAGE),
+    ("GET", "/my-passport/vaccines"): ("/my-passport/vaccines", OWN_PAGE),
+    ("GET", "/my-passport/vaccines/ask-your-gp"): ("/my-passport/vaccines/ask-your-gp", OWN_PAGE),
     ("GET", "/my-passport/corrections"): ("/my-passport/corrections", OWN_PAGE),
     ("GET", "/my-passport/who-can-see"): ("/my-passport/who-can-see", OWN_PAGE),
     ("GET", "/my-passport/who-looked"): ("/my-passport/who-looked", OWN_PAGE),
@@ -228,6 +230,7 @@ COVERED_ELSEWHERE = {
     ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/change"),
     ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/remove"),
     ("POST", "/staff/passports/{passport_id}/corrections/{request_id}"),
+    ("POST", "/staff/passports/{passport_id}/immunisation-records"),  # test_immunisations.py
 }
 
 

@@ -1,0 +1,209 @@
+"""Immunisations on the pages: the record, the status against the schedule, the catch-up plan and the
+"what to ask your GP" list, for the young person and the nurse."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.extensions import db
+from passport.models import ImmunisationDose, Passport, Source
+from tests import factories
+from tests.conftest import csrf_token
+from tests.html_checks import page_text
+
+
+def text_of(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return page_text(response.get_data(as_text=True))
+
+
+def dose_form(vaccine_id, given_on, **extra):
+    return {
+        "version": "0",
+        "vaccine_id": vaccine_id,
+        "given_on-day": str(given_on.day),
+        "given_on-month": str(given_on.month),
+        "given_on-year": str(given_on.year),
+        "where_given": extra.pop("where_given", "uk_gp"),
+        **extra,
+    }
+
+
+def set_records(client, world, records, sex=""):
+    return client.post(
+        f"/staff/passports/{world.passport.id}/immunisation-records",
+        data={
+            "csrf_token": csrf_token(client),
+            "records-records": records,
+            "records-sex_registered_at_birth": sex,
+        },
+    )
+
+
+def fully_immunised_2008(passport, nurse):
+    """An invented, complete UK record for someone born in spring 2008."""
+    born = passport.date_of_birth
+    plan = [
+        ("dtap_ipv_hib", 60), ("dtap_ipv_hib", 90), ("dtap_ipv_hib", 120), ("hib_menc", 370),
+        ("mmr", 375), ("dtap_ipv", 1230), ("mmr", 1230), ("hpv", 4600), ("td_ipv", 5150),
+        ("menacwy", 5150), ("menc", 100), ("pcv", 60), ("pcv", 120), ("pcv", 380),
+    ]  # fmt: skip
+    for vaccine_id, days in plan:
+        factories.create_item(
+            "immunisation", passport=passport, by=nurse, vaccine_id=vaccine_id,
+            given_on=born + timedelta(days=days), where_given="uk_gp",
+        )  # fmt: skip
+
+
+class TestTheYoungPersonsVaccinesPage:
+    def test_no_records_checked_yet_says_so(self, client, world):
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/vaccines")
+        assert "Your nurse has not checked your vaccine records yet" in text
+        assert "to check" in text
+
+    def test_no_reliable_record_gives_a_catch_up_plan_and_a_gp_list(self, client, world):
+        client.sign_in_as(world.nurse)
+        assert set_records(client, world, "none").status_code == 302
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/vaccines")
+        assert "4 vaccines to catch up" in text
+        assert "Your catch-up plan" in text and "Visit 1" in text and "Visit 2" in text
+        assert "You never need to start again" in text
+        gp = text_of(client, "/my-passport/vaccines/ask-your-gp")
+        assert "Please can I have these vaccines" in gp
+        for name in ("Td/IPV", "MMR", "MenACWY", "HPV"):
+            assert name in gp
+        assert "999 000 0018" in gp
+
+    def test_a_complete_record_is_up_to_date(self, client, world):
+        passport = db.session.get(Passport, world.passport.id)
+        passport.date_of_birth = date(2008, 4, 10)
+        passport.immunisation_records = "documented"
+        db.session.commit()
+        fully_immunised_2008(passport, world.nurse)
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/vaccines")
+        assert "You're up to date" in text
+        assert "Your catch-up plan" not in text
+
+    def test_the_timeline_has_a_text_alternative(self, client, world):
+        factories.create_item(
+            "immunisation",
+            passport=world.passport,
+            by=world.nurse,
+            vaccine_id="mmr",
+            given_on=world.passport.date_of_birth + timedelta(days=400),
+            where_given="uk_gp",
+        )
+        client.sign_in_as(world.young_person)
+        html = client.get("/my-passport/vaccines").get_data(as_text=True)
+        assert 'role="img" aria-labelledby="timeline-title timeline-desc"' in html
+        assert "1 dose, shown in the list below." in html
+
+    def test_the_young_person_adds_a_dose_from_home_and_it_shows_as_theirs(self, client, world):
+        client.sign_in_as(world.young_person)
+        given = world.passport.date_of_birth + timedelta(days=3000)
+        response = client.post(
+            "/my-passport/add/immunisation",
+            data={"csrf_token": csrf_token(client), **dose_form("measles", given, where_given="abroad")},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/my-passport/vaccines"
+        dose = db.session.scalar(select(ImmunisationDose))
+        assert dose.source == Source.SELF_REPORTED and dose.where_given == "abroad"
+        text = text_of(client, "/my-passport/vaccines")
+        assert "Measles vaccine (on its own)" in text and "Added by you on" in text
+
+
+class TestBadDoses:
+    @pytest.mark.parametrize(
+        ("fields", "field", "message"),
+        [
+            ({"vaccine_id": "mmr", "given_on": "before_birth"}, "given_on", "on or after the date of birth"),
+            ({"vaccine_id": "mmr", "given_on": "future"}, "given_on", "must be today or in the past"),
+            ({"vaccine_id": "moon_vaccine", "given_on": "ok"}, "vaccine_id", "Not a valid choice"),
+            ({"vaccine_id": "", "given_on": "ok"}, "vaccine_id", "Choose the vaccine"),
+        ],
+    )
+    def test_bad_doses_are_explained_and_not_saved(self, client, world, fields, field, message):
+        born = world.passport.date_of_birth
+        given = {
+            "before_birth": born - timedelta(days=5),
+            "future": date.today() + timedelta(days=5),
+            "ok": born + timedelta(days=400),
+        }[fields["given_on"]]
+        client.sign_in_as(world.nurse)
+        response = client.post(
+            f"/staff/passports/{world.passport.id}/add/immunisation",
+            data={"csrf_token": csrf_token(client), **dose_form(fields["vaccine_id"], given)},
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'id="{field}-error"' in html
+        assert message in page_text(html)
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+
+    def test_dose_numbers_out_of_order(self, client, world):
+        born = world.passport.date_of_birth
+        factories.create_item(
+            "immunisation",
+            passport=world.passport,
+            by=world.nurse,
+            vaccine_id="mmr",
+            given_on=born + timedelta(days=400),
+            dose_number=2,
+            where_given="uk_gp",
+        )
+        client.sign_in_as(world.nurse)
+        response = client.post(
+            f"/staff/passports/{world.passport.id}/add/immunisation",
+            data={
+                "csrf_token": csrf_token(client),
+                **dose_form("mmr", born + timedelta(days=1300), dose_number="1"),
+            },
+        )
+        html = response.get_data(as_text=True)
+        assert 'id="dose_number-error"' in html
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 1
+
+
+class TestTheNursesView:
+    def test_the_nurse_sees_status_evidence_and_can_add_doses(self, client, world):
+        factories.create_item(
+            "immunisation",
+            passport=world.passport,
+            by=world.nurse,
+            vaccine_id="mmr",
+            given_on=world.passport.date_of_birth + timedelta(days=200),
+            where_given="uk_gp",
+        )
+        client.sign_in_as(world.nurse)
+        set_records(client, world, "documented")
+        text = text_of(client, f"/staff/passports/{world.passport.id}")
+        assert "Vaccines" in text and "How each dose was counted" in text
+        # An MMR given before the first birthday does not count.
+        evidence = text.split("How each dose was counted")[-1]
+        assert "MMR vaccine" in evidence and " No " in evidence
+
+    def test_records_form_refuses_a_made_up_value(self, client, world):
+        client.sign_in_as(world.nurse)
+        response = set_records(client, world, "definitely")
+        assert response.status_code == 400
+        assert "Not a valid choice" in response.get_data(as_text=True)
+        assert db.session.get(Passport, world.passport.id).immunisation_records == "not_checked"
+
+
+def test_the_adviser_sees_vaccines_only_when_shared(client, world):
+    client.sign_in_as(world.adviser)
+    assert "Vaccines" not in text_of(client, f"/adviser/young-people/{world.passport.id}")
+    passport = db.session.get(Passport, world.passport.id)
+    passport.shared_with_adviser = ["immunisations"]
+    db.session.commit()
+    assert "What the vaccines protect against" in text_of(
+        client, f"/adviser/young-people/{world.passport.id}"
+    )
