@@ -5,6 +5,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine, event
+from sqlalchemy.pool import NullPool
 
 config = context.config
 # Keep the app's loggers alive: tests capture log output to prove no health data is written to it.
@@ -50,11 +52,34 @@ def run_migrations_online() -> None:
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
     conf_args.setdefault("render_item", render_item)
+    # One transaction per migration, on SQLite too (Python's sqlite3 runs DDL inside transactions), so a
+    # migration that fails half way leaves the database as it was, not half changed.
+    conf_args.setdefault("transaction_per_migration", True)
+    conf_args.setdefault("transactional_ddl", True)
 
-    with target_db.engine.connect() as connection:
+    with _migration_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def _migration_engine():
+    """The app's engine, except on SQLite: there Python's driver would commit each CREATE/ALTER on its own,
+    so a migration failing half way would leave half a schema. This engine issues a real BEGIN instead."""
+    engine = target_db.engine
+    if engine.dialect.name != "sqlite":
+        return engine
+    engine = create_engine(engine.url, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _driver_leaves_transactions_to_us(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_for_real(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 if context.is_offline_mode():

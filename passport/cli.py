@@ -16,6 +16,8 @@ from passport.models import (
     AssessmentKind,
     Assignment,
     AssignmentRole,
+    BirthHistory,
+    BirthParentConsent,
     CareStatus,
     Condition,
     Contact,
@@ -210,14 +212,56 @@ def _add_demo_items(passport: Passport, nurse: User, today: date, age: int) -> N
             from_on=eighteenth,
         )
     born = passport.date_of_birth
+    if age >= 17:
+        # Invented birth history. Kai's birth mother consented (so Kai may choose to see it); Ruth's record
+        # has no consent, so only the curating nurse sees it.
+        db.session.add(
+            BirthHistory(
+                passport_id=passport.id,
+                place_of_birth="Northbridge General Hospital (invented)",
+                birth_weight_grams=3150 if age == 17 else 2870,
+                gestation_weeks=39 if age == 17 else 37,
+                delivery="vaginal",
+                condition_at_birth="Well at birth.",
+                neonatal_care="Went home after two days.",
+                feeding="Bottle fed.",
+                early_development="Walked at 13 months. Talked at the usual age.",
+                family_health_history="Asthma in the birth mother's family.",
+                updated_by_id=nurse.id,
+            )
+        )
+        if age == 17:
+            db.session.add(
+                BirthParentConsent(
+                    passport_id=passport.id,
+                    given_by="birth_mother",
+                    given_on=today - timedelta(days=400),
+                    covers=["birth_details", "family_health"],
+                    young_person_may_see=True,
+                    may_include_in_pdf=True,
+                    may_include_in_share_links=False,
+                    may_include_in_fhir=True,
+                    evidence="CoramBAAF Consent Form, invented reference DEMO-001",
+                    recorded_by_id=nurse.id,
+                )
+            )
     if age == 17:
         # A UK childhood record, missing the teenage booster and MenACWY: the catch-up the page explains.
         passport.immunisation_records = "documented"
         for vaccine_id, days in (
-            ("dtap_ipv_hib", 58), ("dtap_ipv_hib", 88), ("dtap_ipv_hib", 118), ("pcv", 58), ("pcv", 118),
-            ("menc", 88), ("hib_menc", 368), ("mmr", 370), ("pcv", 370), ("dtap_ipv", 1220),
-            ("mmr", 1220), ("hpv", 4500),
-        ):  # fmt: skip
+            ("dtap_ipv_hib", 58),
+            ("dtap_ipv_hib", 88),
+            ("dtap_ipv_hib", 118),
+            ("pcv", 58),
+            ("pcv", 118),
+            ("menc", 88),
+            ("hib_menc", 368),
+            ("mmr", 370),
+            ("pcv", 370),
+            ("dtap_ipv", 1220),
+            ("mmr", 1220),
+            ("hpv", 4500),
+        ):
             add(
                 ImmunisationDose,
                 vaccine_id=vaccine_id,

@@ -126,3 +126,18 @@ VACCINE_STATUS = {
     "unknown": _l("Needs checking"),
     "not_eligible": _l("Not offered"),
 }
+DELIVERY = {
+    "vaginal": _l("Vaginal birth"),
+    "assisted": _l("Assisted birth (forceps or ventouse)"),
+    "caesarean": _l("Caesarean section"),
+    "not_known": _l("Not known"),
+}
+CONSENT_GIVER = {
+    "birth_mother": _l("Birth mother"),
+    "birth_father": _l("Birth father"),
+    "other": _l("Someone else with parental responsibility"),
+}
+BIRTH_PART = {
+    "birth_details": _l("Pregnancy, birth and the first months"),
+    "family_health": _l("Family health history"),
+}

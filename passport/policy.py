@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from passport.clock import age_on, birthday
-from passport.models import Passport, Role, Sensitivity, Source, User
+from passport.models import BirthPart, Passport, Role, Sensitivity, Source, User
 
 ADULT_AGE = 18
 INVITE_MIN_AGE = 16
@@ -231,12 +231,25 @@ ADVISER_SECTIONS = frozenset({Section.ABOUT_ME, Section.REGISTRATIONS, Section.C
 SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY, Section.IMMUNISATIONS})
 
 
+class Output(StrEnum):
+    """Where a passport is being shown. Birth history and (later) share choices differ by output."""
+
+    PAGE = "page"  # the viewer's own pages in the app
+    CURATION = "curation"  # the nurse's birth-history curation screen
+    PDF = "pdf"
+    SHARE_LINK = "share_link"
+    FHIR = "fhir"
+    DATA_EXPORT = "data_export"
+
+
 @dataclass(frozen=True)
 class Visibility:
-    """What one viewer may see of one passport: whole sections, and items carrying sensitivity labels."""
+    """What one viewer may see of one passport in one output: whole sections, items carrying sensitivity
+    labels, and the parts of the birth history a birth parent's consent (and the young person) allow."""
 
     sections: frozenset[Section]
     labels: frozenset[Sensitivity]
+    birth_parts: frozenset[BirthPart] = frozenset()
 
     def shows(self, section: Section) -> bool:
         return section in self.sections
@@ -248,21 +261,80 @@ class Visibility:
 NOTHING = Visibility(frozenset(), frozenset())
 
 
-def visibility(user: User, passport: Passport, today: date) -> Visibility:
-    """The one answer to "what of this passport may this person see today?". Every view, export and
+def visibility(user: User, passport: Passport, today: date, output: Output = Output.PAGE) -> Visibility:
+    """The one answer to "what of this passport may this person see today, here?". Every view, export and
     share is built from it (see projection.py)."""
     if not decide(user, Action.VIEW_PASSPORT, passport, today):
         return NOTHING
     role = Role(user.role)
+    birth_parts = birth_history_parts(user, passport, today, output)
     if role in (Role.YOUNG_PERSON, Role.NURSE):
-        return Visibility(ALL_SECTIONS, frozenset(Sensitivity))
+        return Visibility(ALL_SECTIONS, frozenset(Sensitivity), birth_parts)
     if role is Role.ADVISER:
         chosen = set(passport.shared_with_adviser or ())
         return Visibility(
             ADVISER_SECTIONS | {s for s in SHAREABLE_WITH_ADVISER if s.value in chosen},
             frozenset(label for label in Sensitivity if label.value in chosen),
+            birth_parts,
         )
     return NOTHING
+
+
+# Which consent flag lets birth history into which output, beyond the young person being allowed to see it.
+CONSENT_FLAG_FOR_OUTPUT: dict[Output, str | None] = {
+    Output.PAGE: None,
+    Output.DATA_EXPORT: None,
+    Output.PDF: "may_include_in_pdf",
+    Output.FHIR: "may_include_in_fhir",
+    Output.SHARE_LINK: "may_include_in_share_links",
+}
+
+
+def consented_birth_parts(passport: Passport, output: Output = Output.PAGE) -> frozenset[BirthPart]:
+    """Parts of the birth history that active (not withdrawn) birth-parent consents open to the young
+    person, and to this output."""
+    flag = CONSENT_FLAG_FOR_OUTPUT.get(output)
+    parts: set[BirthPart] = set()
+    for consent in passport.birth_parent_consents:
+        if (
+            consent.withdrawn_on is None
+            and consent.young_person_may_see
+            and (flag is None or getattr(consent, flag))
+        ):
+            parts.update(BirthPart(part) for part in consent.covers or ())
+    return frozenset(parts)
+
+
+def young_person_chose(passport: Passport, output: Output) -> bool:
+    """The young person's own choice: to open their birth history at all, and where it may go."""
+    if passport.birth_history_opened_at is None:
+        return False
+    if output in (Output.PDF, Output.FHIR):
+        return passport.birth_history_in_pdf
+    if output is Output.SHARE_LINK:
+        return passport.birth_history_in_share_links
+    return True
+
+
+def birth_history_parts(user: User, passport: Passport, today: date, output: Output) -> frozenset[BirthPart]:
+    """Who sees which part of the birth history, where.
+
+    - The nurse sees all of it on the curation screen only, to keep it accurate; nowhere else.
+    - The young person sees what an active consent lets them see, once they choose to open it; it goes into
+      a PDF, a share link or a FHIR export only when the consent covers that output and they chose it.
+    - Nobody else, ever: not the adviser, not an admin, not the audit log.
+    """
+    role = Role(user.role)
+    if role is Role.NURSE and output is Output.CURATION:
+        return frozenset(BirthPart) if decide(user, Action.CURATE_PASSPORT, passport, today) else frozenset()
+    if (
+        role is Role.YOUNG_PERSON
+        and output is not Output.CURATION
+        and decide(user, Action.ACT_AS_OWNER, passport, today)
+        and young_person_chose(passport, output)
+    ):
+        return consented_birth_parts(passport, output)
+    return frozenset()
 
 
 def visible_sections(user: User, passport: Passport, today: date) -> frozenset[Section]:

@@ -20,6 +20,8 @@ from passport import clock, policy, schedule
 from passport.extensions import db
 from passport.immunisations import report_for
 from passport.models import (
+    BIRTH_FIELDS,
+    BirthPart,
     CorrectionRequest,
     CorrectionStatus,
     Passport,
@@ -29,7 +31,7 @@ from passport.models import (
     Source,
     User,
 )
-from passport.policy import Section, Visibility
+from passport.policy import Output, Section, Visibility
 from passport.services.items import ITEM_KINDS
 
 
@@ -154,6 +156,69 @@ class Immunisations:
 
 
 @dataclass(frozen=True)
+class BirthHistoryView:
+    """Only the fields of the parts this viewer may see, in this output. The rest are not here at all."""
+
+    parts: frozenset[BirthPart]
+    values: Mapping[str, Any]
+    updated_at: datetime | None
+    updated_by: Person | None
+    version: int
+
+    def __getattr__(self, name: str):
+        try:
+            return self.values[name]
+        except KeyError as error:
+            raise AttributeError(name) from error
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(value not in (None, "") for value in self.values.values())
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A birth-parent consent as the curating nurse sees it (never shown to anyone else)."""
+
+    id: uuid.UUID
+    given_by: str
+    given_by_name: str | None
+    given_on: date
+    covers: tuple[str, ...]
+    young_person_may_see: bool
+    may_include_in_pdf: bool
+    may_include_in_share_links: bool
+    may_include_in_fhir: bool
+    evidence: str
+    recorded_by: Person | None
+    recorded_at: datetime
+    withdrawn_on: date | None
+    withdrawal_reason: str | None
+    withdrawal_recorded_by: Person | None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+@dataclass(frozen=True)
+class BirthHistoryStatus:
+    """What the young person is told about their birth history, and what the nurse is told about who can
+    see it. Identical for "no record" and "a record without consent", so neither reveals the other."""
+
+    consented_parts: frozenset[BirthPart]  # what an active consent opens to the young person
+    pdf_allowed: bool  # a consent lets it go into their PDF / FHIR download
+    share_allowed: bool  # a consent lets it go into links they share
+    opened: bool
+    in_pdf: bool
+    in_share_links: bool
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.consented_parts)
+
+
+@dataclass(frozen=True)
 class Contacts:
     now: tuple[ItemView, ...]
     later: tuple[ItemView, ...]
@@ -186,6 +251,10 @@ class PassportView:
     health: HealthSummary | None
     immunisations: Immunisations | None
     contacts: Contacts | None
+    birth_history: BirthHistoryView | None = None
+    # Only for the young person (their prompt and choices) and the curating nurse (who can see it).
+    birth_status: BirthHistoryStatus | None = None
+    consents: tuple[ConsentView, ...] = ()
 
     def shows(self, section: Section) -> bool:
         return self.visibility.shows(section)
@@ -315,9 +384,47 @@ def _contact_current(contact: ItemView, today: date) -> bool:
     )
 
 
-def build_view(viewer: User, passport: Passport, today: date | None = None) -> PassportView:
+def _birth_history(passport: Passport, parts: frozenset[BirthPart], viewer: User) -> BirthHistoryView | None:
+    record = passport.birth_history
+    if not parts or record is None:
+        return None
+    return BirthHistoryView(
+        parts=parts,
+        values={name: getattr(record, name) for part in parts for name in BIRTH_FIELDS[part]},
+        updated_at=record.updated_at,
+        updated_by=_person(record.updated_by, viewer),
+        version=record.version,
+    )
+
+
+def _consents(passport: Passport, viewer: User) -> tuple[ConsentView, ...]:
+    return tuple(
+        ConsentView(
+            id=c.id,
+            given_by=str(c.given_by),
+            given_by_name=c.given_by_name,
+            given_on=c.given_on,
+            covers=tuple(c.covers or ()),
+            young_person_may_see=c.young_person_may_see,
+            may_include_in_pdf=c.may_include_in_pdf,
+            may_include_in_share_links=c.may_include_in_share_links,
+            may_include_in_fhir=c.may_include_in_fhir,
+            evidence=c.evidence,
+            recorded_by=_person(c.recorded_by, viewer),
+            recorded_at=c.recorded_at,
+            withdrawn_on=c.withdrawn_on,
+            withdrawal_reason=c.withdrawal_reason,
+            withdrawal_recorded_by=_person(c.withdrawal_recorded_by, viewer),
+        )
+        for c in passport.birth_parent_consents
+    )
+
+
+def build_view(
+    viewer: User, passport: Passport, today: date | None = None, output: Output = Output.PAGE
+) -> PassportView:
     today = today or clock.today()
-    visibility = policy.visibility(viewer, passport, today)
+    visibility = policy.visibility(viewer, passport, today, output)
     builder = _Builder(viewer, passport, today, visibility)
     age = clock.age_on(passport.date_of_birth, today)
     shows = visibility.shows
@@ -355,4 +462,23 @@ def build_view(viewer: User, passport: Passport, today: date | None = None) -> P
         ),
         immunisations=builder.immunisations() if shows(Section.IMMUNISATIONS) else None,
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
+        birth_history=_birth_history(passport, visibility.birth_parts, viewer),
+        birth_status=_birth_status(viewer, passport, today, output),
+        consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),
+    )
+
+
+def _birth_status(viewer: User, passport: Passport, today: date, output: Output) -> BirthHistoryStatus | None:
+    role = Role(viewer.role)
+    owner = role is Role.YOUNG_PERSON and policy.can(viewer, policy.Action.ACT_AS_OWNER, passport, today)
+    curator = role is Role.NURSE and policy.can(viewer, policy.Action.CURATE_PASSPORT, passport, today)
+    if not (owner or curator) or output not in (Output.PAGE, Output.CURATION):
+        return None
+    return BirthHistoryStatus(
+        consented_parts=policy.consented_birth_parts(passport),
+        pdf_allowed=bool(policy.consented_birth_parts(passport, Output.PDF)),
+        share_allowed=bool(policy.consented_birth_parts(passport, Output.SHARE_LINK)),
+        opened=passport.birth_history_opened_at is not None,
+        in_pdf=passport.birth_history_in_pdf,
+        in_share_links=passport.birth_history_in_share_links,
     )

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -131,6 +131,7 @@ def _add_error_pages(app: Flask) -> None:
 
 def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nhs_number"] = format_nhs_number
+    app.jinja_env.filters["format_number"] = format_number
     app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM y") if value else ""
     app.jinja_env.filters["date_time"] = lambda value: (
         format_datetime(value, "d MMMM y, HH:mm") if value else ""
@@ -152,6 +153,9 @@ def _add_template_helpers(app: Flask) -> None:
         "where_given_label": labels.WHERE_GIVEN,
         "vaccine_status_label": labels.VACCINE_STATUS,
         "records_label": labels.IMMUNISATION_RECORDS,
+        "delivery_label": labels.DELIVERY,
+        "consent_giver_label": labels.CONSENT_GIVER,
+        "birth_part_label": labels.BIRTH_PART,
     }.items():
         app.jinja_env.globals[name] = _label_lookup(mapping)
     app.jinja_env.globals["navigation_items"] = navigation_items

@@ -122,6 +122,7 @@ class World:
     allergy: object  # on `passport`, checked by `nurse`
     own_condition: object  # on `passport`, added by `young_person` (self-reported)
     correction: object  # open, from `young_person`, about `allergy`
+    consent: object  # a birth-parent consent on `passport` that does not let the young person see anything
 
 
 @pytest.fixture
@@ -171,6 +172,7 @@ def world() -> World:
     )
     own_condition = f.create_item("condition", passport=passport, by=young_person, name="Hay fever")
     correction = f.create_correction(passport=passport, item=allergy, by=young_person)
+    consent = f.create_consent(passport=passport, by=nurse, young_person_may_see=False)
     return World(
         organisation=organisation,
         team=team,
@@ -190,6 +192,7 @@ def world() -> World:
         allergy=allergy,
         own_condition=own_condition,
         correction=correction,
+        consent=consent,
     )
 
 

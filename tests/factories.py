@@ -168,3 +168,35 @@ def create_correction(*, passport: Passport, item, by: User, what_is_wrong: str 
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def create_consent(
+    *,
+    passport: Passport,
+    by: User,
+    covers=("birth_details", "family_health"),
+    given_on: date | None = None,
+    young_person_may_see: bool = True,
+    pdf: bool = False,
+    share_links: bool = False,
+    fhir: bool = False,
+    given_by: str = "birth_mother",
+):
+    from passport.models import BirthParentConsent
+
+    consent = BirthParentConsent(
+        passport_id=passport.id,
+        given_by=given_by,
+        given_by_name=None,
+        given_on=given_on or clock.today(),
+        covers=list(covers),
+        young_person_may_see=young_person_may_see,
+        may_include_in_pdf=pdf,
+        may_include_in_share_links=share_links,
+        may_include_in_fhir=fhir,
+        evidence="CoramBAAF Consent Form, invented reference T-0001",
+        recorded_by_id=by.id,
+    )
+    db.session.add(consent)
+    db.session.commit()
+    return consent

@@ -58,3 +58,35 @@ def test_the_models_match_the_migrated_schema(app):
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
+    """Each migration is one transaction, SQLite included: a failure leaves no half-made schema."""
+    import shutil
+
+    from passport.config import PROJECT_ROOT
+
+    migrations = tmp_path / "migrations"
+    shutil.copytree(PROJECT_ROOT / "migrations", migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    heads = sorted(p.name.split("_")[0] for p in (migrations / "versions").glob("[0-9]*.py"))
+    (migrations / "versions" / "9999_fails_half_way.py").write_text(
+        f'revision = "9999"\ndown_revision = "{heads[-1]}"\nbranch_labels = None\ndepends_on = None\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        "def upgrade():\n"
+        '    op.create_table("half_made", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    raise RuntimeError("fails half way")\n\n'
+        "def downgrade():\n    pass\n",
+        encoding="utf-8",
+    )
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        pytest.skip("PostgreSQL DDL is transactional by nature; this guards the SQLite path")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'half.sqlite3'}")
+    with app.app_context():
+        upgrade(directory=str(migrations), revision=heads[-1])
+        with pytest.raises(SystemExit):  # Flask-Migrate reports the RuntimeError and exits
+            upgrade(directory=str(migrations))
+        assert "half_made" not in _tables()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == heads[-1]
+        db.engine.dispose()

@@ -27,17 +27,21 @@ import logging
 import multiprocessing
 import os
 import re
+import resource
 import threading
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from flask import Response, current_app, has_request_context, render_template, url_for
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -72,6 +76,10 @@ MAX_STATIC_FILE_BYTES = 8 * MB
 # Worker processes per web process. Two cores and two gunicorn workers: one renderer each keeps both cores
 # busy; more would only queue on the CPU. PDF_RENDER_PROCESSES changes it.
 RENDER_PROCESSES = max(1, int(os.environ.get("PDF_RENDER_PROCESSES", "1")))
+# A worker's address space. An idle worker uses about 160 MB and a 2-page passport a little more; a
+# pathological document grows by about 100 MB a second, so without a cap two of them could take 2 GB of a
+# small server within their 10 s. Above the cap the render fails with MemoryError. 0 means no cap.
+WORKER_MEMORY_BYTES = int(os.environ.get("PDF_RENDER_MEMORY_MB", "1024")) * MB
 # How long a new worker may take to start and warm up (the forkserver's own start the first time, then a fork
 # and the first font lookups: about 1 s, then 0.1 s) before it counts as broken. It is not part of a render's
 # time limit.
@@ -128,7 +136,11 @@ class SafeURLFetcher(URLFetcher):
             raise RefusedURL(f"{scheme or 'relative'} URLs are not loaded")
         # The app's own origin only: any other host or port (loopback, metadata services, the internet) is
         # refused here, before anything could connect to it.
-        if _origin(scheme, parts.hostname or "", parts.port) != self._origin:
+        try:
+            origin = _origin(scheme, parts.hostname or "", parts.port)
+        except ValueError as error:  # a port that is not a number, or out of range
+            raise RefusedURL("malformed URL") from error
+        if origin != self._origin:
             raise RefusedURL("only the app's own static URL is loaded")
         path = unquote(parts.path)
         if not path.startswith(self._prefix):
@@ -216,7 +228,7 @@ class _LogCollector(logging.Handler):
             self.records.append((record.levelno, _redact(record.getMessage())))
 
 
-_DATA_URI = re.compile(r"data:[^\s'\"),]*", re.IGNORECASE)
+_DATA_URI = re.compile(r"data:[^\s'\"]*", re.IGNORECASE)
 
 
 def _redact(message: str) -> str:
@@ -232,6 +244,8 @@ def _render_here(job: _Job) -> _Outcome:
     try:
         try:
             pdf = _write(job, job.pdf_variant)
+        except MemoryError:
+            raise  # an untagged attempt would run out of memory too
         except Exception as error:
             if job.pdf_variant is None:
                 raise
@@ -261,7 +275,7 @@ def _write(job: _Job, pdf_variant: str | None) -> bytes:
     return document.write_pdf(**options)
 
 
-def _drop_attachments(document: Any) -> None:
+def _drop_attachments(document: Document) -> None:
     """No PDF of ours carries files. <link rel=attachment> and <a rel=attachment> would embed whatever the
     fetcher returns (even a static file); drop them before the PDF is written."""
     document.metadata.attachments = []
@@ -269,25 +283,28 @@ def _drop_attachments(document: Any) -> None:
         page.links = [link for link in page.links if link[0] != "attachment"]
 
 
-_WARM_UP_HTML = (
-    '<html lang="en"><body><p>Health Passport 0123456789</p>'
-    '<p lang="ar" dir="rtl">جواز السفر الصحي</p><p lang="ti">ጥዕና</p></body></html>'
-)
-_WARM_UP_CSS = (
-    ':lang(ar){font-family:"Noto Naskh Arabic","Noto Sans Arabic"}:lang(ti){font-family:"Noto Sans Ethiopic"}'
-)
+_WARM_UP_HTML = """<html lang="en"><head><style>
+  :lang(ar) { font-family: "Noto Naskh Arabic", "Noto Sans Arabic" }
+  :lang(ti) { font-family: "Noto Sans Ethiopic" }
+</style></head><body>
+  <p>Health Passport 0123456789</p><p lang="ar" dir="rtl">جواز السفر الصحي</p><p lang="ti">ጥዕና</p>
+</body></html>"""
 
 
 def _warm_up() -> None:
     """The first render in a process loads the font configuration and the Arabic and Ethiopic faces; do it
     once before taking work, so no user waits for it."""
-    html = _WARM_UP_HTML.replace("<body>", f"<head><style>{_WARM_UP_CSS}</style></head><body>")
     with contextlib.suppress(Exception):
-        HTML(string=html).write_pdf(pdf_variant=DEFAULT_PDF_VARIANT)
+        HTML(string=_WARM_UP_HTML).write_pdf(pdf_variant=DEFAULT_PDF_VARIANT)
 
 
 def _worker_main(connection: Connection) -> None:
     """A render worker: warm up, say so, then render jobs until the web process closes the pipe."""
+    # WeasyPrint's messages go back to the web process with each outcome (see _LogCollector) and are logged
+    # there, once, through the app's logging; the worker's own copy would bypass it.
+    logging.getLogger("weasyprint").propagate = False
+    if WORKER_MEMORY_BYTES > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     _warm_up()
     connection.send("ready")
     while True:
@@ -305,7 +322,7 @@ def _worker_main(connection: Connection) -> None:
 class _Worker:
     """One render process and the pipe to it."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: ForkServerContext) -> None:
         self.connection, child_end = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child_end,), name="pdf-render", daemon=True)
         self.process.start()
@@ -438,7 +455,11 @@ def _run_in_worker(job: _Job, timeout_seconds: float) -> _Outcome:
         # Killed, not reused: it may still be rendering, and its late reply would reach the next caller.
         pool.discard(worker)
         raise
-    pool.give_back(worker)
+    if outcome.error is None:
+        pool.give_back(worker)
+    else:
+        # After a failure (MemoryError, a WeasyPrint bug) the worker's state is unknown: start afresh.
+        pool.discard(worker)
     return outcome
 
 
@@ -459,10 +480,11 @@ def render_pdf(
     """Render `html` to PDF bytes, loading only static files under `static_root` (addressed by `base_url`,
     the app's static URL, e.g. http://localhost/static/) and data: URIs.
 
-    Raises PdfRenderTimeout after `timeout_seconds` of rendering, PdfTooLarge above `max_bytes`, and
-    PdfRenderError when WeasyPrint fails. `pdf_variant` "pdf/ua-1" gives a tagged PDF with /Lang and real text
-    (None gives an untagged one). `presentational_hints` stays off: templates size things with CSS, and HTML
-    attributes carrying user text can then never change the layout.
+    Raises PdfRenderTimeout when waiting for a free worker and rendering take longer than `timeout_seconds`
+    (starting a worker, about 0.1 s and once per web process about 1 s, is bounded apart), PdfTooLarge above
+    `max_bytes`, and PdfRenderError when WeasyPrint fails. `pdf_variant` "pdf/ua-1" gives a tagged PDF with
+    /Lang and real text (None gives an untagged one). `presentational_hints` stays off: templates size things
+    with CSS, and HTML attributes carrying user text can then never change the layout.
     """
     job = _Job(
         html=html,
@@ -482,14 +504,17 @@ def render_pdf(
     return outcome.pdf
 
 
-def render_template_pdf(template_name: str, **context: Any) -> bytes:
+def render_template_pdf(
+    template_name: str, /, *, pdf_options: Mapping[str, Any] | None = None, **context: Any
+) -> bytes:
     """Render a Jinja template from templates/pdf/ to a PDF, in the current language.
 
     Templates link static files with url_for('static', filename=...); outside a request (a command) a
-    request context is made up so url_for still works. Options of render_pdf (timeout_seconds, max_bytes,
-    pdf_variant) may be passed as `pdf_options={...}`.
+    request context is made up so url_for still works. `pdf_options` passes render_pdf's options
+    (timeout_seconds, max_bytes, pdf_variant).
     """
-    options = context.pop("pdf_options", {})
+    if current_app.static_folder is None:
+        raise PdfRenderError("the app has no static folder for the PDF's stylesheet")
     if has_request_context():
         html = render_template(template_name, **context)
         static_url = url_for("static", filename="", _external=True)
@@ -498,7 +523,7 @@ def render_template_pdf(template_name: str, **context: Any) -> bytes:
             html = render_template(template_name, **context)
             static_url = url_for("static", filename="", _external=True)
     return render_pdf(
-        html, static_root=Path(current_app.static_folder or "static"), base_url=static_url, **options
+        html, static_root=Path(current_app.static_folder), base_url=static_url, **(pdf_options or {})
     )
 
 

@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from passport import clock
 from passport.access import requires_own_passport
+from passport.birth_forms import BirthChoicesForm
 from passport.forms import apply_service_error
-from passport.item_forms import AdviserSharingForm, CorrectionForm, StaffAccessForm
+from passport.item_forms import ActionForm, AdviserSharingForm, CorrectionForm, StaffAccessForm
 from passport.me import bp
 from passport.passport_pages import (
     Portal,
@@ -21,7 +22,7 @@ from passport.passport_pages import (
 )
 from passport.policy import Action
 from passport.projection import build_view
-from passport.services import ServiceError, items, passports, transparency
+from passport.services import ServiceError, birth_history, items, passports, transparency
 
 KINDS = "<any(registration, condition, allergy, medication, contact, immunisation):kind>"
 
@@ -71,6 +72,49 @@ def vaccines(passport):
 @requires_own_passport(Action.VIEW_PASSPORT)
 def ask_your_gp(passport):
     return _page("me/ask_your_gp.html", passport)
+
+
+@bp.get("/birth")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def birth(passport):
+    view = build_view(current_user, passport, clock.today())
+    if view.birth_history is not None:
+        birth_history.record_view(current_user, passport, where="young_person_page")
+    status = view.birth_status
+    form = BirthChoicesForm(in_pdf=status.in_pdf, in_share_links=status.in_share_links)
+    return render_template("me/birth.html", view=view, portal=Portal("me", passport), choices_form=form)
+
+
+@bp.post("/birth/open")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def open_birth_history(passport):
+    if ActionForm().validate_on_submit():
+        try:
+            birth_history.open_birth_history(current_user, passport)
+        except ServiceError as error:
+            flash(error.message, "error")
+    return redirect(url_for("me.birth"))
+
+
+@bp.post("/birth/close")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def close_birth_history(passport):
+    if ActionForm().validate_on_submit():
+        birth_history.close_birth_history(current_user, passport)
+        flash(_("Hidden. You can open it again at any time."), "success")
+    return redirect(url_for("me.birth"))
+
+
+@bp.post("/birth/choices")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def choose_birth_history_outputs(passport):
+    form = BirthChoicesForm()
+    if form.validate_on_submit():
+        birth_history.choose_birth_history_outputs(
+            current_user, passport, in_pdf=form.in_pdf.data, in_shares=form.in_share_links.data
+        )
+        flash(_("Saved. Your choice works straight away."), "success")
+    return redirect(url_for("me.birth"))
 
 
 @bp.get("/contacts")

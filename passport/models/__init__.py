@@ -1,6 +1,14 @@
 """SQLAlchemy models, one module per area. Importing this package registers every table."""
 
 from passport.models.audit import AuditEvent
+from passport.models.birth import (
+    BIRTH_FIELDS,
+    BirthHistory,
+    BirthParentConsent,
+    BirthPart,
+    ConsentGiver,
+    Delivery,
+)
 from passport.models.invite import Invite, InvitePurpose
 from passport.models.items import (
     Allergy,
@@ -30,6 +38,7 @@ from passport.models.passport import (
 from passport.models.user import STAFF_ROLES, LoginSession, Role, User
 
 __all__ = [
+    "BIRTH_FIELDS",
     "STAFF_ROLES",
     "Allergy",
     "AllergySeverity",
@@ -37,12 +46,17 @@ __all__ = [
     "Assignment",
     "AssignmentRole",
     "AuditEvent",
+    "BirthHistory",
+    "BirthParentConsent",
+    "BirthPart",
     "CareStatus",
     "Condition",
+    "ConsentGiver",
     "Contact",
     "ContactRole",
     "CorrectionRequest",
     "CorrectionStatus",
+    "Delivery",
     "HealthAssessment",
     "ImmunisationDose",
     "Invite",

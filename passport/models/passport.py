@@ -49,6 +49,10 @@ class Passport(db.Model):
     # Whether the nurse has checked the immunisation records: documented, none (no reliable history, so a
     # full catch-up is planned) or not_checked. The schedule engine reads it.
     immunisation_records: Mapped[str] = mapped_column(String(20), default="not_checked")
+    # The young person's own choices about their birth history (they only count while a consent allows).
+    birth_history_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    birth_history_in_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
+    birth_history_in_share_links: Mapped[bool] = mapped_column(Boolean, default=False)
     about_me_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     about_me_updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -77,6 +81,8 @@ class Passport(db.Model):
     assessments = relationship("HealthAssessment", order_by="HealthAssessment.assessed_on.desc()")
     contacts = relationship("Contact", order_by="Contact.from_on")
     immunisations = relationship("ImmunisationDose", order_by="ImmunisationDose.given_on")
+    birth_history = relationship("BirthHistory", uselist=False)
+    birth_parent_consents = relationship("BirthParentConsent", order_by="BirthParentConsent.recorded_at")
 
     @property
     def name_to_use(self) -> str:

@@ -43,6 +43,15 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("correction_accepted", ("item_kind",), _l("Made the correction you asked for")),
         EventType("correction_declined", ("item_kind",), _l("Said no to a correction you asked for")),
         EventType("sharing_changed", ("choice",), _l("Changed who can see your passport")),
+        # Birth-history events read as plain updates: the log must not reveal what the record holds, or
+        # even that there is one, to anyone not allowed to see it.
+        EventType("birth_history_changed", (), _l("Updated your passport")),
+        EventType("birth_consent_recorded", ("consent_id",), _l("Updated your passport")),
+        EventType("birth_consent_withdrawn", ("consent_id",), _l("Updated your passport")),
+        EventType("birth_history_viewed", ("where",), _l("Looked at your passport")),
+        EventType("birth_history_opened", ()),
+        EventType("birth_history_closed", ()),
+        EventType("birth_history_choices", ("choice",)),
         EventType("staff_account_created", ("staff_role",)),
         EventType("staff_account_set_up", ()),
         EventType("password_changed", ()),

@@ -146,11 +146,19 @@ def _check_immunisation(values, passport, today, editing=None) -> Problems:
         for d in passport.immunisations
         if d.archived_at is None and d is not editing
     ]
-    new = schedule.Dose(values["vaccine_id"], values["given_on"], values.get("dose_number"),
-                        values.get("where_given") or "unknown")  # fmt: skip
+    new = schedule.Dose(
+        values["vaccine_id"],
+        values["given_on"],
+        values.get("dose_number"),
+        values.get("where_given") or "unknown",
+    )
     prefix = f"doses[{len(others)}]."
-    field_names = {"vaccine_id": "vaccine_id", "given_on": "given_on", "dose_number": "dose_number",
-                   "where": "where_given"}  # fmt: skip
+    field_names = {
+        "vaccine_id": "vaccine_id",
+        "given_on": "given_on",
+        "dose_number": "dose_number",
+        "where": "where_given",
+    }
     return [
         (
             field_names.get(problem.field.removeprefix(prefix), "given_on"),

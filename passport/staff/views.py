@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from passport import clock
 from passport.access import requires, requires_passport
+from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import apply_service_error
@@ -20,11 +21,12 @@ from passport.item_forms import (
     ImmunisationRecordsForm,
     NhsNumberForm,
 )
-from passport.models import CareStatus, CorrectionRequest
+from passport.models import BirthParentConsent, CareStatus, CorrectionRequest
 from passport.passport_pages import Portal, about_me_form_page, item_form_page, remove_item_page
-from passport.policy import Action
+from passport.policy import Action, Output
 from passport.projection import build_view
-from passport.services import ServiceError, caseload, invites, items, passports
+from passport.services import ServiceError, birth_history, caseload, invites, items, passports
+from passport.services.items import ItemConflict
 from passport.staff import bp
 from passport.staff.forms import IssueInviteForm, NewPassportForm
 
@@ -160,6 +162,74 @@ def set_immunisation_records(passport):
             flash(_("Saved"), "success")
             return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#vaccines")
     return _passport_page(passport, status=400, records_form=form)
+
+
+def _birth_page(passport, template: str, **context):
+    view = build_view(current_user, passport, clock.today(), output=Output.CURATION)
+    return render_template(template, view=view, portal=Portal("staff", passport), **context)
+
+
+@bp.route("/passports/<uuid:passport_id>/birth-history", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def birth_history_page(passport):
+    record = passport.birth_history
+    form = BirthHistoryForm(obj=record) if record else BirthHistoryForm(version=0)
+    if form.validate_on_submit():
+        try:
+            birth_history.save_birth_history(current_user, passport, form.item_values(), form.version.data)
+        except ItemConflict as error:
+            form.version.data = error.current.version
+            form.form_errors.append(error.message)
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        else:
+            flash(_("Saved"), "success")
+            return redirect(url_for("staff.birth_history_page", passport_id=passport.id))
+    elif request.method == "GET":
+        birth_history.record_view(current_user, passport, where="curation")
+    return _birth_page(passport, "staff/birth_history.html", form=form)
+
+
+@bp.route("/passports/<uuid:passport_id>/birth-history/consents/new", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def new_birth_consent(passport):
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            birth_history.record_consent(current_user, passport, form.data)
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        else:
+            flash(_("Consent recorded"), "success")
+            return redirect(url_for("staff.birth_history_page", passport_id=passport.id) + "#consents")
+    return _birth_page(passport, "staff/birth_consent.html", form=form)
+
+
+@bp.route(
+    "/passports/<uuid:passport_id>/birth-history/consents/<uuid:consent_id>/withdraw", methods=["GET", "POST"]
+)
+@requires_passport(Action.CURATE_PASSPORT)
+def withdraw_birth_consent(passport, consent_id):
+    consent = db.session.get(BirthParentConsent, consent_id)
+    if consent is None or consent.passport_id != passport.id:
+        abort(404)
+    form = WithdrawConsentForm()
+    if form.validate_on_submit():
+        try:
+            birth_history.withdraw_consent(
+                current_user, passport, consent, form.withdrawn_on.data, form.reason.data
+            )
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Consent withdrawn. It works straight away, everywhere."), "success")
+            return redirect(url_for("staff.birth_history_page", passport_id=passport.id) + "#consents")
+    return _birth_page(passport, "staff/withdraw_consent.html", form=form, consent_id=consent.id)
 
 
 @bp.get("/corrections")

@@ -48,15 +48,30 @@ def fully_immunised_2008(passport, nurse):
     """An invented, complete UK record for someone born in spring 2008."""
     born = passport.date_of_birth
     plan = [
-        ("dtap_ipv_hib", 60), ("dtap_ipv_hib", 90), ("dtap_ipv_hib", 120), ("hib_menc", 370),
-        ("mmr", 375), ("dtap_ipv", 1230), ("mmr", 1230), ("hpv", 4600), ("td_ipv", 5150),
-        ("menacwy", 5150), ("menc", 100), ("pcv", 60), ("pcv", 120), ("pcv", 380),
-    ]  # fmt: skip
+        ("dtap_ipv_hib", 60),
+        ("dtap_ipv_hib", 90),
+        ("dtap_ipv_hib", 120),
+        ("hib_menc", 370),
+        ("mmr", 375),
+        ("dtap_ipv", 1230),
+        ("mmr", 1230),
+        ("hpv", 4600),
+        ("td_ipv", 5150),
+        ("menacwy", 5150),
+        ("menc", 100),
+        ("pcv", 60),
+        ("pcv", 120),
+        ("pcv", 380),
+    ]
     for vaccine_id, days in plan:
         factories.create_item(
-            "immunisation", passport=passport, by=nurse, vaccine_id=vaccine_id,
-            given_on=born + timedelta(days=days), where_given="uk_gp",
-        )  # fmt: skip
+            "immunisation",
+            passport=passport,
+            by=nurse,
+            vaccine_id=vaccine_id,
+            given_on=born + timedelta(days=days),
+            where_given="uk_gp",
+        )
 
 
 class TestTheYoungPersonsVaccinesPage:

@@ -76,6 +76,7 @@ def _example_url(app, rule, world: World) -> str:
         "kind": "allergy",
         "item_id": world.allergy.id,
         "request_id": world.correction.id,
+        "consent_id": world.consent.id,
     }
     for argument in rule.arguments:
         # A new kind of URL argument needs an example here.
@@ -150,6 +151,10 @@ MATRIX = {
     ("GET", "/my-passport/health"): ("/my-passport/health", OWN_PAGE),
     ("GET", "/my-passport/contacts"): ("/my-passport/contacts", OWN_PAGE),
     ("GET", "/my-passport/vaccines"): ("/my-passport/vaccines", OWN_PAGE),
+    ("GET", "/my-passport/birth"): ("/my-passport/birth", OWN_PAGE),
+    ("POST", "/my-passport/birth/open"): ("/my-passport/birth/open", OWN_POST),
+    ("POST", "/my-passport/birth/close"): ("/my-passport/birth/close", OWN_POST),
+    ("POST", "/my-passport/birth/choices"): ("/my-passport/birth/choices", OWN_POST),
     ("GET", "/my-passport/vaccines/ask-your-gp"): ("/my-passport/vaccines/ask-your-gp", OWN_PAGE),
     ("GET", "/my-passport/corrections"): ("/my-passport/corrections", OWN_PAGE),
     ("GET", "/my-passport/who-can-see"): ("/my-passport/who-can-see", OWN_PAGE),
@@ -174,6 +179,18 @@ MATRIX = {
     ("GET", "/staff/passports/new"): ("/staff/passports/new", NURSE_ONLY),
     ("GET", "/staff/passports/{passport_id}"): ("/staff/passports/{passport.id}", CURATION),
     ("GET", "/staff/passports/{passport_id}/about-me"): ("/staff/passports/{passport.id}/about-me", CURATION),
+    ("GET", "/staff/passports/{passport_id}/birth-history"): (
+        "/staff/passports/{passport.id}/birth-history",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/birth-history/consents/new"): (
+        "/staff/passports/{passport.id}/birth-history/consents/new",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"): (
+        "/staff/passports/{passport.id}/birth-history/consents/{consent.id}/withdraw",
+        CURATION,
+    ),
     ("GET", "/staff/passports/{passport_id}/nhs-number"): (
         "/staff/passports/{passport.id}/nhs-number",
         CURATION,
@@ -231,6 +248,9 @@ COVERED_ELSEWHERE = {
     ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/remove"),
     ("POST", "/staff/passports/{passport_id}/corrections/{request_id}"),
     ("POST", "/staff/passports/{passport_id}/immunisation-records"),  # test_immunisations.py
+    ("POST", "/staff/passports/{passport_id}/birth-history"),  # test_birth_history.py
+    ("POST", "/staff/passports/{passport_id}/birth-history/consents/new"),
+    ("POST", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"),
 }
 
 
