@@ -20,17 +20,30 @@ def sign_in(page, base, email):
 
 def test_add_an_allergy_and_get_a_correction_made(browser, live_server, world, screenshot):
     factories.create_item(
-        "registration", passport=world.passport, by=world.nurse, service="gp",
-        name="Riverside Medical Centre", ods_code="K81003", phone="0300 000 0100",
-    )  # fmt: skip
+        "registration",
+        passport=world.passport,
+        by=world.nurse,
+        service="gp",
+        name="Riverside Medical Centre",
+        ods_code="K81003",
+        phone="0300 000 0100",
+    )
     factories.create_item(
-        "contact", passport=world.passport, by=world.nurse, role="personal_adviser",
-        name="Tom Reyes", phone="0300 000 0200",
-    )  # fmt: skip
+        "contact",
+        passport=world.passport,
+        by=world.nurse,
+        role="personal_adviser",
+        name="Tom Reyes",
+        phone="0300 000 0200",
+    )
     factories.create_item(
-        "medication", passport=world.passport, by=world.nurse, name="Salbutamol inhaler", dose="2 puffs",
+        "medication",
+        passport=world.passport,
+        by=world.nurse,
+        name="Salbutamol inhaler",
+        dose="2 puffs",
         how_often="When needed",
-    )  # fmt: skip
+    )
     phone = browser.new_context(viewport=PHONE, locale="en-GB", is_mobile=True, has_touch=True)
     page = phone.new_page()
     sign_in(page, live_server, world.young_person.email)
