@@ -35,7 +35,7 @@ from passport.models.passport import (
     NhsNumberRecord,
     Passport,
 )
-from passport.models.user import STAFF_ROLES, LoginSession, Role, User
+from passport.models.user import STAFF_ROLES, LoginSession, RecoveryCode, Role, User
 
 __all__ = [
     "BIRTH_FIELDS",
@@ -66,6 +66,7 @@ __all__ = [
     "NhsNumberRecord",
     "Organisation",
     "Passport",
+    "RecoveryCode",
     "Registration",
     "RegistrationService",
     "Role",
