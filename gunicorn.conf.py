@@ -17,3 +17,10 @@ accesslog = "-"
 # Never log query strings: an invite link carries its code there.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    # Warm the PDF render workers now, so the first PDF a user asks for is not the slow one.
+    from passport.exports.pdf import start_render_workers
+
+    start_render_workers()
