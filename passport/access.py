@@ -6,6 +6,10 @@
   the loaded `passport`. Refusals are 404 when the viewer must not learn the passport exists, else 403.
 - `@requires_own_passport(Action.X)` — X on the signed-in young person's own passport, passed as `passport`.
 
+Staff sign in with a password and then an authenticator app code. Until the second step is done, every one
+of these decorators sends a member of staff to it (no staff page opens before it); only the second-step
+pages themselves and signing out wear `before_second_factor=True`.
+
 tests/web/test_route_permissions.py fails when a route wears none of these.
 """
 
@@ -15,7 +19,7 @@ import functools
 import uuid
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
@@ -24,6 +28,7 @@ from passport import clock, policy
 from passport.extensions import db, login_manager
 from passport.models import Passport
 from passport.policy import Action, Decision
+from passport.services import accounts
 
 
 class AccessRefused(Forbidden):
@@ -51,10 +56,27 @@ def _refuse(decision: Decision):
     raise AccessRefused(decision)
 
 
-def requires(action: Action) -> Callable[[Callable], Callable]:
+def _second_factor_step():
+    """Where a signed-in member of staff must go before any staff page: the second sign-in step, or None
+    once this session has passed it. A page they asked for is kept to return to afterwards."""
+    if not policy.second_factor_required(current_user):
+        return None
+    login_session = accounts.current_login_session(current_user)
+    if login_session is not None and login_session.second_factor_at is not None:
+        return None
+    step = "auth.security_code" if current_user.totp_confirmed_at else "auth.set_up_authenticator_app"
+    return_to = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for(step, next=return_to))
+
+
+def requires(action: Action, *, before_second_factor: bool = False) -> Callable[[Callable], Callable]:
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
+            if current_user.is_authenticated and not before_second_factor:
+                step = _second_factor_step()
+                if step is not None:
+                    return step
             decision = policy.decide_for_role(current_user, action)
             if not decision:
                 return _refuse(decision)
@@ -78,6 +100,9 @@ def requires_passport(action: Action) -> Callable[[Callable], Callable]:
         def wrapped(*args, passport_id: uuid.UUID, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            step = _second_factor_step()
+            if step is not None:
+                return step
             passport = load_passport(passport_id)
             decision = policy.decide(current_user, action, passport, clock.today())
             if not decision:
@@ -95,6 +120,9 @@ def requires_own_passport(action: Action) -> Callable[[Callable], Callable]:
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            step = _second_factor_step()
+            if step is not None:
+                return step
             role_decision = policy.decide_for_role(current_user, Action.OPEN_MY_PASSPORT)
             if not role_decision:
                 return _refuse(role_decision)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from passport import clock
@@ -35,11 +35,18 @@ from passport.models import (
     Team,
     User,
 )
-from passport.services import ServiceError, accounts
+from passport.services import ServiceError, accounts, two_factor
 
 DEMO_ORGANISATION = "Northbridge Children in Care Health Team"
 # Invented demo accounts; the password is printed on purpose by seed-demo.
 DEMO_PASSWORD = "demo passport 2026"  # noqa: S105  # nosec B105
+# Invented authenticator-app keys for the demo staff, printed by seed-demo on purpose. `flask demo-code EMAIL`
+# prints the current code for one, and only for these keys.
+DEMO_TOTP_SECRETS = {
+    "nurse@example.org": "DEMONURSETOTPKEYFORHEALTHPASSPT2",
+    "adviser@example.org": "DEMOADVISERTOTPKEYFORHEALTHPASS3",
+    "admin@example.org": "DEMOADMINTOTPKEYFORHEALTHPASSPT4",
+}
 
 # Invented people. NHS numbers pass the Modulus 11 check but belong to nobody we know of; they are built
 # from the 999 prefix range the NHS reserves for testing.
@@ -59,8 +66,12 @@ DEMO_YOUNG_PEOPLE = (
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_code)
     app.cli.add_command(users)
     app.cli.add_command(organisations)
+    from passport.worker import render_leaving_packs
+
+    app.cli.add_command(render_leaving_packs)
 
 
 def _born(age: int, extra_days: int, today: date) -> date:
@@ -77,12 +88,51 @@ def seed_demo() -> None:
         click.echo("Demo data added.")
     else:
         click.echo("Demo data is already there.")
+    _set_up_demo_authenticator_apps()
     click.echo(f"\nSign in at /sign-in with any of these (password: {DEMO_PASSWORD!r}):")
     for email, name, role in DEMO_STAFF:
         click.echo(f"  {role.value:<13} {email:<28} {name}")
     for email, name, _preferred, age, _days, _nhs in DEMO_YOUNG_PEOPLE:
         if email:
             click.echo(f"  {'young person':<13} {email:<28} {name}, {age}")
+    click.echo(
+        "\nStaff then give a security code from an authenticator app. Add the key below to an app, or print"
+        "\nthe current code with: flask --app wsgi demo-code EMAIL"
+    )
+    for email, _name, _role in DEMO_STAFF:
+        click.echo(f"  {email:<28} key {two_factor.secret_for_typing(DEMO_TOTP_SECRETS[email])}")
+
+
+def _set_up_demo_authenticator_apps() -> None:
+    """Give the demo staff their invented keys (also in a demo database made before staff used apps)."""
+    for email, secret in DEMO_TOTP_SECRETS.items():
+        user = accounts.find_user_by_email(email)
+        if user is not None and user.totp_confirmed_at is None:
+            user.totp_secret = secret
+            user.totp_confirmed_at = clock.now()
+    db.session.commit()
+
+
+@click.command("demo-code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the current authenticator-app code for a demo member of staff (development only)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "demo-code is for development only; it does not run when PASSPORT_ENV=production."
+        )
+    user = accounts.find_user_by_email(email)
+    secret = DEMO_TOTP_SECRETS.get(user.email) if user is not None else None
+    if secret is None or user.totp_secret != secret:
+        raise click.ClickException(
+            f"{email} is not a demo member of staff with the demo key. Run flask seed-demo."
+        )
+    # A code works once: if this step's code has been used, the next step's is accepted too.
+    now_step = two_factor.current_step(secret)
+    step = max(now_step, (user.totp_last_step or -1) + 1)
+    if step > now_step + two_factor.DRIFT_STEPS:
+        raise click.ClickException("The last two codes have been used. Wait 30 seconds and run this again.")
+    click.echo(two_factor.code_for_step(secret, step))
 
 
 def _create_demo() -> None:

@@ -33,3 +33,7 @@ class NewStaffForm(FlaskForm):
         validators=[DataRequired(_l("Choose their role"))],
     )
     team = SelectField(_l("Team"), validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation page's form: nothing to fill in but its CSRF token."""

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from passport.access import requires
 from passport.admin import bp
-from passport.admin.forms import NewStaffForm
+from passport.admin.forms import ConfirmForm, NewStaffForm
 from passport.exports.qr import qr_data_uri
 from passport.forms import apply_service_error
 from passport.models import Role
 from passport.policy import Action
-from passport.services import ServiceError, caseload, staff_accounts
+from passport.services import ServiceError, caseload, staff_accounts, two_factor
 
 
 @bp.get("/staff")
@@ -50,6 +50,33 @@ def new_staff():
                 qr=qr_data_uri(link),
             )
     return render_template("admin/new_staff.html", form=form)
+
+
+@bp.route("/staff/<uuid:staff_id>/reset-authenticator-app", methods=["GET", "POST"])
+@requires(Action.MANAGE_STAFF)
+def reset_authenticator_app(staff_id):
+    """For someone who has lost their phone and their recovery codes: they set up the app again at their
+    next sign-in, and every session of theirs ends now."""
+    staff = staff_accounts.staff_member(current_user, staff_id)
+    if staff is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.reset(current_user, staff)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s's authenticator app has been reset. They will set it up again when they "
+                    "next sign in",
+                    name=staff.display_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.staff_list"))
+    return render_template("admin/reset_authenticator_app.html", form=form, staff=staff)
 
 
 @bp.get("/audit")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from passport.auth import views  # noqa: E402, F401
+from passport.auth import second_factor, views  # noqa: E402, F401

@@ -64,3 +64,39 @@ class StaffSetUpForm(NewPasswordMixin, FlaskForm):
         _l("Set-up code"),
         validators=[DataRequired(_l("Enter your set-up code")), Length(max=40)],
     )
+
+
+class SecurityCodeForm(FlaskForm):
+    code = TrimmedStringField(
+        _l("Security code"),
+        description=_l("The 6-digit code your authenticator app shows for Health Passport."),
+        validators=[DataRequired(_l("Enter the security code from your authenticator app")), Length(max=20)],
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = TrimmedStringField(
+        _l("Recovery code"),
+        description=_l("One of the 10 codes you saved when you set up your app. It looks like ABCDE-FGHJK."),
+        validators=[DataRequired(_l("Enter one of your recovery codes")), Length(max=40)],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Your current password"),
+        validators=[DataRequired(_l("Enter your current password")), Length(max=256)],
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("At least 8 characters. A few words together are easy to remember."),
+        # Length is checked by the service (passwords.password_problem), with its own message.
+        validators=[DataRequired(_l("Create a new password"))],
+    )
+    confirm_new_password = PasswordField(
+        _l("Type your new password again"),
+        validators=[
+            DataRequired(_l("Type your new password again")),
+            EqualTo("new_password", _l("The passwords do not match. Type them again")),
+        ],
+    )

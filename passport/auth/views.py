@@ -1,31 +1,66 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_DEFAULT
 
+from passport import policy
 from passport.access import public, requires
 from passport.auth import bp
-from passport.auth.forms import ClaimPassportForm, SignInForm, StaffSetUpForm
+from passport.auth.forms import ChangePasswordForm, ClaimPassportForm, SignInForm, StaffSetUpForm
 from passport.extensions import limiter
 from passport.forms import apply_service_error
 from passport.policy import Action
 from passport.public.views import _safe_return_path
 from passport.services import ServiceError, accounts, invites
 
+# Throttling: every POST counts, whether it succeeds or not. The count is taken before the view runs (an
+# atomic increment in Redis), so parallel guesses cannot slip in between a check and a count; counting only
+# failures would need the count after the response. A successful sign-in costs one attempt of ten.
+# A request refused for a missing or stale CSRF token is not counted: it never reaches the limiter.
+REMEMBER_AFTER_SECOND_FACTOR = "remember_after_second_factor"
+
 
 def _email_key() -> str:
     return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _begin_session(user, remember: bool = False) -> None:
-    """A fresh session at sign-in: nothing from before (a planted cookie, say) carries over."""
+def _code_key(purpose: str):
+    """Per code typed: attempts at one invite or set-up code, from anywhere."""
+
+    def key() -> str:
+        return f"{purpose}:" + invites.normalise_code(request.form.get("code", ""))[:40]
+
+    return key
+
+
+def renew_cookie_session(user, remember: bool = False) -> None:
+    """A fresh cookie session for `user`'s current token: nothing from before (a planted cookie, say)
+    carries over, apart from the language they chose."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    accounts.start_session(user)
     login_user(user, remember=remember)
+
+
+def _begin_session(user, remember: bool = False) -> None:
+    """A new server-side session at sign-in. Staff get their remember-me cookie only after the second
+    step, when the session token changes again."""
+    accounts.start_session(user)
+    if policy.second_factor_required(user):
+        renew_cookie_session(user, remember=False)
+        session[REMEMBER_AFTER_SECOND_FACTOR] = bool(remember)
+    else:
+        renew_cookie_session(user, remember=remember)
+
+
+def _after_sign_in(user, return_to: str | None):
+    if policy.second_factor_required(user):
+        step = "auth.security_code" if user.totp_confirmed_at else "auth.set_up_authenticator_app"
+        return redirect(url_for(step, next=return_to))
+    return redirect(_safe_return_path(return_to))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -43,18 +78,20 @@ def sign_in():
             form.form_errors.append(_("Your email address or password is not right"))
         else:
             _begin_session(user, remember=form.remember_me.data)
-            return redirect(_safe_return_path(request.args.get("next")))
+            return _after_sign_in(user, request.args.get("next"))
     return render_template("auth/sign_in.html", form=form)
 
 
 def _sign_in_limit() -> str:
-    from flask import current_app
-
     return current_app.config["SIGN_IN_LIMIT"]
 
 
+def remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_DEFAULT)
+
+
 @bp.post("/sign-out")
-@requires(Action.MANAGE_OWN_ACCOUNT)
+@requires(Action.MANAGE_OWN_ACCOUNT, before_second_factor=True)
 def sign_out():
     accounts.end_session(current_user)
     logout_user()
@@ -66,6 +103,7 @@ def sign_out():
 @bp.route("/claim", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: _sign_in_limit(), methods=["POST"])
+@limiter.limit(lambda: _sign_in_limit(), key_func=_code_key("claim"), methods=["POST"])
 def claim():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
@@ -92,6 +130,7 @@ def claim():
 @bp.route("/set-up", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: _sign_in_limit(), methods=["POST"])
+@limiter.limit(lambda: _sign_in_limit(), key_func=_code_key("set-up"), methods=["POST"])
 def staff_set_up():
     form = StaffSetUpForm()
     if request.method == "GET" and request.args.get("code"):
@@ -103,6 +142,27 @@ def staff_set_up():
             apply_service_error(form, error)
         else:
             _begin_session(user)
-            flash(_("Your account is ready"), "success")
-            return redirect(url_for("public.home"))
+            flash(_("Your password is saved. Now set up an authenticator app"), "success")
+            return _after_sign_in(user, None)
     return render_template("auth/staff_set_up.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            # The session token changed: write it into this browser's cookies, and a new remember-me
+            # cookie if it had one (the old one stopped working with the old token).
+            had_remember_cookie = remember_cookie_name() in request.cookies
+            renew_cookie_session(current_user._get_current_object(), remember=had_remember_cookie)
+            flash(
+                _("Your password has been changed. You have been signed out on your other devices"), "success"
+            )
+            return redirect(url_for("public.home"))
+    return render_template("auth/change_password.html", form=form)

@@ -56,6 +56,7 @@ class User(UserMixin, db.Model):
 
     # Set by the session loader: Flask-Login stores this (a revocable session token), never the user id.
     session_token = None  # not a column: lives only for this request
+    login_session = None  # not a column: the LoginSession behind session_token, once loaded
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from passport import clock
 from passport.extensions import db
@@ -64,11 +65,13 @@ def start_session(user: User) -> str:
     """Open a new server-side session for `user` and return the token for their cookie."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
-    db.session.add(
-        LoginSession(user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now)
+    login_session = LoginSession(
+        user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
     )
+    db.session.add(login_session)
     user.last_signed_in_at = now
     user.session_token = token
+    user.login_session = login_session
     audit.record("signed_in", actor=user)
     return token
 
@@ -76,7 +79,10 @@ def start_session(user: User) -> str:
 def load_session_user(token: str) -> User | None:
     """The user behind a session token, if the session is live. Ends sessions that have timed out."""
     login_session = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        # The user comes in the same query: every signed-in request needs both.
+        select(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(token))
+        .options(joinedload(LoginSession.user))
     )
     if login_session is None or login_session.revoked_at is not None:
         return None
@@ -94,7 +100,37 @@ def load_session_user(token: str) -> User | None:
         login_session.last_seen_at = now
         db.session.commit()
     user.session_token = token
+    user.login_session = login_session
     return user
+
+
+def current_login_session(user: User) -> LoginSession | None:
+    """The live session this request is signed in with (its second-factor time, for instance)."""
+    if user.login_session is not None:
+        return user.login_session
+    if not user.session_token:
+        return None
+    login_session = db.session.scalar(
+        select(LoginSession).where(
+            LoginSession.token_hash == _token_hash(user.session_token), LoginSession.revoked_at.is_(None)
+        )
+    )
+    user.login_session = login_session
+    return login_session
+
+
+@transaction
+def rotate_session_token(user: User) -> str:
+    """Give the current session a new token, after the second factor or a password change: a cookie that
+    carried the old one (set before sign-in finished, or a remember-me cookie) stops working."""
+    token = secrets.token_urlsafe(32)
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(user.session_token or ""))
+        .values(token_hash=_token_hash(token))
+    )
+    user.session_token = token
+    return token
 
 
 def _end(login_session: LoginSession, now, reason: str) -> None:
@@ -128,8 +164,19 @@ def end_other_sessions(user: User, reason: str) -> None:
     )
 
 
+def end_all_sessions(user: User, reason: str) -> None:
+    """End every session of `user`, on every server (an admin reset their authenticator app, say)."""
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), ended_reason=reason)
+    )
+
+
 @transaction
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password, end every other session, and give this one a new token so that a remember-me
+    cookie issued before the change stops working too."""
     if not verify_password(user.password_hash, current_password):
         raise ServiceError(_l("Your current password is not right"), field="current_password")
     problem = password_problem(new_password)
@@ -137,6 +184,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ServiceError(problem, field="new_password")
     user.password_hash = hash_password(new_password)
     end_other_sessions(user, "password_changed")
+    rotate_session_token(user)
     audit.record("password_changed", actor=user)
 
 

@@ -47,6 +47,14 @@ def staff_of(admin: User) -> list[User]:
     )
 
 
+def staff_member(admin: User, staff_id) -> User | None:
+    """A member of staff in the admin's organisation, or None (someone elsewhere is not theirs to manage)."""
+    staff = db.session.get(User, staff_id)
+    if staff is None or staff.organisation_id != admin.organisation_id or staff.role == Role.YOUNG_PERSON:
+        return None
+    return staff
+
+
 def recent_audit_events(admin: User, limit: int = 200) -> list[AuditEvent]:
     return list(
         db.session.scalars(

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from passport.services import accounts
+from tests import factories
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
@@ -57,3 +60,16 @@ def screenshot():
         return path
 
     return take
+
+
+def sign_in(page, base: str, email: str, password: str = factories.PASSWORD) -> None:
+    """Sign in through the real form; staff then type a code from the test authenticator app."""
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    user = accounts.find_user_by_email(email)
+    if user is not None and user.is_staff:
+        page.get_by_role("heading", name="Enter the security code").wait_for()
+        page.get_by_label("Security code").fill(factories.security_code(user))
+        page.get_by_role("button", name="Continue").click()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import factories
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +15,7 @@ def test_nurse_invites_and_the_young_person_claims_on_a_phone(browser, live_serv
 
     nurse = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = nurse.new_page()
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(world.nurse.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, world.nurse.email)
     page.get_by_role("heading", name="Your caseload").wait_for()
     page.get_by_role("link", name="Morgan Ashdown").click()
     page.get_by_role("button", name="Make a sign-up code").click()

@@ -6,16 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_add_an_allergy_and_get_a_correction_made(browser, live_server, world, screenshot):
@@ -76,7 +69,7 @@ def test_add_an_allergy_and_get_a_correction_made(browser, live_server, world, s
     desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     nurse = desk.new_page()
     sign_in(nurse, live_server, world.nurse.email)
-    nurse.get_by_role("link", name="Corrections").click()
+    nurse.get_by_role("link", name="Corrections", exact=True).click()
     nurse.get_by_role("row", name="Medicine").get_by_role("link").click()
     nurse.get_by_label("How much (optional)").fill("4 puffs")
     screenshot(nurse, "passport-nurse-answers-correction")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -23,10 +25,26 @@ def sign_in(client, email, password, **extra):
     )
 
 
+def enter_security_code(client, user, url="/sign-in/security-code", code=None):
+    """The second sign-in step for staff, with a fresh code from the test authenticator app."""
+    return client.post(
+        url,
+        data={"code": code or factories.security_code(user), "csrf_token": csrf_token(client)},
+    )
+
+
+def sign_in_with_both_steps(client, user, password=factories.PASSWORD, **extra):
+    first = sign_in(client, user.email, password, **extra)
+    assert first.headers["Location"].startswith("/sign-in/security-code"), first.headers.get("Location")
+    return enter_security_code(client, user, url=first.headers["Location"])
+
+
 class TestSignIn:
     def test_a_nurse_signs_in_and_lands_on_their_caseload(self, client, world):
         response = sign_in(client, world.nurse.email, factories.PASSWORD)
         assert response.status_code == 302
+        assert response.headers["Location"] == "/sign-in/security-code"
+        response = enter_security_code(client, world.nurse)
         assert response.headers["Location"] == "/"
         assert client.get("/").headers["Location"] == "/staff/caseload"
 
@@ -70,6 +88,7 @@ class TestSignIn:
                 "csrf_token": csrf_token(client),
             },
         )
+        response = enter_security_code(client, world.nurse, url=response.headers["Location"])
         assert response.headers["Location"] == "/"
 
     def test_a_next_link_on_this_site_is_followed(self, client, world):
@@ -81,6 +100,7 @@ class TestSignIn:
                 "csrf_token": csrf_token(client),
             },
         )
+        response = enter_security_code(client, world.nurse, url=response.headers["Location"])
         assert response.headers["Location"] == "/staff/passports/new"
 
     def test_sign_in_is_throttled_per_account(self, app, client, world):
@@ -109,7 +129,7 @@ class TestSessions:
             assert session["_user_id"] != str(world.nurse.id)  # a revocable token, not the user id
 
     def test_a_copied_cookie_stops_working_after_sign_out(self, client, world, app):
-        sign_in(client, world.nurse.email, factories.PASSWORD)
+        sign_in_with_both_steps(client, world.nurse)
         copied = client.get_cookie("passport_session").value
         assert client.get("/staff/caseload").status_code == 200
         client.post("/sign-out", data={"csrf_token": csrf_token(client)})
@@ -332,6 +352,16 @@ class TestStaffSetUp:
             },
         )
         assert set_up.status_code == 302
+        # Then their authenticator app, before any staff page.
+        assert set_up.headers["Location"] == "/sign-in/set-up-authenticator-app"
+        assert newcomer.get("/staff/caseload").headers["Location"].startswith("/sign-in/set-up-authenticator")
+        page = newcomer.get("/sign-in/set-up-authenticator-app").get_data(as_text=True)
+        secret = re.search(r'class="app-code" dir="ltr">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+        codes = newcomer.post(
+            "/sign-in/set-up-authenticator-app",
+            data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(newcomer)},
+        )
+        assert "Save your recovery codes" in codes.get_data(as_text=True)
         assert newcomer.get("/staff/caseload").status_code == 200
 
     def test_admin_form_problems_are_shown_beside_the_fields(self, client, world):
