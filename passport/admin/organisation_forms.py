@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from passport.forms import DatePartsField, TrimmedStringField
+
+
+class TeamForm(FlaskForm):
+    name = TrimmedStringField(
+        _l("Team name"), validators=[DataRequired(_l("Enter the team's name")), Length(max=200)]
+    )
+
+
+class CareTeamForm(FlaskForm):
+    team = SelectField(_l("Team"), validators=[Optional()])
+    nurses = SelectMultipleField(
+        _l("Nurses"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        invalid_choice_message=_l("Choose nurses from your organisation's list"),
+        validators=[Optional()],
+    )
+    adviser = SelectField(_l("Personal adviser"), validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file from your council's system"))
+    # After a clean preview, the file's text comes back with the confirmation and is checked again.
+    content = HiddenField()
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    event_type = SelectField(_l("What happened"), validators=[Optional()])
+    actor = SelectField(_l("Who"), validators=[Optional()])
+    date_from = DatePartsField(_l("From (optional)"))
+    date_to = DatePartsField(_l("To (optional)"))

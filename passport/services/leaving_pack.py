@@ -1,0 +1,193 @@
+"""The leaving pack: a versioned checklist (passport/data/leaving_pack.yaml) the nurse works through with
+the young person before they leave care, its handover, and the young person's confirmation."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+
+import yaml
+from flask_babel import lazy_gettext as _l
+
+from passport import clock, policy
+from passport.extensions import db
+from passport.models import ContactRole, LeavingPack, Passport, RegistrationService, User
+from passport.policy import Action
+from passport.services import ServiceError, audit, transaction
+
+# Due in the six months before the 18th birthday, or before the planned leaving date if that is sooner.
+DUE_WINDOW = timedelta(days=183)
+HANDOVER_METHODS = ("in_person", "post", "email", "in_the_app")
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str  # plain English msgid, translated where shown
+    automatic: str | None  # ticked by the passport's own data (see _AUTOMATIC)
+    only_if: str | None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    version: str
+    items: tuple[ChecklistItem, ...]
+
+
+@functools.cache
+def checklist() -> Checklist:
+    raw = yaml.safe_load(resources.files("passport").joinpath("data/leaving_pack.yaml").read_text("utf-8"))
+    return Checklist(
+        version=str(raw["version"]),
+        items=tuple(
+            ChecklistItem(i["id"], i["text"], i.get("automatic"), i.get("only_if")) for i in raw["items"]
+        ),
+    )
+
+
+def translatable_strings() -> tuple[str, ...]:
+    return tuple(item.text for item in checklist().items)
+
+
+def _has_current_registration(passport: Passport, service: RegistrationService) -> bool:
+    return any(
+        r.archived_at is None and r.service == service and r.ended_on is None for r in passport.registrations
+    )
+
+
+def _has_emergency_contact(passport: Passport, today: date) -> bool:
+    return any(
+        c.archived_at is None and c.role == ContactRole.EMERGENCY_CONTACT and c.is_current(today)
+        for c in passport.contacts
+    )
+
+
+# Checklist items the passport's own data answers, so nobody ticks what the record already shows.
+_AUTOMATIC = {
+    "passport_claimed": lambda passport, today: passport.young_person_id is not None,
+    "gp_registered": lambda passport, today: _has_current_registration(passport, RegistrationService.GP),
+    "nhs_number_recorded": lambda passport, today: passport.current_nhs_number is not None,
+    "emergency_contact_recorded": _has_emergency_contact,
+}
+_CONDITIONS = {
+    "birth_history_offered": lambda passport: bool(policy.consented_birth_parts(passport)),
+}
+
+
+def due_date(passport: Passport) -> date:
+    """The date the pack should be handed over by: the 18th birthday, or the planned leaving date."""
+    eighteenth = clock.birthday(passport.date_of_birth, policy.ADULT_AGE)
+    planned = passport.planned_leaving_date
+    return min(eighteenth, planned) if planned else eighteenth
+
+
+def is_due(passport: Passport, today: date) -> bool:
+    """Due from six months before the due date until it is handed over."""
+    pack = passport.leaving_pack
+    if pack is not None and pack.handed_over_on is not None:
+        return False
+    return today >= due_date(passport) - DUE_WINDOW
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    item: ChecklistItem
+    done: bool
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class PackState:
+    lines: tuple[ChecklistLine, ...]
+    due_on: date
+    due_now: bool
+    handed_over_on: date | None
+    handed_over_how: str | None
+    handed_over_by: str | None
+    receipt_confirmed: bool
+    version: int
+
+    @property
+    def done_count(self) -> int:
+        return sum(line.done for line in self.lines)
+
+    @property
+    def complete(self) -> bool:
+        return all(line.done for line in self.lines)
+
+
+def state(passport: Passport, today: date) -> PackState:
+    pack = passport.leaving_pack
+    ticked = (pack.ticked or {}) if pack else {}
+    lines = []
+    for item in checklist().items:
+        if item.only_if and not _CONDITIONS[item.only_if](passport):
+            continue
+        if item.automatic:
+            lines.append(ChecklistLine(item, bool(_AUTOMATIC[item.automatic](passport, today)), True))
+        else:
+            lines.append(ChecklistLine(item, item.id in ticked, False))
+    return PackState(
+        lines=tuple(lines),
+        due_on=due_date(passport),
+        due_now=is_due(passport, today),
+        handed_over_on=pack.handed_over_on if pack else None,
+        handed_over_how=pack.handed_over_how if pack else None,
+        handed_over_by=pack.handed_over_by.display_name if pack and pack.handed_over_by else None,
+        receipt_confirmed=bool(pack and pack.receipt_confirmed_at),
+        version=pack.version if pack else 0,
+    )
+
+
+def _pack_for(passport: Passport) -> LeavingPack:
+    pack = passport.leaving_pack
+    if pack is None:
+        pack = LeavingPack(passport_id=passport.id, checklist_version=checklist().version, ticked={})
+        db.session.add(pack)
+        passport.leaving_pack = pack
+    return pack
+
+
+@transaction
+def set_ticks(nurse: User, passport: Passport, ticked_ids: set[str]) -> None:
+    """Save which (non-automatic) items the nurse and young person have been through."""
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    manual = {item.id for item in checklist().items if not item.automatic}
+    pack = _pack_for(passport)
+    now = clock.now().isoformat()
+    before = dict(pack.ticked or {})
+    pack.ticked = {
+        item_id: before.get(item_id) or {"at": now, "by": str(nurse.id)} for item_id in ticked_ids & manual
+    }
+    audit.record("leaving_pack_updated", actor=nurse, passport=passport, ticked=len(pack.ticked))
+
+
+@transaction
+def record_handover(nurse: User, passport: Passport, handed_over_on: date | None, how: str | None) -> None:
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    if handed_over_on is None:
+        raise ServiceError(_l("Enter the date the pack was handed over"), field="handed_over_on")
+    if handed_over_on > clock.today():
+        raise ServiceError(_l("The date must be today or in the past"), field="handed_over_on")
+    if how not in HANDOVER_METHODS:
+        raise ServiceError(_l("Choose how the pack was given"), field="how")
+    pack = _pack_for(passport)
+    pack.handed_over_on = handed_over_on
+    pack.handed_over_how = how
+    pack.handed_over_by_id = nurse.id
+    audit.record("leaving_pack_handed_over", actor=nurse, passport=passport, how=how)
+
+
+@transaction
+def confirm_receipt(young_person: User, passport: Passport) -> None:
+    if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    pack = passport.leaving_pack
+    if pack is None or pack.handed_over_on is None:
+        raise ServiceError(_l("Your nurse has not given you your leaving pack yet"))
+    pack.receipt_confirmed_at = clock.now()
+    audit.record("leaving_pack_received", actor=young_person, passport=passport)
