@@ -1,0 +1,195 @@
+"""Signed offline health cards: the organisation's signing keys, issuing a card from the young person's
+PassportView, and checking a card someone shows you.
+
+The card is a SMART Health Card: a small FHIR Bundle (the person, their vaccines, and allergies if they
+choose) signed with the organisation's ES256 key and put in one QR code. It works with no signal; anyone
+can check it against the public keys at /.well-known/jwks.json.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from passport import clock, policy, schedule
+from passport.exports import shc
+from passport.extensions import db
+from passport.models import Organisation, Passport, SigningKey, User
+from passport.policy import Action, Output, Section, Selection
+from passport.projection import PassportView, build_view
+from passport.services import ServiceError, audit, transaction
+
+
+def issuer_url() -> str:
+    """The card's issuer: an https URL whose /.well-known/jwks.json lists the keys (SMART Health Cards)."""
+    configured = current_app.config.get("SHC_ISSUER")
+    if configured:
+        return configured.rstrip("/")
+    return f"https://{request.host}"
+
+
+def active_key(organisation_id: uuid.UUID) -> SigningKey | None:
+    return db.session.scalar(
+        select(SigningKey)
+        .where(SigningKey.organisation_id == organisation_id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc())
+    )
+
+
+def generate_key(organisation: Organisation) -> SigningKey:
+    """A new signing key; the organisation's older keys are retired (still published, no longer used)."""
+    now = clock.now()
+    for key in db.session.scalars(
+        select(SigningKey).where(
+            SigningKey.organisation_id == organisation.id, SigningKey.retired_at.is_(None)
+        )
+    ):
+        key.retired_at = now
+    private, public = shc.generate_signing_key()
+    key = SigningKey(
+        organisation_id=organisation.id,
+        kid=public["kid"],
+        public_jwk=public,
+        private_jwk=json.dumps(private),
+        created_at=now,
+    )
+    db.session.add(key)
+    return key
+
+
+def published_keys() -> list[dict]:
+    """Every key, retired ones too, so cards signed before a rotation still check out."""
+    return [k.public_jwk for k in db.session.scalars(select(SigningKey).order_by(SigningKey.created_at))]
+
+
+def card_bundle(view: PassportView) -> dict:
+    """A minimal FHIR Bundle for one QR code: the person, their vaccines and (if chosen) allergies."""
+    about = view.about_me
+    entries: list[dict] = [
+        {
+            "fullUrl": "resource:0",
+            "resource": {
+                "resourceType": "Patient",
+                "name": [{"text": about.legal_name}],
+                "birthDate": about.date_of_birth.isoformat(),
+            },
+        }
+    ]
+    for dose in view.immunisations.doses if view.immunisations else ():
+        try:
+            vaccine = schedule.get_vaccine(dose.vaccine_id)
+        except KeyError:
+            continue
+        codes = [c for c in vaccine.codes if c.kind in ("product", "procedure")]
+        vaccine_code: dict = {"text": vaccine.name}
+        if codes:
+            vaccine_code["coding"] = [{"system": "http://snomed.info/sct", "code": codes[0].code}]
+        resource = {
+            "resourceType": "Immunization",
+            "status": "completed",
+            "vaccineCode": vaccine_code,
+            "patient": {"reference": "resource:0"},
+            "occurrenceDateTime": dose.given_on.isoformat(),
+        }
+        if dose.provenance.source != "nurse_verified":
+            resource["primarySource"] = False
+        entries.append({"fullUrl": f"resource:{len(entries)}", "resource": resource})
+    for allergy in view.health.allergies if view.health else ():
+        entries.append(
+            {
+                "fullUrl": f"resource:{len(entries)}",
+                "resource": {
+                    "resourceType": "AllergyIntolerance",
+                    "patient": {"reference": "resource:0"},
+                    "code": {"text": allergy.substance},
+                },
+            }
+        )
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    jws: str
+    qr_text: str  # shc:/ followed by digits
+
+
+@transaction
+def issue(young_person: User, passport: Passport, *, include_allergies: bool) -> IssuedCard:
+    today = clock.today()
+    if not policy.can(young_person, Action.ACT_AS_OWNER, passport, today):
+        raise ServiceError(_l("You cannot do this"))
+    key = active_key(passport.organisation_id)
+    if key is None:
+        raise ServiceError(_l("Offline cards are not set up for your area yet. Ask your nurse"))
+    sections = {Section.ABOUT_ME, Section.IMMUNISATIONS} | (
+        {Section.HEALTH_SUMMARY} if include_allergies else set()
+    )
+    view = build_view(young_person, passport, today, Output.FHIR, Selection(sections=frozenset(sections)))
+    bundle = card_bundle(view)
+    if not include_allergies:
+        bundle["entry"] = [
+            e for e in bundle["entry"] if e["resource"]["resourceType"] != "AllergyIntolerance"
+        ]
+    try:
+        jws = shc.sign_health_card(
+            bundle,
+            issuer_url(),
+            json.loads(key.private_jwk),
+            clock.now(),
+            extra_types=("https://smarthealth.cards#immunization",),
+        )
+    except shc.CardTooLarge as error:
+        raise ServiceError(
+            _l("Too much to fit in one QR code. Try again without your allergies"), field="include_allergies"
+        ) from error
+    audit.record("health_card_issued", actor=young_person, passport=passport)
+    return IssuedCard(jws, shc.jws_to_qr_numeric(jws))
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    valid: bool
+    reason: str | None
+    organisation: str | None
+    issued_at: datetime | None
+    name: str | None
+    doses: int
+
+
+def check(text: str) -> CardCheck:
+    """Check a pasted QR text (shc:/…), a JWS, or a .smart-health-card file's contents. Never raises."""
+    text = (text or "").strip()
+    jws = text
+    if text.startswith("shc:/"):
+        try:
+            jws = shc.qr_numeric_to_jws(text)
+        except shc.InvalidQrText:
+            return CardCheck(False, "malformed", None, None, None, 0)
+    elif text.startswith("{"):
+        try:
+            cards = shc.parse_health_card_file(text.encode())
+            jws = cards[0] if cards else ""
+        except (shc.InvalidHealthCardFile, ValueError):
+            return CardCheck(False, "malformed", None, None, None, 0)
+    result = shc.verify_health_card(jws, {issuer_url(): published_keys()}, now=clock.now())
+    if not result.valid:
+        return CardCheck(False, str(result.reason), None, None, None, 0)
+    key = db.session.scalar(select(SigningKey).where(SigningKey.kid == result.kid))
+    bundle = result.fhir_bundle or {}
+    resources = [e.get("resource", {}) for e in bundle.get("entry", [])]
+    patient = next((r for r in resources if r.get("resourceType") == "Patient"), {})
+    return CardCheck(
+        True,
+        None,
+        key.organisation.name if key else None,
+        result.issued_at,
+        (patient.get("name") or [{}])[0].get("text"),
+        sum(1 for r in resources if r.get("resourceType") == "Immunization"),
+    )

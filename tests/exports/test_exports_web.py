@@ -1,0 +1,334 @@
+"""What leaves the app: the passport PDF, the emergency card, share links, the signed offline card and the
+data export. Every one is built from the PassportView for its output, so checks here are about what a
+reader of the file or page would see."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from passport.extensions import db, limiter
+from passport.models import AuditEvent, ShareLink, SigningKey
+from passport.services import health_cards
+from tests import factories
+from tests.conftest import csrf_token
+from tests.html_checks import main_text, page_text
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+@pytest.fixture
+def rich_passport(world):
+    f = factories
+    f.create_item(
+        "registration",
+        passport=world.passport,
+        by=world.nurse,
+        service="gp",
+        name="Riverside Medical Centre",
+        ods_code="K81003",
+        phone="0300 000 0100",
+    )
+    f.create_item(
+        "medication", passport=world.passport, by=world.nurse, name="Salbutamol inhaler", dose="2 puffs"
+    )
+    f.create_item(
+        "condition", passport=world.passport, by=world.nurse, name="Low mood", sensitivity="mental_health"
+    )
+    f.create_item(
+        "contact",
+        passport=world.passport,
+        by=world.nurse,
+        role="emergency_contact",
+        name="Aunt Dee",
+        phone="0300 000 0300",
+    )
+    f.create_item(
+        "immunisation",
+        passport=world.passport,
+        by=world.nurse,
+        vaccine_id="mmr",
+        given_on=world.passport.date_of_birth + timedelta(days=400),
+        where_given="uk_gp",
+    )
+    return world.passport
+
+
+class TestPassportPdf:
+    def test_holds_the_chosen_sections_and_leaves_labelled_items_out(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        response = client.post(
+            "/my-passport/download/passport",
+            data={
+                "csrf_token": csrf_token(client),
+                "sections": ["about_me", "health_summary", "registrations"],
+            },
+        )
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        assert response.headers["Cache-Control"] == "no-store"
+        text = pdf_text(response.data)
+        assert "Robin Fairweather" in text and "999 000 0018" in text
+        assert "Penicillin" in text and "Riverside Medical Centre" in text
+        assert "Low mood" not in text  # mental health: left out unless ticked
+        assert "Aunt Dee" not in text  # contacts were not chosen
+        assert "Produced from Health Passport" in text
+
+    def test_ticking_mental_health_puts_it_in(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        response = client.post(
+            "/my-passport/download/passport",
+            data={"csrf_token": csrf_token(client), "sections": ["health_summary"], "mental_health": "y"},
+        )
+        assert "Low mood" in pdf_text(response.data)
+
+    def test_in_arabic(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        client.post("/language", data={"locale": "ar", "next": "/", "csrf_token": csrf_token(client)})
+        response = client.post(
+            "/my-passport/download/passport",
+            data={"csrf_token": csrf_token(client), "sections": ["about_me", "health_summary"]},
+        )
+        reader = PdfReader(io.BytesIO(response.data))
+        assert reader.trailer["/Root"].get("/Lang") == "ar"
+        assert "999 000 0018" in pdf_text(response.data)
+
+    def test_nothing_chosen_is_explained(self, client, world):
+        client.sign_in_as(world.young_person)
+        response = client.post("/my-passport/download/passport", data={"csrf_token": csrf_token(client)})
+        assert response.status_code == 200
+        assert "Choose at least one part of your passport" in response.get_data(as_text=True)
+
+    def test_the_download_is_audited_for_a_staff_export_only(self, client, world, rich_passport):
+        client.sign_in_as(world.nurse)
+        response = post(client, f"/staff/passports/{world.passport.id}/leaving-pack.pdf")
+        assert response.mimetype == "application/pdf"
+        assert "What we went through together" in pdf_text(response.data)
+        client.sign_in_as(world.young_person)
+        text = page_text(client.get("/my-passport/who-looked").get_data(as_text=True))
+        assert "Downloaded your passport" in text
+
+
+class TestEmergencyCard:
+    def test_wallet_sized_with_allergies_medicines_gp_and_emergency_contact(
+        self, client, world, rich_passport
+    ):
+        client.sign_in_as(world.young_person)
+        response = post(client, "/my-passport/download/emergency-card")
+        reader = PdfReader(io.BytesIO(response.data))
+        width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+        assert round(width / 72 * 25.4, 1) == 85.6 and round(height / 72 * 25.4) == 54
+        text = pdf_text(response.data)
+        for expected in (
+            "Robin Fairweather",
+            "999 000 0018",
+            "Penicillin",
+            "Salbutamol inhaler",
+            "Riverside Medical Centre",
+            "Aunt Dee",
+        ):
+            assert expected in text
+        assert "Low mood" not in text
+
+
+class TestShareLinks:
+    def make_link(self, client, world, **extra):
+        today = date.today() + timedelta(days=10)
+        data = {
+            "label": "New GP",
+            "sections": ["about_me", "health_summary"],
+            "expires_on-day": str(today.day),
+            "expires_on-month": str(today.month),
+            "expires_on-year": str(today.year),
+            **extra,
+        }
+        client.sign_in_as(world.young_person)
+        html = post(client, "/my-passport/share", **data).get_data(as_text=True)
+        match = re.search(r'dir="ltr">(http://localhost/s/[^<]+)<', html)
+        assert match, html[:2000]
+        return match.group(1).replace("http://localhost", "")
+
+    def test_a_link_shows_only_the_chosen_sections_read_only(self, app, client, world, rich_passport):
+        url = self.make_link(client, world)
+        visitor = app.test_client()
+        response = visitor.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        text = main_text(response.get_data(as_text=True))
+        assert "Penicillin" in text and "999 000 0018" in text
+        assert "Riverside Medical Centre" not in text and "Aunt Dee" not in text and "Low mood" not in text
+        assert "Change" not in text and "Ask for a correction" not in text
+        link = db.session.scalar(select(ShareLink).where(ShareLink.label == "New GP"))
+        assert url.split("/")[-1] not in link.token_hash  # only a hash is stored
+        client.sign_in_as(world.young_person)
+        assert "Opened a link you shared" in page_text(
+            client.get("/my-passport/who-looked").get_data(as_text=True)
+        )
+
+    def test_expired_and_stopped_links_are_404(self, app, client, world):
+        url = self.make_link(client, world)
+        link = db.session.scalar(select(ShareLink).where(ShareLink.label == "New GP"))
+        post(client, f"/my-passport/share/{link.id}/stop")
+        assert app.test_client().get(url).status_code == 404
+        url = self.make_link(client, world)
+        app.config["FROZEN_NOW"] = datetime_in(days=12)
+        assert app.test_client().get(url).status_code == 404
+
+    @pytest.mark.parametrize(("days", "message"), [(0, "must be in the future"), (91, "90 days at most")])
+    def test_expiry_is_required_and_at_most_90_days(self, client, world, days, message):
+        client.sign_in_as(world.young_person)
+        when = date.today() + timedelta(days=days)
+        response = post(
+            client,
+            "/my-passport/share",
+            label="Dentist",
+            sections=["about_me"],
+            **{
+                "expires_on-day": str(when.day),
+                "expires_on-month": str(when.month),
+                "expires_on-year": str(when.year),
+            },
+        )
+        assert message in response.get_data(as_text=True)
+        assert db.session.scalars(select(ShareLink).where(ShareLink.label == "Dentist")).all() == []
+
+    def test_twenty_parallel_wrong_passcodes_record_exactly_the_cap(self, app, client, world):
+        url = self.make_link(client, world, passcode="sunflower")
+        link_id = db.session.scalar(select(ShareLink.id).where(ShareLink.label == "New GP"))
+        # The per-link rate limit would stop most of these first; switch it off to test the cap itself.
+        limiter.enabled = False
+        results = []
+
+        def guess():
+            visitor = app.test_client()
+            token = csrf_token(visitor)
+            results.append(visitor.post(url, data={"csrf_token": token, "passcode": "wrong"}).status_code)
+
+        try:
+            threads = [threading.Thread(target=guess) for _ in range(20)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            limiter.enabled = True
+        db.session.expire_all()
+        assert db.session.get(ShareLink, link_id).failed_passcodes == 5
+        assert all(code in (200, 404) for code in results), results
+        # Locked for good: even the right passcode no longer opens it.
+        visitor = app.test_client()
+        assert (
+            visitor.post(url, data={"csrf_token": csrf_token(visitor), "passcode": "sunflower"}).status_code
+            == 404
+        )
+
+    def test_the_right_passcode_opens_it(self, app, client, world):
+        url = self.make_link(client, world, passcode="sunflower")
+        visitor = app.test_client()
+        assert "Enter the passcode" in visitor.get(url).get_data(as_text=True)
+        response = visitor.post(url, data={"csrf_token": csrf_token(visitor), "passcode": "sunflower"})
+        assert "Health passport shared with you" in response.get_data(as_text=True)
+
+
+def datetime_in(days: int):
+    from passport import clock
+
+    return clock.now() + timedelta(days=days)
+
+
+class TestOfflineCard:
+    @pytest.fixture
+    def signing_key(self, world):
+        key = health_cards.generate_key(world.organisation)
+        db.session.commit()
+        return key
+
+    def test_issue_scan_and_verify(self, app, client, world, rich_passport, signing_key):
+        client.sign_in_as(world.young_person)
+        html = post(client, "/my-passport/offline-card").get_data(as_text=True)
+        qr = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+        import base64
+
+        import zxingcpp
+        from PIL import Image
+
+        text = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(qr))))[0].text
+        assert text.startswith("shc:/")
+        checked = app.test_client()
+        result = page_text(post(checked, "/verify-card", card=text).get_data(as_text=True))
+        assert "This card is real and has not been changed" in result
+        assert world.organisation.name in result and "1 vaccine on the card" in result
+
+        from passport.exports import shc
+
+        jws = shc.qr_numeric_to_jws(text)
+        header, payload, signature = jws.split(".")
+        tampered = f"{header}.{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+        result = page_text(post(checked, "/verify-card", card=tampered).get_data(as_text=True))
+        assert "could not be checked" in result
+
+    def test_public_keys_are_published(self, client, signing_key):
+        keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+        assert [k["kid"] for k in keys] == [signing_key.kid]
+        assert all("d" not in k for k in keys)
+
+    def test_without_a_key_the_young_person_is_told_plainly(self, client, world):
+        client.sign_in_as(world.young_person)
+        html = post(client, "/my-passport/offline-card").get_data(as_text=True)
+        assert "Offline cards are not set up for your area yet" in html
+        assert db.session.scalars(select(SigningKey)).all() == []
+
+
+class TestDataExport:
+    def test_everything_held_as_json_and_it_is_audited(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        response = post(client, "/my-passport/my-data.json")
+        data = json.loads(response.data)
+        assert data["account"]["email"] == world.young_person.email
+        assert data["passport"]["about_me"]["nhs_number"] == "9990000018"
+        substances = [a["values"]["substance"] for a in data["passport"]["health"]["allergies"]]
+        assert substances == ["Penicillin"]
+        conditions = [c["values"]["name"] for c in data["passport"]["health"]["conditions"]]
+        assert "Low mood" in conditions  # their own data, labels and all
+        assert data["passport"]["birth_history"] is None
+        assert response.headers["Cache-Control"] == "no-store"
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.event_type == "passport_exported")
+        ).all()
+        assert any(e.details.get("export") == "data_export" for e in events)
+
+
+class TestFhirDownload:
+    def test_the_young_person_downloads_a_valid_bundle_of_what_they_chose(self, client, world, rich_passport):
+        from fhir.resources.R4B.bundle import Bundle
+
+        client.sign_in_as(world.young_person)
+        response = client.post(
+            "/my-passport/download/health-record",
+            data={
+                "csrf_token": csrf_token(client),
+                "sections": ["about_me", "health_summary", "immunisations"],
+            },
+        )
+        assert response.mimetype == "application/fhir+json"
+        bundle = json.loads(response.data)
+        Bundle.model_validate(bundle)
+        types = {e["resource"]["resourceType"] for e in bundle["entry"]}
+        assert {"Composition", "Patient", "AllergyIntolerance", "Immunization"} <= types
+        assert "Low mood" not in response.get_data(as_text=True)
+        assert "Aunt Dee" not in response.get_data(as_text=True)
