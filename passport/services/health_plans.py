@@ -1,0 +1,126 @@
+"""Health plans: what was agreed at each assessment, as SMART actions (specific, owned, dated), and who
+has done what. The young person marks their own actions done; the nurse sees what is overdue."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from passport import clock, policy
+from passport.extensions import db
+from passport.models import ActionOwner, ActionStatus, HealthAction, Passport, User
+from passport.policy import Action
+from passport.services import ServiceError, audit, transaction
+from passport.services.caseload import care_team_passport_ids
+from passport.services.items import InputProblems
+
+# "Specific" in practice: enough words to say what will be done, not "review" or "follow up".
+MIN_WORDS = 4
+VAGUE = re.compile(r"^\s*(review|follow[ -]?up|monitor|tbc|to do|n/?a|check)\W*$", re.IGNORECASE)
+
+
+def _problems(what: str, owner: str | None, due_on: date | None, today: date) -> list:
+    problems = []
+    words = len((what or "").split())
+    if not (what or "").strip():
+        problems.append(("what", _l("Say what will be done")))
+    elif words < MIN_WORDS or VAGUE.match(what):
+        problems.append(
+            (
+                "what",
+                _l(
+                    "Say exactly what will be done, in at least 4 words. For example: Book a dentist check-up"
+                ),
+            )
+        )
+    if owner not in set(ActionOwner):
+        problems.append(("owner", _l("Choose who will do it")))
+    if due_on is None:
+        problems.append(("due_on", _l("Enter the date it should be done by")))
+    return problems
+
+
+@transaction
+def add_action(
+    nurse: User, passport: Passport, *, what: str, owner: str | None, due_on: date | None, assessment_id=None
+) -> HealthAction:
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    problems = _problems(what, owner, due_on, clock.today())
+    if problems:
+        raise InputProblems(problems)
+    action = HealthAction(
+        passport_id=passport.id,
+        assessment_id=assessment_id,
+        what=what.strip(),
+        owner=owner,
+        due_on=due_on,
+        created_by_id=nurse.id,
+        updated_by_id=nurse.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    audit.record("health_action_added", actor=nurse, passport=passport, action_id=action.id)
+    return action
+
+
+def may_mark(user: User, passport: Passport, action: HealthAction, today: date) -> bool:
+    """The nurse marks any action; the young person marks the ones that are theirs to do."""
+    if policy.can(user, Action.CURATE_PASSPORT, passport, today):
+        return True
+    return action.owner == ActionOwner.YOUNG_PERSON and policy.can(user, Action.ACT_AS_OWNER, passport, today)
+
+
+@transaction
+def mark(
+    user: User, passport: Passport, action: HealthAction, *, done: bool, reason: str | None = None
+) -> None:
+    today = clock.today()
+    if action.passport_id != passport.id or not may_mark(user, passport, action, today):
+        raise ServiceError(_l("You cannot change this"))
+    if done:
+        action.status = ActionStatus.DONE
+        action.done_on = today
+        action.not_done_reason = None
+    else:
+        if not (reason or "").strip():
+            raise ServiceError(_l("Say why it was not done"), field="reason")
+        action.status = ActionStatus.NOT_DONE
+        action.not_done_reason = reason.strip()
+        action.done_on = None
+    action.updated_by_id = user.id
+    action.updated_at = clock.now()
+    audit.record(
+        "health_action_updated", actor=user, passport=passport, action_id=action.id, status=action.status
+    )
+
+
+def action_of(passport: Passport, action_id: uuid.UUID) -> HealthAction | None:
+    action = db.session.get(HealthAction, action_id)
+    return action if action is not None and action.passport_id == passport.id else None
+
+
+def overdue_for(nurse: User, today: date) -> list[HealthAction]:
+    """Agreed actions past their date across the nurse's caseload, oldest first."""
+    actions = db.session.scalars(
+        select(HealthAction)
+        .where(
+            HealthAction.passport_id.in_(care_team_passport_ids(nurse)),
+            HealthAction.status == ActionStatus.AGREED,
+            HealthAction.due_on < today,
+        )
+        .options(selectinload(HealthAction.assessment))
+        .order_by(HealthAction.due_on)
+    ).all()
+    passports = {a.passport_id for a in actions}
+    visible = {
+        p.id
+        for p in db.session.scalars(select(Passport).where(Passport.id.in_(passports)))
+        if policy.can(nurse, Action.CURATE_PASSPORT, p, today)
+    }
+    return [a for a in actions if a.passport_id in visible]
