@@ -61,6 +61,10 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"Migration left rows pointing at missing rows: {broken[:5]}")
 
 
 def _migration_engine():
@@ -74,6 +78,9 @@ def _migration_engine():
     @event.listens_for(engine, "connect")
     def _driver_leaves_transactions_to_us(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
+        # Batch migrations rebuild tables (copy, drop, rename); with foreign keys enforced, dropping a table
+        # others point at fails. They are checked again, all at once, before each migration commits.
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
     @event.listens_for(engine, "begin")
     def _begin_for_real(connection):

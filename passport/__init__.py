@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from passport.config import PROJECT_ROOT, check_production_settings, config_for
+from passport.config import PROJECT_ROOT, check_production_settings, config_for, engine_options
 
 
 def create_app(env_name: str | None = None, **overrides) -> Flask:
@@ -23,6 +23,8 @@ def create_app(env_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(env_name))
     app.config.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     # The default SQLite database lives in instance/, which a fresh clone does not have yet.
     Path(app.instance_path).mkdir(exist_ok=True)
     if app.config["ENV_NAME"] == "production":

@@ -33,6 +33,7 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'passport.sqlite3'}")
+    # Set from the database URL by create_app (engine_options below) unless given explicitly.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -63,9 +64,17 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "fixed-window"
+    # If Redis stops answering, keep counting in each process rather than failing every sign-in with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     SIGN_IN_LIMIT = os.environ.get("SIGN_IN_LIMIT", "10 per 15 minutes")
+    # Authenticator-app and recovery codes, per account. Tighter than the password: with the password known,
+    # 20 guesses a day at 3 live 6-digit codes is about a 1 in 17,000 chance a day.
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 15 minutes; 20 per day")
 
     SEND_HSTS = True
+    # Compress HTML, CSS, JS and JSON in the app (passport/assets.py). Turn off behind a proxy that does it.
+    COMPRESS_RESPONSES = _bool("COMPRESS_RESPONSES", True)
     ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION", False)
     # When set (tests, demos), the app's clock reads this instead of the real time: see passport.clock.
     FROZEN_NOW = None
@@ -102,6 +111,31 @@ CONFIGS = {
     "test": TestConfig,
     "production": ProductionConfig,
 }
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine settings for the database the app runs on.
+
+    PostgreSQL: each gunicorn worker runs GUNICORN_THREADS (4) requests at once and each holds one
+    connection, so the pool keeps that many open (DB_POOL_SIZE) and allows a couple more for a burst
+    (DB_MAX_OVERFLOW); a request that still finds none waits at most DB_POOL_TIMEOUT seconds and fails
+    rather than queueing for ever. Connections are replaced after DB_POOL_RECYCLE seconds (before a
+    firewall or PgBouncer drops an idle one) and checked with a cheap ping when taken from the pool
+    (pool_pre_ping: about 0.1 ms), so a database restart or failover costs errors for no one. Each app
+    server then holds at most workers × (pool size + overflow) connections: 2 × 6 = 12 by default; keep
+    the sum over all servers (and the render-leaving-packs worker) under PostgreSQL's max_connections
+    (docs/deploy.md). SQLite: one file, no server; only the ping is set.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options.update(
+            pool_size=int(os.environ.get("DB_POOL_SIZE", os.environ.get("GUNICORN_THREADS", "4"))),
+            max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "2")),
+            pool_timeout=float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
+            connect_args={"connect_timeout": 5, "application_name": "health-passport"},
+        )
+    return options
 
 
 class ConfigurationError(RuntimeError):

@@ -332,5 +332,7 @@ class StaffAccessForm(FlaskForm):
 
 class AdviserSharingForm(FlaskForm):
     health_summary = BooleanField(_l("My health summary: conditions, allergies and medicines"))
+    immunisations = BooleanField(_l("My vaccines"))
+    health_plan = BooleanField(_l("What we agreed at my health checks (my health plan)"))
     mental_health = BooleanField(_l("Things about my mental health"))
     sexual_health = BooleanField(_l("Things about my sexual health"))

@@ -61,6 +61,7 @@ CONTACT_ROLE = {
     ContactRole.SEXUAL_HEALTH: _l("Sexual health clinic"),
     ContactRole.HELPLINE: _l("Helpline"),
     ContactRole.EMERGENCY_CONTACT: _l("Emergency contact"),
+    ContactRole.SEN_COORDINATOR: _l("Special educational needs coordinator (SENCO)"),
     ContactRole.OTHER: _l("Someone else"),
 }
 CARE_STATUS = {
@@ -140,4 +141,44 @@ CONSENT_GIVER = {
 BIRTH_PART = {
     "birth_details": _l("Pregnancy, birth and the first months"),
     "family_health": _l("Family health history"),
+}
+SDQ_BAND = {
+    "normal": _l("Normal (0 to 13)"),
+    "borderline": _l("Borderline (14 to 16)"),
+    "concern": _l("Cause for concern (17 to 40)"),
+}
+AGE_BAND = {
+    "under_16": _l("Under 16"),
+    "16_to_17": _l("16 and 17"),
+    "18_and_over": _l("18 and over"),
+}
+MEASURE = {
+    "gp": _l("Registered with a GP"),
+    "immunised": _l("Vaccines up to date"),
+    "assessed_in_time": _l("Health assessment in time (in care)"),
+    "pack_by_18": _l("Leaving pack by 18 (18 and over)"),
+}
+ACTION_OWNER = {
+    "young_person": _l("The young person"),
+    "nurse": _l("The nurse"),
+    "gp": _l("The GP"),
+    "carer": _l("The carer"),
+    "adviser": _l("The personal adviser"),
+}
+# The same, as the young person reads it about their own plan.
+ACTION_OWNER_FOR_OWNER = {
+    "young_person": _l("You"),
+    "nurse": _l("Your nurse"),
+    "gp": _l("Your GP"),
+    "carer": _l("Your carer"),
+    "adviser": _l("Your personal adviser"),
+}
+ACTION_STATUS = {
+    "agreed": _l("To do"),
+    "done": _l("Done"),
+    "not_done": _l("Not done"),
+}
+GRANT_SCOPE = {
+    "see": _l("See the passport"),
+    "see_and_curate": _l("See and update the passport"),
 }

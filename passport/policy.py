@@ -8,13 +8,15 @@ choices. The rules are a table (`PASSPORT_RULES`) so the truth-table test can re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from passport.clock import age_on, birthday
-from passport.models import BirthPart, Passport, Role, Sensitivity, Source, User
+from passport.models import STAFF_ROLES, BirthPart, Passport, Role, Sensitivity, Source, User
 
 ADULT_AGE = 18
 INVITE_MIN_AGE = 16
@@ -28,6 +30,7 @@ class Relationship(StrEnum):
     ASSIGNED = "assigned"  # named as their nurse or adviser
     SAME_TEAM = "same_team"  # in the team that holds the passport
     SAME_ORGANISATION = "same_organisation"  # same organisation, different team
+    GRANTED = "granted"  # a host area's nurse with a current out-of-area grant
     NONE = "none"
 
 
@@ -47,6 +50,8 @@ class Action(StrEnum):
     MANAGE_STAFF = "manage_staff"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
+    # Staff only: the second sign-in step (an authenticator app code), the one thing open before it is done.
+    COMPLETE_SIGN_IN = "complete_sign_in"
 
 
 class Refusal(StrEnum):
@@ -62,6 +67,7 @@ class Refusal(StrEnum):
     NURSE_ONLY_ITEM = "nurse_only_item"
     ASK_FOR_CORRECTION = "ask_for_correction"
     CAN_EDIT_ITSELF = "can_edit_itself"
+    GRANT_SEE_ONLY = "grant_see_only"
 
 
 @dataclass(frozen=True)
@@ -116,17 +122,21 @@ def _rule(*relationships: Relationship, conditions: tuple[Condition, ...] = ()) 
 
 OWN = Relationship.OWN
 CARE_TEAM = (Relationship.ASSIGNED, Relationship.SAME_TEAM)
+# The care team plus a host area's nurse with a current grant (out-of-area placements, NICE QS31 st. 6).
+NURSING = (*CARE_TEAM, Relationship.GRANTED)
+# What a "see" grant does not allow; a "see and curate" grant does.
+CURATING_ACTIONS = frozenset({Action.CURATE_PASSPORT})
 
 # Who may do what to a passport. A role or relationship missing from a row is refused.
 PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
     Action.VIEW_PASSPORT: {
         Role.YOUNG_PERSON: _rule(OWN),
-        Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18,)),
+        Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
         # The adviser's view holds contacts and readiness only: see visible_sections().
         Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant,)),
     },
     Action.CURATE_PASSPORT: {
-        Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18,)),
+        Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
     },
     Action.ISSUE_INVITE: {
         Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18, can_be_invited)),
@@ -135,7 +145,7 @@ PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
         Role.YOUNG_PERSON: _rule(OWN),
     },
     Action.VIEW_READINESS: {
-        Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18,)),
+        Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
         Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant,)),
     },
     Action.MANAGE_ASSIGNMENTS: {
@@ -152,13 +162,31 @@ ROLE_RULES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.VIEW_AUDIT_LOG: frozenset({Role.ADMIN}),
     Action.MANAGE_OWN_ACCOUNT: frozenset(Role),
+    Action.COMPLETE_SIGN_IN: frozenset(STAFF_ROLES),
 }
 
 
-def relationship_to(user: User, passport: Passport, at: date | None = None) -> Relationship:
+def second_factor_required(user: User) -> bool:
+    """Staff sign in with a password and an authenticator app; young people with a password alone."""
+    return Role(user.role).is_staff
+
+
+def current_grant(user: User, passport: Passport, today: date):
+    """The out-of-area grant that lets this nurse see the passport today, if there is one."""
+    for grant in passport.access_grants or ():
+        if grant.grantee_id == user.id and grant.is_current(today):
+            return grant
+    return None
+
+
+def relationship_to(user: User, passport: Passport, today: date | None = None) -> Relationship:
     """How a signed-in person stands to a young person's passport."""
     if user.role == Role.YOUNG_PERSON:
         return OWN if passport.young_person_id == user.id else Relationship.NONE
+    if user.organisation_id != passport.organisation_id:
+        if user.role == Role.NURSE and today is not None and current_grant(user, passport, today):
+            return Relationship.GRANTED
+        return Relationship.NONE
     if user.organisation_id != passport.organisation_id:
         return Relationship.NONE
     if any(a.staff_id == user.id and a.ended_at is None for a in passport.assignments):
@@ -177,12 +205,37 @@ def _relationships_known_to(role: Role) -> frozenset[Relationship]:
     return frozenset(known)
 
 
+# While a projection is built, the same few decisions are asked for every item; `decisions_remembered`
+# answers the repeats from this memo. Only for a span in which neither the viewer nor the passport changes.
+_remembered: ContextVar[dict | None] = ContextVar("policy_decisions_remembered", default=None)
+
+
+@contextmanager
+def decisions_remembered() -> Iterator[None]:
+    """Within the block, `decide` answers a question it has already answered from memory."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def decide(user: User | None, action: Action, passport: Passport, today: date) -> Decision:
     """May `user` take `action` on `passport` on `today`?"""
+    memo = _remembered.get()
+    if memo is None:
+        return _decide(user, action, passport, today)
+    key = (id(user), action, id(passport), today)
+    if key not in memo:
+        memo[key] = _decide(user, action, passport, today)
+    return memo[key]
+
+
+def _decide(user: User | None, action: Action, passport: Passport, today: date) -> Decision:
     if user is None or not getattr(user, "is_authenticated", False):
         return Decision(False, Refusal.NOT_SIGNED_IN)
     role = Role(user.role)
-    relationship = relationship_to(user, passport)
+    relationship = relationship_to(user, passport, today)
     if relationship not in _relationships_known_to(role):
         # Someone with no business with this young person does not learn the passport exists.
         return Decision(False, Refusal.NO_RELATIONSHIP, hide_existence=True)
@@ -195,6 +248,10 @@ def decide(user: User | None, action: Action, passport: Passport, today: date) -
         refusal = condition(passport, today)
         if refusal is not None:
             return Decision(False, refusal)
+    if relationship is Relationship.GRANTED and action in CURATING_ACTIONS:
+        grant = current_grant(user, passport, today)
+        if grant is None or grant.scope != "see_and_curate":
+            return Decision(False, Refusal.GRANT_SEE_ONLY)
     return ALLOW
 
 
@@ -220,6 +277,7 @@ class Section(StrEnum):
     REGISTRATIONS = "registrations"
     HEALTH_SUMMARY = "health_summary"
     IMMUNISATIONS = "immunisations"
+    HEALTH_PLAN = "health_plan"
     CONTACTS = "contacts"
     READINESS = "readiness"
 
@@ -228,7 +286,7 @@ ALL_SECTIONS = frozenset(Section)
 # What a personal adviser sees without being shown more: enough to help someone leave care, nothing clinical.
 ADVISER_SECTIONS = frozenset({Section.ABOUT_ME, Section.REGISTRATIONS, Section.CONTACTS, Section.READINESS})
 # Sections the young person may choose to show their adviser as well.
-SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY, Section.IMMUNISATIONS})
+SHAREABLE_WITH_ADVISER = frozenset({Section.HEALTH_SUMMARY, Section.IMMUNISATIONS, Section.HEALTH_PLAN})
 
 
 class Output(StrEnum):
@@ -261,9 +319,41 @@ class Visibility:
 NOTHING = Visibility(frozenset(), frozenset())
 
 
-def visibility(user: User, passport: Passport, today: date, output: Output = Output.PAGE) -> Visibility:
+@dataclass(frozen=True)
+class Selection:
+    """What the young person picked for one export or share link. Labelled items and birth history are
+    left out unless picked; a selection can only narrow what the viewer may see, never widen it."""
+
+    sections: frozenset[Section] = ALL_SECTIONS
+    labels: frozenset[Sensitivity] = frozenset()
+    birth_history: bool = False
+
+
+# Outputs that leave the app: what goes in them is the young person's choice, on top of the policy.
+CHOSEN_OUTPUTS = frozenset({Output.PDF, Output.SHARE_LINK, Output.FHIR})
+
+
+def visibility(
+    user: User,
+    passport: Passport,
+    today: date,
+    output: Output = Output.PAGE,
+    selection: Selection | None = None,
+) -> Visibility:
     """The one answer to "what of this passport may this person see today, here?". Every view, export and
     share is built from it (see projection.py)."""
+    allowed = _visibility(user, passport, today, output)
+    if output not in CHOSEN_OUTPUTS:
+        return allowed
+    selection = selection or Selection()
+    return Visibility(
+        allowed.sections & selection.sections,
+        allowed.labels & selection.labels,
+        allowed.birth_parts if selection.birth_history else frozenset(),
+    )
+
+
+def _visibility(user: User, passport: Passport, today: date, output: Output) -> Visibility:
     if not decide(user, Action.VIEW_PASSPORT, passport, today):
         return NOTHING
     role = Role(user.role)

@@ -219,6 +219,19 @@ class BirthHistoryStatus:
 
 
 @dataclass(frozen=True)
+class PlanAction:
+    id: uuid.UUID
+    what: str
+    owner: str
+    due_on: date
+    status: str
+    not_done_reason: str | None
+    done_on: date | None
+    overdue: bool
+    can_mark: bool  # this viewer may mark it done or not done
+
+
+@dataclass(frozen=True)
 class Contacts:
     now: tuple[ItemView, ...]
     later: tuple[ItemView, ...]
@@ -251,6 +264,7 @@ class PassportView:
     health: HealthSummary | None
     immunisations: Immunisations | None
     contacts: Contacts | None
+    health_plan: tuple[PlanAction, ...] | None = None
     birth_history: BirthHistoryView | None = None
     # Only for the young person (their prompt and choices) and the curating nurse (who can see it).
     birth_status: BirthHistoryStatus | None = None
@@ -282,15 +296,40 @@ class _Builder:
         self.today = today
         self.visibility = visibility
         self.pending = _open_correction_ids(passport) if visibility.sections else set()
+        # Everyone who recorded, changed or checked an item, by id; see _load_people.
+        self.people: dict[uuid.UUID, User] = {viewer.id: viewer}
+        self.persons: dict[uuid.UUID, Person] = {}
 
     def items(self, kind_name: str, rows) -> tuple[ItemView, ...]:
         kind = ITEM_KINDS[kind_name]
         out = []
+        self._load_people(rows)
         for row in rows:
             if row.archived_at is not None or not self.visibility.shows_item(row.sensitivity):
                 continue
             out.append(self.item(kind_name, kind.fields, row))
         return tuple(out)
+
+    def _load_people(self, rows) -> None:
+        """Load the people behind these items that are not known yet, in one query: usually the nurse, once
+        per page (the viewer is known from the start). Reading each item's recorded_by / updated_by /
+        verified_by relationship instead would ask the session three times per item."""
+        missing = {
+            person_id
+            for row in rows
+            for person_id in (row.recorded_by_id, row.updated_by_id, row.verified_by_id)
+            if person_id is not None and person_id not in self.people
+        }
+        if missing:
+            found = db.session.scalars(select(User).where(User.id.in_(missing)))
+            self.people.update((user.id, user) for user in found)
+
+    def person(self, person_id: uuid.UUID | None) -> Person | None:
+        if person_id is None:
+            return None
+        if person_id not in self.persons:
+            self.persons[person_id] = _person(self.people.get(person_id), self.viewer)
+        return self.persons[person_id]
 
     def item(self, kind_name: str, fields, row) -> ItemView:
         viewer, passport, today = self.viewer, self.passport, self.today
@@ -302,11 +341,11 @@ class _Builder:
             sensitivity=row.sensitivity,
             provenance=Provenance(
                 source=Source(row.source),
-                recorded_by=_person(row.recorded_by, viewer),
+                recorded_by=self.person(row.recorded_by_id),
                 recorded_at=row.recorded_at,
-                updated_by=_person(row.updated_by, viewer),
+                updated_by=self.person(row.updated_by_id),
                 updated_at=row.updated_at,
-                verified_by=_person(row.verified_by, viewer),
+                verified_by=self.person(row.verified_by_id),
                 verified_at=row.verified_at,
             ),
             can_edit=bool(policy.decide_edit_item(viewer, passport, row, today)),
@@ -385,8 +424,10 @@ def _contact_current(contact: ItemView, today: date) -> bool:
 
 
 def _birth_history(passport: Passport, parts: frozenset[BirthPart], viewer: User) -> BirthHistoryView | None:
+    if not parts:  # most viewers: no need to load the record at all
+        return None
     record = passport.birth_history
-    if not parts or record is None:
+    if record is None:
         return None
     return BirthHistoryView(
         parts=parts,
@@ -394,6 +435,25 @@ def _birth_history(passport: Passport, parts: frozenset[BirthPart], viewer: User
         updated_at=record.updated_at,
         updated_by=_person(record.updated_by, viewer),
         version=record.version,
+    )
+
+
+def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAction, ...]:
+    from passport.services.health_plans import may_mark
+
+    return tuple(
+        PlanAction(
+            id=a.id,
+            what=a.what,
+            owner=str(a.owner),
+            due_on=a.due_on,
+            status=str(a.status),
+            not_done_reason=a.not_done_reason,
+            done_on=a.done_on,
+            overdue=a.status == "agreed" and a.due_on < today,
+            can_mark=may_mark(viewer, passport, a, today),
+        )
+        for a in passport.health_actions
     )
 
 
@@ -421,10 +481,24 @@ def _consents(passport: Passport, viewer: User) -> tuple[ConsentView, ...]:
 
 
 def build_view(
-    viewer: User, passport: Passport, today: date | None = None, output: Output = Output.PAGE
+    viewer: User,
+    passport: Passport,
+    today: date | None = None,
+    output: Output = Output.PAGE,
+    selection: policy.Selection | None = None,
 ) -> PassportView:
-    today = today or clock.today()
-    visibility = policy.visibility(viewer, passport, today, output)
+    # The signed-in user itself rather than Flask-Login's proxy for it: the projection reads the viewer a
+    # few hundred times.
+    viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
+    # Every item asks the same few policy questions about this viewer and passport; answer each once.
+    with policy.decisions_remembered():
+        return _build_view(viewer, passport, today or clock.today(), output, selection)
+
+
+def _build_view(
+    viewer: User, passport: Passport, today: date, output: Output, selection: policy.Selection | None
+) -> PassportView:
+    visibility = policy.visibility(viewer, passport, today, output, selection)
     builder = _Builder(viewer, passport, today, visibility)
     age = clock.age_on(passport.date_of_birth, today)
     shows = visibility.shows
@@ -462,6 +536,7 @@ def build_view(
         ),
         immunisations=builder.immunisations() if shows(Section.IMMUNISATIONS) else None,
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
+        health_plan=_health_plan(viewer, passport, today) if shows(Section.HEALTH_PLAN) else None,
         birth_history=_birth_history(passport, visibility.birth_parts, viewer),
         birth_status=_birth_status(viewer, passport, today, output),
         consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),

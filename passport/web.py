@@ -5,16 +5,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from passport import immunisations, labels, policy
+from passport import assets, immunisations, labels, policy
 from passport.access import AccessRefused
 from passport.extensions import login_manager
 from passport.models import Role
+from passport.services import accounts
 from passport.validation import format_nhs_number
 
 # Pages anyone may cache (none hold personal data). Everything else is no-store.
@@ -27,15 +28,18 @@ def init_app(app: Flask) -> None:
     from passport.auth import bp as auth_bp
     from passport.me import bp as me_bp
     from passport.public import bp as public_bp
+    from passport.share import bp as share_bp
     from passport.staff import bp as staff_bp
 
-    for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp):
+    for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp, share_bp):
         app.register_blueprint(blueprint)
 
     _configure_sign_in()
+    _refuse_nul_characters(app)
     _add_security_headers(app)
     _add_error_pages(app)
     _add_template_helpers(app)
+    assets.init_app(app)  # hashed static URLs with long caching, and compression
 
 
 def _configure_sign_in() -> None:
@@ -47,6 +51,19 @@ def _configure_sign_in() -> None:
     # "basic": a changed network (common on phones) marks the session not fresh rather than ending it.
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_session_user)
+
+
+def _refuse_nul_characters(app: Flask) -> None:
+    """No keyboard types a NUL character, and PostgreSQL cannot store or even compare one (a query with it
+    fails), so a form or query string that carries one is answered 400 before any view sees it.
+    tests/web/test_fuzz_forms.py found this on the sign-in form."""
+
+    @app.before_request
+    def refuse_nul() -> None:
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
 
 
 def _add_security_headers(app: Flask) -> None:
@@ -132,6 +149,7 @@ def _add_error_pages(app: Flask) -> None:
 def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nhs_number"] = format_nhs_number
     app.jinja_env.filters["format_number"] = format_number
+    app.jinja_env.filters["format_month"] = lambda value: format_date(value, "MMMM y") if value else ""
     app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM y") if value else ""
     app.jinja_env.filters["date_time"] = lambda value: (
         format_datetime(value, "d MMMM y, HH:mm") if value else ""
@@ -156,9 +174,18 @@ def _add_template_helpers(app: Flask) -> None:
         "delivery_label": labels.DELIVERY,
         "consent_giver_label": labels.CONSENT_GIVER,
         "birth_part_label": labels.BIRTH_PART,
+        "sdq_band_label": labels.SDQ_BAND,
+        "source_label": labels.SOURCE,
+        "age_band_label": labels.AGE_BAND,
+        "measure_label": labels.MEASURE,
+        "action_owner_label": labels.ACTION_OWNER,
+        "action_owner_for_owner_label": labels.ACTION_OWNER_FOR_OWNER,
+        "action_status_label": labels.ACTION_STATUS,
+        "grant_scope_label": labels.GRANT_SCOPE,
     }.items():
         app.jinja_env.globals[name] = _label_lookup(mapping)
     app.jinja_env.globals["navigation_items"] = navigation_items
+    app.jinja_env.globals["fully_signed_in"] = fully_signed_in
 
     @app.context_processor
     def page_context():
@@ -200,15 +227,32 @@ NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
     Role.NURSE: (
         (_l("Caseload"), "staff.caseload_list"),
         (_l("Corrections"), "staff.correction_queue"),
+        (_l("Overdue actions"), "staff.overdue_actions"),
         (_l("New passport"), "staff.new_passport"),
     ),
     Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"),),
-    Role.ADMIN: ((_l("Staff"), "admin.staff_list"), (_l("Audit log"), "admin.audit_log")),
+    Role.ADMIN: (
+        (_l("Staff"), "admin.staff_list"),
+        (_l("Teams"), "admin.teams"),
+        (_l("Young people"), "admin.young_people"),
+        (_l("Reports"), "admin.organisation_reports"),
+        (_l("Audit log"), "admin.audit_log"),
+    ),
 }
 
 
-def navigation_items() -> list[NavigationItem]:
+def fully_signed_in() -> bool:
+    """Signed in, and past the second step if they are staff: until then, menus lead nowhere but back."""
     if not current_user.is_authenticated:
+        return False
+    if not policy.second_factor_required(current_user):
+        return True
+    login_session = accounts.current_login_session(current_user)
+    return login_session is not None and login_session.second_factor_at is not None
+
+
+def navigation_items() -> list[NavigationItem]:
+    if not fully_signed_in():
         return []
     return [
         NavigationItem(text, url_for(endpoint), request.endpoint == endpoint)

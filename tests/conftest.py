@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from passport import create_app
+from passport import clock, create_app
 from passport.extensions import db, limiter
 from passport.models import LoginSession, Role, User
 from passport.services import accounts
@@ -32,17 +33,24 @@ class CheckingClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        # The test's own session may now hold stale rows; reload them on next access.
-        db.session.expire_all()
+        # The test's own session may now hold stale rows; reload them on next access. (A client used from
+        # another thread has no test app context, and no test session to refresh.)
+        if has_app_context():
+            db.session.expire_all()
         if response.mimetype == "text/html" and response.status_code < 300:
             problems = page_problems(response.get_data(as_text=True))
             assert not problems, f"{response.request.path}: {problems}"
         return response
 
-    def sign_in_as(self, user: User) -> None:
-        """Sign in without the form (the form itself is tested in test_auth)."""
+    def sign_in_as(self, user: User, *, second_factor: bool = True) -> None:
+        """Sign in without the form (the form itself is tested in test_auth). Staff are marked as past the
+        second step too, unless `second_factor=False`."""
         with self.application.app_context():
-            token = accounts.start_session(db.session.get(User, user.id))
+            signed_in = db.session.get(User, user.id)
+            token = accounts.start_session(signed_in)
+            if second_factor and signed_in.is_staff:
+                signed_in.login_session.second_factor_at = clock.now()
+                db.session.commit()
         with self.session_transaction() as session:
             session["_user_id"] = token
             session["_fresh"] = True
@@ -123,6 +131,9 @@ class World:
     own_condition: object  # on `passport`, added by `young_person` (self-reported)
     correction: object  # open, from `young_person`, about `allergy`
     consent: object  # a birth-parent consent on `passport` that does not let the young person see anything
+    share_link: object  # a live share link to `passport`'s About me, token factories.WORLD_SHARE_TOKEN
+    grant: object  # lets `other_nurse` (another organisation) see `passport` until 30 days from now
+    health_action: object  # on `passport`: the young person's to do, due in 14 days
 
 
 @pytest.fixture
@@ -173,6 +184,9 @@ def world() -> World:
     own_condition = f.create_item("condition", passport=passport, by=young_person, name="Hay fever")
     correction = f.create_correction(passport=passport, item=allergy, by=young_person)
     consent = f.create_consent(passport=passport, by=nurse, young_person_may_see=False)
+    share_link = f.create_share_link(passport=passport, by=young_person)
+    grant = f.create_grant(passport=passport, grantee=other_nurse, by=admin)
+    health_action = f.create_health_action(passport=passport, by=nurse)
     return World(
         organisation=organisation,
         team=team,
@@ -193,6 +207,9 @@ def world() -> World:
         own_condition=own_condition,
         correction=correction,
         consent=consent,
+        share_link=share_link,
+        grant=grant,
+        health_action=health_action,
     )
 
 

@@ -6,7 +6,10 @@ Every name and number here is invented. NHS numbers come from the 999 range rese
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import date
+
+import pyotp
 
 from passport import clock
 from passport.extensions import db
@@ -24,6 +27,9 @@ from passport.models import (
 from passport.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
+# Every test member of staff has set up an authenticator app with this invented secret, unless a test says
+# otherwise (create_user(totp_secret=None)). security_code() gives a code for it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTSTAFFAPP2345"
 _counter = itertools.count(1)
 _password_hash_cache: dict[str, str] = {}
 
@@ -58,8 +64,10 @@ def create_user(
     name: str | None = None,
     password: str | None = PASSWORD,
     active: bool = True,
+    totp_secret: str | None = TOTP_SECRET,
 ) -> User:
     n = next(_counter)
+    enrolled = role is not Role.YOUNG_PERSON and totp_secret is not None
     user = User(
         email=email or f"{role.value}.{n}@example.org",
         display_name=name or f"{role.value.replace('_', ' ').title()} {n}",
@@ -68,10 +76,25 @@ def create_user(
         team_id=team.id if team else None,
         password_hash=_hash(password) if password else None,
         active=active,
+        totp_secret=totp_secret if enrolled else None,
+        totp_confirmed_at=clock.now() if enrolled else None,
     )
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def security_code(user: User, *, secret: str = TOTP_SECRET) -> str:
+    """A code from the test authenticator app that `user` has not used yet: this time step's, or the next
+    one's (one step of drift is accepted), waiting for the step after when both are used."""
+    totp = pyotp.TOTP(secret)
+    db.session.refresh(user)
+    while True:
+        now_step = totp.timecode(clock.now())
+        step = max(now_step, (user.totp_last_step or -1) + 1)
+        if step <= now_step + 1:
+            return totp.generate_otp(step)
+        time.sleep(1)
 
 
 def date_of_birth_for_age(age: int, *, extra_days: int = 30, today: date | None = None) -> date:
@@ -130,11 +153,11 @@ ITEM_MODELS = {
 }
 
 
-def create_item(kind: str, *, passport: Passport, by: User, sensitivity=None, **values):
+def create_item(item_kind: str, /, *, passport: Passport, by: User, sensitivity=None, **values):
     """An item as the app would record it: nurse-verified when a nurse adds it, self-reported otherwise."""
     from passport import models
 
-    model = getattr(models, ITEM_MODELS[kind])
+    model = getattr(models, ITEM_MODELS[item_kind])
     by_nurse = by.role != Role.YOUNG_PERSON
     now = clock.now()
     item = model(
@@ -200,3 +223,72 @@ def create_consent(
     db.session.add(consent)
     db.session.commit()
     return consent
+
+
+WORLD_SHARE_TOKEN = "invented-share-token-for-tests-0000000000000"
+
+
+def create_share_link(
+    *, passport: Passport, by: User, token: str = WORLD_SHARE_TOKEN, sections=("about_me",)
+):
+    from datetime import timedelta
+
+    from passport.models import ShareLink
+    from passport.services.sharing import token_hash
+
+    link = ShareLink(
+        passport_id=passport.id,
+        token_hash=token_hash(token),
+        label="Test GP",
+        sections=list(sections),
+        labels=[],
+        include_birth_history=False,
+        created_by_id=by.id,
+        expires_at=clock.now() + timedelta(days=30),
+    )
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def create_grant(*, passport: Passport, grantee: User, by: User, scope: str = "see", starts=-1, ends=30):
+    from datetime import timedelta
+
+    from passport.models import AccessGrant
+
+    grant = AccessGrant(
+        passport_id=passport.id,
+        grantee_id=grantee.id,
+        scope=scope,
+        starts_on=clock.today() + timedelta(days=starts),
+        ends_on=clock.today() + timedelta(days=ends),
+        granted_by_id=by.id,
+    )
+    db.session.add(grant)
+    db.session.commit()
+    return grant
+
+
+def create_health_action(
+    *,
+    passport: Passport,
+    by: User,
+    what="Book a dentist check-up at Smile Dental",
+    owner="young_person",
+    due_in_days=14,
+):
+    from datetime import timedelta
+
+    from passport.models import HealthAction
+
+    action = HealthAction(
+        passport_id=passport.id,
+        what=what,
+        owner=owner,
+        due_on=clock.today() + timedelta(days=due_in_days),
+        created_by_id=by.id,
+        updated_by_id=by.id,
+    )
+    db.session.add(action)
+    db.session.commit()
+    return action

@@ -78,3 +78,10 @@ def page_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
+
+
+def main_text(html: str) -> str:
+    """The visible text of the page's <main> only: without the header, language menu and footer."""
+    start = html.find("<main")
+    end = html.find("</main>")
+    return page_text(html[start:end] if start != -1 and end != -1 else html)

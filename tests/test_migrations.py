@@ -11,7 +11,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from passport import create_app
+from passport.config import PROJECT_ROOT
 from passport.extensions import db
+
+PROJECT_VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 
 
 @pytest.fixture
@@ -64,8 +67,6 @@ def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
     """Each migration is one transaction, SQLite included: a failure leaves no half-made schema."""
     import shutil
 
-    from passport.config import PROJECT_ROOT
-
     migrations = tmp_path / "migrations"
     shutil.copytree(PROJECT_ROOT / "migrations", migrations, ignore=shutil.ignore_patterns("__pycache__"))
     heads = sorted(p.name.split("_")[0] for p in (migrations / "versions").glob("[0-9]*.py"))
@@ -89,4 +90,24 @@ def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
         assert "half_made" not in _tables()
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == heads[-1]
+        db.engine.dispose()
+
+
+def test_a_populated_database_steps_down_and_up_again_keeping_its_passports(scratch_app):
+    """Every migration's downgrade and upgrade run over real rows, not just an empty schema."""
+    from passport.cli import seed_demo
+
+    with scratch_app.app_context():
+        upgrade()
+        result = scratch_app.test_cli_runner().invoke(seed_demo)
+        assert result.exit_code == 0, result.output
+        with db.engine.connect() as connection:
+            before = connection.execute(text("SELECT id, legal_name FROM passport ORDER BY id")).all()
+        versions = sorted(p.name.split("_")[0] for p in (PROJECT_VERSIONS).glob("[0-9]*.py"))
+        # Down to the first migration that holds passports, then back up to head.
+        downgrade(revision=versions[0])
+        upgrade()
+        with db.engine.connect() as connection:
+            after = connection.execute(text("SELECT id, legal_name FROM passport ORDER BY id")).all()
+        assert after == before
         db.engine.dispose()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -36,13 +37,16 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from flask import Response, current_app, has_request_context, render_template, url_for
-from weasyprint import HTML
-from weasyprint.document import Document
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint (about 26 MB a process) is imported only where PDFs are drawn: in the render workers (their
+# forkserver preloads it) and by `_render_here` when a test or benchmark renders in-process. A web worker only
+# sends HTML to a render worker, so it never loads it.
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +110,7 @@ class RefusedURL(ValueError):
 # What a render may load
 
 
-class SafeURLFetcher(URLFetcher):
+class _SafeFetching:
     """A WeasyPrint URL fetcher that reads the app's static folder and decodes data: URIs, and nothing else.
 
     WeasyPrint 70 wants a `URLFetcher` instance (its error path reads the instance's attributes, so a plain
@@ -124,12 +128,14 @@ class SafeURLFetcher(URLFetcher):
         self._origin = _origin(base.scheme, base.hostname, base.port)
         self._prefix = base.path if base.path.endswith("/") else base.path + "/"
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None):
         if url[:5].lower() == "data:":
             return self._data_uri(url)
         return self._static_file(url)
 
-    def _static_file(self, url: str) -> URLFetcherResponse:
+    def _static_file(self, url: str):
+        from weasyprint.urls import URLFetcherResponse
+
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
@@ -165,7 +171,9 @@ class SafeURLFetcher(URLFetcher):
             raise RefusedURL("static file too large")
         return URLFetcherResponse(url, body, {"Content-Type": media_type})
 
-    def _data_uri(self, url: str) -> URLFetcherResponse:
+    def _data_uri(self, url: str):
+        from weasyprint.urls import URLFetcherResponse
+
         # Check the size before decoding anything: base64 of a huge image would be decoded in memory.
         if len(url) > MAX_DATA_URI_CHARS:
             raise RefusedURL("data: URI too large")
@@ -189,9 +197,23 @@ def _origin(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
     return scheme, host.lower().rstrip("."), port or (443 if scheme == "https" else 80)
 
 
-def safe_url_fetcher(static_root: Path, *, static_url: str = DEFAULT_STATIC_URL) -> SafeURLFetcher:
+@functools.cache
+def _safe_url_fetcher_class() -> type:
+    """SafeURLFetcher: the fetching above on WeasyPrint's URLFetcher, made when first needed."""
+    from weasyprint.urls import URLFetcher
+
+    return type("SafeURLFetcher", (_SafeFetching, URLFetcher), {"__module__": __name__})
+
+
+def __getattr__(name: str):
+    if name == "SafeURLFetcher":
+        return _safe_url_fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def safe_url_fetcher(static_root: Path, *, static_url: str = DEFAULT_STATIC_URL):
     """The url_fetcher every render uses: files under `static_root` addressed by `static_url`, and data:."""
-    return SafeURLFetcher(static_root, static_url=static_url)
+    return _safe_url_fetcher_class()(static_root, static_url=static_url)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -267,6 +289,8 @@ def _render_here(job: _Job) -> _Outcome:
 
 
 def _write(job: _Job, pdf_variant: str | None) -> bytes:
+    from weasyprint import HTML
+
     fetcher = safe_url_fetcher(Path(job.static_root), static_url=job.base_url)
     # WeasyPrint reads the options twice, at layout and at writing, so both get them.
     options: dict[str, Any] = {"pdf_variant": pdf_variant, "presentational_hints": job.presentational_hints}
@@ -295,6 +319,8 @@ def _warm_up() -> None:
     """The first render in a process loads the font configuration and the Arabic and Ethiopic faces; do it
     once before taking work, so no user waits for it."""
     with contextlib.suppress(Exception):
+        from weasyprint import HTML
+
         HTML(string=_WARM_UP_HTML).write_pdf(pdf_variant=DEFAULT_PDF_VARIANT)
 
 
@@ -362,7 +388,7 @@ class _Pool:
         # at that instant (logging, the database pool) and the child can deadlock on them. The forkserver is
         # a clean single-threaded process that forks each worker with this module already imported.
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__])
+        self._context.set_forkserver_preload([__name__, "weasyprint"])
 
     def borrow(self, deadline: float) -> tuple[_Worker, float]:
         """A free worker, waiting for one until `deadline`; and the seconds spent starting it (0 if it was
@@ -418,10 +444,14 @@ def _get_pool() -> _Pool:
         return _pool
 
 
-def start_render_workers() -> None:
+def start_render_workers(processes: int | None = None) -> None:
     """Start this process's render workers now rather than at its first PDF (e.g. from gunicorn's
-    post_worker_init hook), so the first person to download a PDF does not wait about a second for them."""
+    post_worker_init hook), so the first person to download a PDF does not wait about a second for them.
+    `processes` sets how many (a batch command uses one per core) instead of PDF_RENDER_PROCESSES."""
     pool = _get_pool()
+    if processes is not None:
+        with pool._changed:
+            pool.size = max(1, processes)
     workers = [pool.borrow(time.monotonic() + WORKER_START_SECONDS)[0] for _ in range(pool.size)]
     for worker in workers:
         pool.give_back(worker)

@@ -3,16 +3,25 @@ shared passport pages."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+import base64
+from datetime import timedelta
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport import clock
 from passport.access import requires_own_passport
 from passport.birth_forms import BirthChoicesForm
+from passport.export_forms import ChooseSectionsForm, OfflineCardForm, ShareLinkForm
+from passport.exports import shc
+from passport.exports.pdf import pdf_response
+from passport.exports.qr import qr_data_uri
+from passport.extensions import db
 from passport.forms import apply_service_error
 from passport.item_forms import ActionForm, AdviserSharingForm, CorrectionForm, StaffAccessForm
 from passport.me import bp
+from passport.models import Sensitivity, ShareLink
 from passport.passport_pages import (
     Portal,
     about_me_form_page,
@@ -20,9 +29,21 @@ from passport.passport_pages import (
     item_form_page,
     remove_item_page,
 )
-from passport.policy import Action
+from passport.policy import Action, Section, Selection
 from passport.projection import build_view
-from passport.services import ServiceError, birth_history, items, passports, transparency
+from passport.services import (
+    ServiceError,
+    birth_history,
+    data_export,
+    exports,
+    health_cards,
+    health_plans,
+    items,
+    leaving_pack,
+    passports,
+    sharing,
+    transparency,
+)
 
 KINDS = "<any(registration, condition, allergy, medication, contact, immunisation):kind>"
 
@@ -117,6 +138,189 @@ def choose_birth_history_outputs(passport):
     return redirect(url_for("me.birth"))
 
 
+@bp.get("/leaving-pack")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def leaving_pack_page(passport):
+    return _page("me/leaving_pack.html", passport, pack=leaving_pack.state(passport, clock.today()))
+
+
+@bp.post("/leaving-pack/received")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def confirm_leaving_pack(passport):
+    if ActionForm().validate_on_submit():
+        try:
+            leaving_pack.confirm_receipt(current_user, passport)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Thank you. Your nurse can see you have your leaving pack."), "success")
+    return redirect(url_for("me.leaving_pack_page"))
+
+
+def _selection(form: ChooseSectionsForm) -> Selection:
+    labels = {name for name in ("mental_health", "sexual_health") if form[name].data}
+    return Selection(
+        sections=frozenset(Section(s) for s in form.sections.data or () if s in {x.value for x in Section}),
+        labels=frozenset(Sensitivity(label) for label in labels),
+        birth_history=bool(form.birth_history.data),
+    )
+
+
+@bp.get("/download")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def downloads(passport):
+    return _page("me/downloads.html", passport)
+
+
+@bp.route("/download/passport", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def download_passport(passport):
+    form = ChooseSectionsForm()
+    if form.validate_on_submit():
+        selection = _selection(form)
+        if not selection.sections:
+            form.sections.errors = [_("Choose at least one part of your passport")]
+        else:
+            pdf = exports.passport_pdf(current_user, passport, selection)
+            return pdf_response(pdf, f"health-passport-{clock.today().isoformat()}.pdf")
+    return _page("me/download_passport.html", passport, form=form)
+
+
+@bp.route("/download/health-record", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def download_health_record(passport):
+    form = ChooseSectionsForm()
+    if form.validate_on_submit():
+        selection = _selection(form)
+        if not selection.sections:
+            form.sections.errors = [_("Choose at least one part of your passport")]
+        else:
+            response = make_response(exports.fhir_document(current_user, passport, selection))
+            response.headers["Content-Type"] = "application/fhir+json; charset=utf-8"
+            response.headers["Content-Disposition"] = 'attachment; filename="health-passport-fhir.json"'
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return _page("me/download_health_record.html", passport, form=form)
+
+
+@bp.post("/download/emergency-card")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def download_emergency_card(passport):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("me.downloads"))
+    pdf = exports.emergency_card_pdf(current_user, passport)
+    return pdf_response(pdf, "emergency-card.pdf")
+
+
+@bp.route("/offline-card", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def offline_card(passport):
+    form = OfflineCardForm()
+    card = None
+    if form.validate_on_submit():
+        try:
+            card = health_cards.issue(current_user, passport, include_allergies=form.include_allergies.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+    qr_image = None
+    if card is not None:
+        qr_image = (
+            "data:image/png;base64," + base64.b64encode(shc.health_card_qr_png(card.jws, scale=4)).decode()
+        )
+    return _page("me/offline_card.html", passport, form=form, card=card, qr_image=qr_image)
+
+
+@bp.route("/share", methods=["GET", "POST"])
+@requires_own_passport(Action.ACT_AS_OWNER)
+def share(passport):
+    form = ShareLinkForm()
+    if request.method == "GET":
+        form.expires_on.parts = _default_expiry_parts()
+    created = None
+    if form.validate_on_submit():
+        labels = [name for name in ("mental_health", "sexual_health") if form[name].data]
+        try:
+            created = sharing.create(
+                current_user,
+                passport,
+                label=form.label.data,
+                sections=form.sections.data or [],
+                labels=labels,
+                include_birth_history=bool(form.birth_history.data),
+                expires_on=form.expires_on.data,
+                passcode=form.passcode.data or None,
+            )
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        except ServiceError as error:
+            apply_service_error(form, error)
+    if created is not None:
+        link = url_for("share.open_link", token=created.token, _external=True)
+        return _page(
+            "me/share_created.html", passport, link=link, share_link=created.link, qr=qr_data_uri(link)
+        )
+    return _page("me/share.html", passport, form=form, links=sharing.links_of(passport), now=clock.now())
+
+
+def _default_expiry_parts() -> dict[str, str]:
+    day = clock.today() + timedelta(days=30)
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+
+
+@bp.post("/share/<uuid:link_id>/stop")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def stop_share_link(passport, link_id):
+    link = db.session.get(ShareLink, link_id)
+    if link is None or link.passport_id != passport.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        sharing.revoke(current_user, passport, link)
+        flash(_("The link has stopped working."), "success")
+    return redirect(url_for("me.share"))
+
+
+@bp.get("/my-data")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def my_data(passport):
+    return _page("me/my_data.html", passport, data=data_export.export_for(current_user, passport))
+
+
+@bp.post("/my-data.json")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def my_data_json(passport):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("me.my_data"))
+    body = data_export.as_json(data_export.export_for(current_user, passport))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="my-health-passport-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/plan")
+@requires_own_passport(Action.VIEW_PASSPORT)
+def plan(passport):
+    return _page("me/plan.html", passport)
+
+
+@bp.post("/plan/<uuid:action_id>/done")
+@requires_own_passport(Action.ACT_AS_OWNER)
+def mark_action_done(passport, action_id):
+    action = health_plans.action_of(passport, action_id)
+    if action is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            health_plans.mark(current_user, passport, action, done=True)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Well done. Marked as done."), "success")
+    return redirect(url_for("me.plan"))
+
+
 @bp.get("/contacts")
 @requires_own_passport(Action.VIEW_PASSPORT)
 def contacts(passport):
@@ -171,7 +375,7 @@ def corrections(passport):
     return _page("me/corrections.html", passport, requests=items.corrections_of(passport))
 
 
-SHAREABLE = ("health_summary", "mental_health", "sexual_health")
+SHAREABLE = ("health_summary", "immunisations", "health_plan", "mental_health", "sexual_health")
 
 
 def _sharing_forms(passport):

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area. Importing this package registers every table."""
 
 from passport.models.audit import AuditEvent
+from passport.models.batch import BatchItemStatus, BatchStatus, PdfBatch, PdfBatchItem
 from passport.models.birth import (
     BIRTH_FIELDS,
     BirthHistory,
@@ -9,6 +10,7 @@ from passport.models.birth import (
     ConsentGiver,
     Delivery,
 )
+from passport.models.care import LeavingPack, SdqScore
 from passport.models.invite import Invite, InvitePurpose
 from passport.models.items import (
     Allergy,
@@ -35,17 +37,31 @@ from passport.models.passport import (
     NhsNumberRecord,
     Passport,
 )
+from passport.models.plans import (
+    AccessGrant,
+    ActionOwner,
+    ActionStatus,
+    GrantScope,
+    HealthAction,
+    Transfer,
+)
+from passport.models.sharing import ShareLink, SigningKey
 from passport.models.user import STAFF_ROLES, LoginSession, RecoveryCode, Role, User
 
 __all__ = [
     "BIRTH_FIELDS",
     "STAFF_ROLES",
+    "AccessGrant",
+    "ActionOwner",
+    "ActionStatus",
     "Allergy",
     "AllergySeverity",
     "AssessmentKind",
     "Assignment",
     "AssignmentRole",
     "AuditEvent",
+    "BatchItemStatus",
+    "BatchStatus",
     "BirthHistory",
     "BirthParentConsent",
     "BirthPart",
@@ -57,21 +73,30 @@ __all__ = [
     "CorrectionRequest",
     "CorrectionStatus",
     "Delivery",
+    "GrantScope",
+    "HealthAction",
     "HealthAssessment",
     "ImmunisationDose",
     "Invite",
     "InvitePurpose",
+    "LeavingPack",
     "LoginSession",
     "Medication",
     "NhsNumberRecord",
     "Organisation",
     "Passport",
+    "PdfBatch",
+    "PdfBatchItem",
     "RecoveryCode",
     "Registration",
     "RegistrationService",
     "Role",
+    "SdqScore",
     "Sensitivity",
+    "ShareLink",
+    "SigningKey",
     "Source",
     "Team",
+    "Transfer",
     "User",
 ]

@@ -59,17 +59,19 @@ class ItemProvenance:
     def verified_by_id(cls) -> Mapped[uuid.UUID | None]:
         return mapped_column(ForeignKey("user_account.id"))
 
+    # Not joined onto every item row: the projection loads the (few) people behind a passport's items once
+    # (projection._load_people), and these then come from the session without a query.
     @declared_attr
     def recorded_by(cls):
-        return relationship("User", foreign_keys=[cls.recorded_by_id], lazy="joined")
+        return relationship("User", foreign_keys=[cls.recorded_by_id], lazy="select")
 
     @declared_attr
     def updated_by(cls):
-        return relationship("User", foreign_keys=[cls.updated_by_id], lazy="joined")
+        return relationship("User", foreign_keys=[cls.updated_by_id], lazy="select")
 
     @declared_attr
     def verified_by(cls):
-        return relationship("User", foreign_keys=[cls.verified_by_id], lazy="joined")
+        return relationship("User", foreign_keys=[cls.verified_by_id], lazy="select")
 
     @declared_attr.directive
     def __mapper_args__(cls):
@@ -173,6 +175,7 @@ class ContactRole(StrEnum):
     SEXUAL_HEALTH = "sexual_health"
     HELPLINE = "helpline"
     EMERGENCY_CONTACT = "emergency_contact"
+    SEN_COORDINATOR = "sen_coordinator"
     OTHER = "other"
 
 

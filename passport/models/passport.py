@@ -21,6 +21,7 @@ class CareStatus(StrEnum):
 
 class Passport(db.Model):
     __tablename__ = "passport"
+    __table_args__ = (UniqueConstraint("organisation_id", "local_reference"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -39,6 +40,13 @@ class Passport(db.Model):
     communication_needs: Mapped[str | None] = mapped_column(Text)
     care_status: Mapped[CareStatus] = mapped_column(String(20), default=CareStatus.IN_CARE)
     date_left_care: Mapped[date | None] = mapped_column(Date)
+    # When they are planned to leave care, if it is before their 18th birthday: the leaving pack is due then.
+    planned_leaving_date: Mapped[date | None] = mapped_column(Date)
+    # An Education, Health and Care Plan, so one pathway covers looked-after young people with one.
+    has_ehcp: Mapped[bool] = mapped_column(Boolean, default=False)
+    ehcp_review_on: Mapped[date | None] = mapped_column(Date)
+    # The council's own reference for the child, so a bulk import never creates the same passport twice.
+    local_reference: Mapped[str | None] = mapped_column(String(40))
 
     # From 18 the young person decides whether staff keep access (see policy.py).
     nurse_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -82,6 +90,11 @@ class Passport(db.Model):
     contacts = relationship("Contact", order_by="Contact.from_on")
     immunisations = relationship("ImmunisationDose", order_by="ImmunisationDose.given_on")
     birth_history = relationship("BirthHistory", uselist=False)
+    leaving_pack = relationship("LeavingPack", uselist=False)
+    sdq_scores = relationship("SdqScore", order_by="SdqScore.scored_on.desc()")
+    health_actions = relationship("HealthAction", order_by="HealthAction.due_on", back_populates="passport")
+    access_grants = relationship("AccessGrant", order_by="AccessGrant.starts_on")
+    transfers = relationship("Transfer", order_by="Transfer.transferred_at")
     birth_parent_consents = relationship("BirthParentConsent", order_by="BirthParentConsent.recorded_at")
 
     @property

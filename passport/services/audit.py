@@ -52,9 +52,43 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("birth_history_opened", ()),
         EventType("birth_history_closed", ()),
         EventType("birth_history_choices", ("choice",)),
+        EventType("leaving_pack_updated", ("ticked",), _l("Updated your leaving pack")),
+        EventType("leaving_pack_handed_over", ("how",), _l("Gave you your leaving pack")),
+        EventType("leaving_pack_received", ()),
+        EventType("sdq_recorded", (), _l("Updated your passport")),
+        EventType("caseload_imported", ("rows",)),
+        EventType("ehcp_changed", (), _l("Updated your passport")),
+        EventType("health_action_added", ("action_id",), _l("Added to your health plan")),
+        EventType("health_action_updated", ("action_id", "status"), _l("Updated your health plan")),
+        EventType(
+            "access_granted",
+            ("grant_id", "grantee_organisation"),
+            _l("Let a nurse in another area see your passport"),
+        ),
+        EventType(
+            "access_grant_ended", ("grant_id",), _l("Stopped a nurse in another area seeing your passport")
+        ),
+        EventType(
+            "passport_transferred",
+            ("from_organisation", "to_organisation"),
+            _l("Moved your passport to a new area"),
+        ),
+        EventType("staff_deactivated", ("staff_id",)),
+        EventType("staff_reactivated", ("staff_id",)),
+        EventType("team_created", ("team_id",)),
+        EventType("care_team_changed", (), _l("Changed who looks after you")),
+        EventType("share_link_created", ("link_id",)),
+        EventType("share_link_revoked", ("link_id",)),
+        EventType("share_link_opened", ("link_id", "label"), _l("Opened a link you shared")),
+        EventType("passport_exported", ("export",), _l("Downloaded your passport")),
+        EventType("health_card_issued", (), _l("Made an offline health card")),
         EventType("staff_account_created", ("staff_role",)),
         EventType("staff_account_set_up", ()),
         EventType("password_changed", ()),
+        EventType("two_factor_set_up", ()),
+        EventType("two_factor_passed", ("method",)),
+        EventType("two_factor_refused", ("method", "reason")),
+        EventType("two_factor_reset", ("staff_id",)),
     )
 }
 
@@ -81,6 +115,12 @@ def record(
     if organisation_id is None:
         organisation_id = (passport.organisation_id if passport else None) or (
             actor.organisation_id if actor else None
+        )
+    if actor is not None and passport is not None and actor.organisation_id != passport.organisation_id:
+        # Someone from another organisation (a host area's nurse): name both sides in the record.
+        details.setdefault("actor_organisation", actor.organisation.name if actor.organisation else "")
+        details.setdefault(
+            "responsible_organisation", passport.organisation.name if passport.organisation else ""
         )
     event = AuditEvent(
         event_type=event_type,

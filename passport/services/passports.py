@@ -223,3 +223,12 @@ def set_immunisation_records(nurse: User, passport: Passport, records: str, sex_
     passport.immunisation_records = records
     passport.sex_registered_at_birth = sex_at_birth
     audit.record("immunisation_records_changed", actor=nurse, passport=passport, records=records)
+
+
+@transaction
+def set_ehcp(nurse: User, passport: Passport, has_ehcp: bool, review_on: date | None) -> None:
+    if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
+        raise ServiceError(_l("You cannot change this"))
+    passport.has_ehcp = has_ehcp
+    passport.ehcp_review_on = review_on if has_ehcp else None
+    audit.record("ehcp_changed", actor=nurse, passport=passport)

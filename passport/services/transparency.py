@@ -21,6 +21,9 @@ class PersonWhoCanSee:
     sections: frozenset[policy.Section]
     can_see_now: bool
     refusal: policy.Refusal | None
+    # Set for a host area's nurse seeing the passport under an out-of-area grant.
+    organisation: str | None = None
+    until: date | None = None
 
 
 def who_can_see(passport: Passport, today: date) -> list[PersonWhoCanSee]:
@@ -40,7 +43,21 @@ def who_can_see(passport: Passport, today: date) -> list[PersonWhoCanSee]:
                 refusal=decision.refusal,
             )
         )
-    return sorted(people, key=lambda p: (p.role != Role.NURSE, p.name))
+    for grant in passport.access_grants or ():
+        if grant.is_current(today):
+            grantee = grant.grantee
+            people.append(
+                PersonWhoCanSee(
+                    name=grantee.display_name,
+                    role=Role(grantee.role),
+                    sections=policy.visibility(grantee, passport, today).sections,
+                    can_see_now=policy.decide(grantee, policy.Action.VIEW_PASSPORT, passport, today).allowed,
+                    refusal=None,
+                    organisation=grantee.organisation.name,
+                    until=grant.ends_on,
+                )
+            )
+    return sorted(people, key=lambda p: (p.role != Role.NURSE, p.until is not None, p.name))
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,15 @@ def who_looked(passport: Passport, limit: int = 200) -> list[LookedEntry]:
             continue
         if event.actor_id is not None and event.actor_id == passport.young_person_id:
             continue
+        details = event.details or {}
         entries.append(
             LookedEntry(
                 when=event.occurred_at,
-                who=event.actor.display_name if event.actor else "",
+                # A share link has no account behind it: name it by who the young person made it for.
+                who=event.actor.display_name if event.actor else details.get("label", ""),
                 role=event.actor_role,
                 plain_words=spec.plain_words,
-                item_kind=(event.details or {}).get("item_kind"),
+                item_kind=details.get("item_kind"),
             )
         )
     return entries

@@ -3,14 +3,15 @@ passport pages."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from passport import clock
+from passport import clock, policy
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
+from passport.exports.pdf import pdf_response
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import apply_service_error
@@ -23,12 +24,33 @@ from passport.item_forms import (
 )
 from passport.models import BirthParentConsent, CareStatus, CorrectionRequest
 from passport.passport_pages import Portal, about_me_form_page, item_form_page, remove_item_page
+from passport.plan_forms import EhcpForm, HealthActionForm, NotDoneForm
 from passport.policy import Action, Output
 from passport.projection import build_view
-from passport.services import ServiceError, birth_history, caseload, invites, items, passports
+from passport.services import (
+    ServiceError,
+    assessments,
+    birth_history,
+    caseload,
+    exports,
+    health_plans,
+    invites,
+    items,
+    leaving_pack,
+    passports,
+    pdf_batches,
+    readiness,
+)
 from passport.services.items import ItemConflict
 from passport.staff import bp
-from passport.staff.forms import IssueInviteForm, NewPassportForm
+from passport.staff.forms import (
+    CaseloadSearchForm,
+    HandoverForm,
+    IssueInviteForm,
+    LeavingPackBatchForm,
+    NewPassportForm,
+    SdqForm,
+)
 
 KINDS = "<any(registration, condition, allergy, medication, assessment, contact, immunisation):kind>"
 
@@ -36,8 +58,20 @@ KINDS = "<any(registration, condition, allergy, medication, assessment, contact,
 @bp.get("/caseload")
 @requires(Action.VIEW_CASELOAD)
 def caseload_list():
-    rows = caseload.nurse_caseload(current_user, clock.today())
-    return render_template("staff/caseload.html", rows=rows)
+    form = CaseloadSearchForm(request.args)
+    form.validate()  # a bad filter value is ignored (shown beside its field), never a 500
+    page = request.args.get("page", "1")
+    query = caseload.CaseloadQuery(
+        text=form.text.data or "" if not form.text.errors else "",
+        age_band=form.age_band.data if not form.age_band.errors else "",
+        care_status=form.care_status.data if not form.care_status.errors else "",
+        readiness=form.readiness.data if not form.readiness.errors else "",
+        pack_due=bool(form.pack_due.data),
+        sort=form.sort.data if form.sort.data in caseload.SORTS else "leaving_soonest",
+        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+    )
+    result = caseload.nurse_caseload(current_user, clock.today(), query)
+    return render_template("staff/caseload.html", result=result, search_form=form)
 
 
 @bp.route("/passports/new", methods=["GET", "POST"])
@@ -84,6 +118,11 @@ def _passport_page(passport, status=200, **context):
         ),
         action_form=ActionForm(),
         corrections=[r for r in items.corrections_of(passport) if r.status == "open"],
+        review=assessments.review_due(passport, clock.today()),
+        sdq_scores=passport.sdq_scores,
+        sdq_band=assessments.sdq_band,
+        pack=leaving_pack.state(passport, clock.today()),
+        grant=policy.current_grant(current_user, passport, clock.today()),
         **context,
     ), status
 
@@ -232,6 +271,139 @@ def withdraw_birth_consent(passport, consent_id):
     return _birth_page(passport, "staff/withdraw_consent.html", form=form, consent_id=consent.id)
 
 
+@bp.route("/passports/<uuid:passport_id>/leaving-pack", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def leaving_pack_page(passport):
+    handover_form = HandoverForm(prefix="handover")
+    if request.method == "POST" and any(key.startswith("handover-") for key in request.form):
+        if handover_form.validate_on_submit():
+            try:
+                leaving_pack.record_handover(
+                    current_user, passport, handover_form.handed_over_on.data, handover_form.how.data
+                )
+            except ServiceError as error:
+                apply_service_error(handover_form, error)
+            else:
+                flash(_("Handover recorded. The young person can confirm they have it."), "success")
+                return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
+    elif request.method == "POST" and ActionForm().validate_on_submit():
+        ticked = set(request.form.getlist("ticked"))
+        leaving_pack.set_ticks(current_user, passport, ticked)
+        flash(_("Saved"), "success")
+        return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
+    view = build_view(current_user, passport, clock.today())
+    return render_template(
+        "staff/leaving_pack.html",
+        view=view,
+        pack=leaving_pack.state(passport, clock.today()),
+        grant=policy.current_grant(current_user, passport, clock.today()),
+        readiness=readiness.readiness(passport, clock.today()),
+        handover_form=handover_form,
+        form=handover_form,
+    )
+
+
+@bp.post("/passports/<uuid:passport_id>/leaving-pack.pdf")
+@requires_passport(Action.CURATE_PASSPORT)
+def leaving_pack_pdf(passport):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
+    pdf = exports.leaving_pack_pdf(current_user, passport)
+    return pdf_response(pdf, f"leaving-pack-{clock.today().isoformat()}.pdf")
+
+
+@bp.route("/passports/<uuid:passport_id>/sdq", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def record_sdq(passport):
+    form = SdqForm()
+    if form.validate_on_submit():
+        try:
+            assessments.record_sdq(
+                current_user,
+                passport,
+                scored_on=form.scored_on.data,
+                total=form.total.data,
+                informant=form.informant.data,
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("SDQ score saved"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#assessments")
+    view = build_view(current_user, passport, clock.today())
+    return render_template("staff/sdq.html", form=form, view=view)
+
+
+@bp.route("/passports/<uuid:passport_id>/plan/new", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def new_health_action(passport):
+    form = HealthActionForm()
+    if form.validate_on_submit():
+        try:
+            health_plans.add_action(
+                current_user,
+                passport,
+                what=form.what.data or "",
+                owner=form.owner.data,
+                due_on=form.due_on.data,
+            )
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        else:
+            flash(_("Added to the health plan"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+    view = build_view(current_user, passport, clock.today())
+    return render_template("staff/health_action.html", form=form, view=view)
+
+
+@bp.route("/passports/<uuid:passport_id>/plan/<uuid:action_id>", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def update_health_action(passport, action_id):
+    action = health_plans.action_of(passport, action_id)
+    if action is None:
+        abort(404)
+    form = NotDoneForm()
+    if request.method == "POST" and "done" in request.form:
+        if ActionForm().validate_on_submit():
+            health_plans.mark(current_user, passport, action, done=True)
+            flash(_("Marked as done"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+    elif form.validate_on_submit():
+        try:
+            health_plans.mark(current_user, passport, action, done=False, reason=form.reason.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Marked as not done"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+    view = build_view(current_user, passport, clock.today())
+    return render_template("staff/update_health_action.html", form=form, view=view, action=action)
+
+
+@bp.route("/passports/<uuid:passport_id>/ehcp", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def ehcp(passport):
+    form = EhcpForm(obj=passport)
+    if form.validate_on_submit():
+        try:
+            passports.set_ehcp(current_user, passport, form.has_ehcp.data, form.ehcp_review_on.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Saved"), "success")
+            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#ehcp")
+    view = build_view(current_user, passport, clock.today())
+    return render_template("staff/ehcp.html", form=form, view=view)
+
+
+@bp.get("/overdue-actions")
+@requires(Action.VIEW_CASELOAD)
+def overdue_actions():
+    actions = health_plans.overdue_for(current_user, clock.today())
+    return render_template("staff/overdue_actions.html", actions=actions)
+
+
 @bp.get("/corrections")
 @requires(Action.VIEW_CASELOAD)
 def correction_queue():
@@ -314,3 +486,61 @@ def issue_invite(passport):
         expires_at=issued.invite.expires_at,
         qr=qr_data_uri(link),
     )
+
+
+# ---- Leaving packs for a whole cohort, made in the background (services/pdf_batches.py) ----------------
+
+BATCH_REFRESH_SECONDS = 5
+
+
+@bp.route("/leaving-packs", methods=["GET", "POST"])
+@requires(Action.VIEW_CASELOAD)
+def leaving_pack_batches():
+    form = LeavingPackBatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = pdf_batches.start_leaving_packs(current_user, cohort_name=form.cohort.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            return redirect(url_for("staff.leaving_pack_batch", batch_id=batch.id))
+    today = clock.today()
+    return render_template(
+        "staff/leaving_pack_batches.html",
+        form=form,
+        batches=pdf_batches.batches_for(current_user),
+        due_count=len(pdf_batches.cohort(current_user, today, due_only=True)),
+        everyone_count=len(pdf_batches.cohort(current_user, today, due_only=False)),
+    )
+
+
+@bp.get("/leaving-packs/<uuid:batch_id>")
+@requires(Action.VIEW_CASELOAD)
+def leaving_pack_batch(batch_id):
+    batch = pdf_batches.batch_for(current_user, batch_id)
+    if batch is None:
+        abort(404)
+    progress = pdf_batches.progress_of(batch)
+    response = make_response(
+        render_template("staff/leaving_pack_batch.html", progress=progress, action_form=ActionForm())
+    )
+    if not progress.finished:
+        # The page asks again by itself every few seconds (no JavaScript); it also has a plain link.
+        response.headers["Refresh"] = str(BATCH_REFRESH_SECONDS)
+    return response
+
+
+@bp.post("/leaving-packs/<uuid:batch_id>/download")
+@requires(Action.VIEW_CASELOAD)
+def download_leaving_pack_batch(batch_id):
+    batch = pdf_batches.batch_for(current_user, batch_id)
+    if batch is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.leaving_pack_batch", batch_id=batch_id))
+    response = Response(pdf_batches.zip_of(batch), mimetype="application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="leaving-packs-{batch.created_at.date().isoformat()}.zip"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

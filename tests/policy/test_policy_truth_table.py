@@ -164,6 +164,7 @@ ROLE_TABLE = {
     Action.MANAGE_STAFF: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
     Action.MANAGE_OWN_ACCOUNT: set(Role),
+    Action.COMPLETE_SIGN_IN: {Role.NURSE, Role.ADVISER, Role.ADMIN},  # the second step: staff only
 }
 
 
@@ -228,3 +229,61 @@ class TestHandoverAt18:
         nurse = VIEWERS["assigned_nurse"]
         assert decide(nurse, Action.VIEW_PASSPORT, passport, date(2026, 2, 28)).allowed
         assert not decide(nurse, Action.VIEW_PASSPORT, passport, date(2026, 3, 1)).allowed
+
+
+class TestOutOfAreaGrants:
+    """A host area's nurse (another organisation) sees a passport only under a current grant, and curates
+    it only when the grant says so. The grant ends by itself."""
+
+    def _with_grant(self, scope="see", starts=-10, ends=30, revoked=False) -> Passport:
+        from datetime import UTC, datetime
+
+        from passport.models import AccessGrant
+
+        passport = _passport(16)
+        passport.access_grants = [
+            AccessGrant(
+                grantee_id=VIEWERS["other_org_nurse"].id,
+                scope=scope,
+                starts_on=TODAY + timedelta(days=starts),
+                ends_on=TODAY + timedelta(days=ends),
+                revoked_at=datetime(2026, 1, 1, tzinfo=UTC) if revoked else None,
+            )
+        ]
+        return passport
+
+    @pytest.mark.parametrize(
+        ("grant", "action", "expected"),
+        [
+            ({}, Action.VIEW_PASSPORT, ALLOW),
+            ({}, Action.CURATE_PASSPORT, Refusal.GRANT_SEE_ONLY),
+            ({"scope": "see_and_curate"}, Action.CURATE_PASSPORT, ALLOW),
+            ({}, Action.ISSUE_INVITE, Refusal.NO_RELATIONSHIP),  # invites stay with the responsible nurse
+            ({"starts": 1}, Action.VIEW_PASSPORT, HIDDEN),  # not started yet
+            ({"ends": -1}, Action.VIEW_PASSPORT, HIDDEN),  # ended yesterday: access ends by itself
+            ({"ends": 0}, Action.VIEW_PASSPORT, ALLOW),  # the last day still counts
+            ({"revoked": True}, Action.VIEW_PASSPORT, HIDDEN),
+        ],
+        ids=[
+            "see",
+            "see-cannot-curate",
+            "see-and-curate",
+            "no-invites",
+            "not-started",
+            "expired",
+            "last-day",
+            "revoked",
+        ],
+    )
+    def test_grant(self, grant, action, expected):
+        decision = decide(VIEWERS["other_org_nurse"], action, self._with_grant(**grant), TODAY)
+        if expected == ALLOW:
+            assert decision.allowed, decision
+        elif expected == HIDDEN:
+            assert not decision.allowed and decision.hide_existence, decision
+        else:
+            assert not decision.allowed and decision.refusal == expected, decision
+
+    def test_a_grant_is_for_the_named_nurse_only(self):
+        passport = self._with_grant()
+        assert not decide(VIEWERS["other_org_admin"], Action.VIEW_PASSPORT, passport, TODAY).allowed

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from passport.policy import Action
+from tests import factories
 from tests.conftest import World, csrf_token
 
 PACKAGE = Path(__file__).resolve().parents[2] / "passport"
@@ -69,6 +70,10 @@ def test_every_endpoint_the_app_serves_declares_a_permission(app):
     assert undeclared == []
 
 
+# A batch of leaving-pack PDFs nobody asked for: every nurse is told there is no such batch.
+NO_SUCH_BATCH = "00000000-0000-4000-8000-000000000000"
+
+
 def _example_url(app, rule, world: World) -> str:
     values = {}
     examples = {
@@ -77,6 +82,12 @@ def _example_url(app, rule, world: World) -> str:
         "item_id": world.allergy.id,
         "request_id": world.correction.id,
         "consent_id": world.consent.id,
+        "staff_id": world.nurse.id,
+        "link_id": world.share_link.id,
+        "token": factories.WORLD_SHARE_TOKEN,
+        "batch_id": NO_SUCH_BATCH,  # a nurse's own batches: tests/web/test_pdf_batches.py
+        "grant_id": world.grant.id,
+        "action_id": world.health_action.id,
     }
     for argument in rule.arguments:
         # A new kind of URL argument needs an example here.
@@ -132,9 +143,17 @@ NURSE_ONLY = expect(403, anonymous=302, nurse=200, other_team_nurse=200, other_n
 ADVISER_ONLY = expect(403, anonymous=302, adviser=200)
 ADMIN_ONLY = expect(403, anonymous=302, admin=200, other_admin=200)
 # A nurse's curation screens: the care team only. Someone with no link to the young person gets 404.
-CURATION = expect(404, anonymous=302, young_person=403, nurse=200, adviser=403, admin=403)
+# `other_nurse` (another organisation) holds a current "see" grant for world.passport (an out-of-area
+# placement): they may look, so they learn it exists (403 on curation, not 404).
+CURATION = expect(404, anonymous=302, young_person=403, nurse=200, adviser=403, admin=403, other_nurse=403)
 CURATION_POST = {**CURATION, "nurse": 302}
-READINESS = {**CURATION, "adviser": 200}
+READINESS = {**CURATION, "adviser": 200, "other_nurse": 200}
+STAFF_OF_MY_ORG = expect(403, anonymous=302, admin=200, other_admin=404)
+OWN_DOWNLOAD = expect(403, anonymous=302, young_person=200, other_young_person=200)
+OWN_ITEM_POST = expect(403, anonymous=302, young_person=302, other_young_person=404)
+SHARE_TOKEN = factories.WORLD_SHARE_TOKEN
+SIGNED_IN = expect(200, anonymous=302)
+SECOND_STEP = expect(302, young_person=403, other_young_person=403)
 
 # (method, URL rule) -> (example URL, expected status by persona). Placeholders name World attributes.
 MATRIX = {
@@ -143,6 +162,11 @@ MATRIX = {
     ("GET", "/sign-in"): ("/sign-in", PUBLIC_PAGE),
     ("GET", "/claim"): ("/claim", PUBLIC_PAGE),
     ("GET", "/set-up"): ("/set-up", OPEN_TO_ALL),
+    # The second sign-in step: staff only. These staff have passed it already, so they are sent on.
+    ("GET", "/sign-in/set-up-authenticator-app"): ("/sign-in/set-up-authenticator-app", SECOND_STEP),
+    ("GET", "/sign-in/security-code"): ("/sign-in/security-code", SECOND_STEP),
+    ("GET", "/sign-in/recovery-code"): ("/sign-in/recovery-code", SECOND_STEP),
+    ("GET", "/account/password"): ("/account/password", SIGNED_IN),
     ("GET", "/my-passport/"): ("/my-passport/", OWN_PAGE),
     ("GET", "/my-passport/about-me"): ("/my-passport/about-me", OWN_PAGE),
     ("GET", "/my-passport/about-me/change"): ("/my-passport/about-me/change", OWN_PAGE),
@@ -152,6 +176,25 @@ MATRIX = {
     ("GET", "/my-passport/contacts"): ("/my-passport/contacts", OWN_PAGE),
     ("GET", "/my-passport/vaccines"): ("/my-passport/vaccines", OWN_PAGE),
     ("GET", "/my-passport/birth"): ("/my-passport/birth", OWN_PAGE),
+    ("GET", "/my-passport/plan"): ("/my-passport/plan", OWN_PAGE),
+    ("POST", "/my-passport/plan/{action_id}/done"): (
+        "/my-passport/plan/{health_action.id}/done",
+        OWN_ITEM_POST,
+    ),
+    ("GET", "/my-passport/download"): ("/my-passport/download", OWN_PAGE),
+    ("GET", "/my-passport/download/passport"): ("/my-passport/download/passport", OWN_PAGE),
+    ("GET", "/my-passport/download/health-record"): ("/my-passport/download/health-record", OWN_PAGE),
+    ("POST", "/my-passport/download/emergency-card"): ("/my-passport/download/emergency-card", OWN_DOWNLOAD),
+    ("GET", "/my-passport/offline-card"): ("/my-passport/offline-card", OWN_PAGE),
+    ("GET", "/my-passport/share"): ("/my-passport/share", OWN_PAGE),
+    ("POST", "/my-passport/share/{link_id}/stop"): ("/my-passport/share/{share_link.id}/stop", OWN_ITEM_POST),
+    ("GET", "/my-passport/my-data"): ("/my-passport/my-data", OWN_PAGE),
+    ("POST", "/my-passport/my-data.json"): ("/my-passport/my-data.json", OWN_DOWNLOAD),
+    ("GET", "/s/{token}"): ("/s/" + SHARE_TOKEN, OPEN_TO_ALL),
+    ("GET", "/.well-known/jwks.json"): ("/.well-known/jwks.json", OPEN_TO_ALL),
+    ("GET", "/verify-card"): ("/verify-card", OPEN_TO_ALL),
+    ("GET", "/my-passport/leaving-pack"): ("/my-passport/leaving-pack", OWN_PAGE),
+    ("POST", "/my-passport/leaving-pack/received"): ("/my-passport/leaving-pack/received", OWN_POST),
     ("POST", "/my-passport/birth/open"): ("/my-passport/birth/open", OWN_POST),
     ("POST", "/my-passport/birth/close"): ("/my-passport/birth/close", OWN_POST),
     ("POST", "/my-passport/birth/choices"): ("/my-passport/birth/choices", OWN_POST),
@@ -175,6 +218,15 @@ MATRIX = {
         OWN_ITEM,
     ),
     ("GET", "/staff/caseload"): ("/staff/caseload", NURSE_ONLY),
+    ("GET", "/staff/leaving-packs"): ("/staff/leaving-packs", NURSE_ONLY),
+    ("GET", "/staff/leaving-packs/{batch_id}"): (
+        f"/staff/leaving-packs/{NO_SUCH_BATCH}",
+        {**NURSE_ONLY, "nurse": 404, "other_team_nurse": 404, "other_nurse": 404},
+    ),
+    ("POST", "/staff/leaving-packs/{batch_id}/download"): (
+        f"/staff/leaving-packs/{NO_SUCH_BATCH}/download",
+        {**NURSE_ONLY, "nurse": 404, "other_team_nurse": 404, "other_nurse": 404},
+    ),
     ("GET", "/staff/corrections"): ("/staff/corrections", NURSE_ONLY),
     ("GET", "/staff/passports/new"): ("/staff/passports/new", NURSE_ONLY),
     ("GET", "/staff/passports/{passport_id}"): ("/staff/passports/{passport.id}", CURATION),
@@ -189,6 +241,25 @@ MATRIX = {
     ),
     ("GET", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"): (
         "/staff/passports/{passport.id}/birth-history/consents/{consent.id}/withdraw",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/leaving-pack"): (
+        "/staff/passports/{passport.id}/leaving-pack",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/sdq"): ("/staff/passports/{passport.id}/sdq", CURATION),
+    ("GET", "/staff/passports/{passport_id}/plan/new"): (
+        "/staff/passports/{passport.id}/plan/new",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/plan/{action_id}"): (
+        "/staff/passports/{passport.id}/plan/{health_action.id}",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/ehcp"): ("/staff/passports/{passport.id}/ehcp", CURATION),
+    ("GET", "/staff/overdue-actions"): ("/staff/overdue-actions", NURSE_ONLY),
+    ("POST", "/staff/passports/{passport_id}/leaving-pack.pdf"): (
+        "/staff/passports/{passport.id}/leaving-pack.pdf",
         CURATION,
     ),
     ("GET", "/staff/passports/{passport_id}/nhs-number"): (
@@ -217,13 +288,44 @@ MATRIX = {
     ),
     ("POST", "/staff/passports/{passport_id}/invite"): (
         "/staff/passports/{unclaimed_passport.id}/invite",
-        {**CURATION, "young_person": 404},  # not their passport: unclaimed_passport is someone else's
+        # unclaimed_passport is not the young person's, and other_nurse holds no grant for it.
+        {**CURATION, "young_person": 404, "other_nurse": 404},
     ),
     ("GET", "/adviser/"): ("/adviser/", ADVISER_ONLY),
     ("GET", "/adviser/young-people/{passport_id}"): ("/adviser/young-people/{passport.id}", READINESS),
     ("GET", "/admin/staff"): ("/admin/staff", ADMIN_ONLY),
     ("GET", "/admin/staff/new"): ("/admin/staff/new", ADMIN_ONLY),
     ("GET", "/admin/audit"): ("/admin/audit", ADMIN_ONLY),
+    ("GET", "/admin/teams"): ("/admin/teams", ADMIN_ONLY),
+    ("GET", "/admin/staff/{staff_id}/deactivate"): ("/admin/staff/{nurse.id}/deactivate", STAFF_OF_MY_ORG),
+    ("GET", "/admin/young-people"): ("/admin/young-people", ADMIN_ONLY),
+    ("GET", "/admin/young-people/{passport_id}/care-team"): (
+        "/admin/young-people/{passport.id}/care-team",
+        expect(404, anonymous=302, young_person=403, nurse=403, adviser=403, admin=200, other_nurse=403),
+    ),
+    ("GET", "/admin/import"): ("/admin/import", ADMIN_ONLY),
+    ("GET", "/admin/young-people/{passport_id}/out-of-area"): (
+        "/admin/young-people/{passport.id}/out-of-area",
+        expect(404, anonymous=302, young_person=403, nurse=403, adviser=403, admin=200, other_nurse=403),
+    ),
+    ("POST", "/admin/young-people/{passport_id}/out-of-area/{grant_id}/end"): (
+        "/admin/young-people/{passport.id}/out-of-area/{grant.id}/end",
+        expect(404, anonymous=302, young_person=403, nurse=403, adviser=403, admin=302, other_nurse=403),
+    ),
+    ("GET", "/admin/young-people/{passport_id}/transfer"): (
+        "/admin/young-people/{passport.id}/transfer",
+        expect(404, anonymous=302, young_person=403, nurse=403, adviser=403, admin=200, other_nurse=403),
+    ),
+    ("GET", "/admin/reports"): ("/admin/reports", ADMIN_ONLY),
+    ("GET", "/admin/reports.csv"): ("/admin/reports.csv", ADMIN_ONLY),
+    ("GET", "/admin/staff/{staff_id}/reset-authenticator-app"): (
+        "/admin/staff/{nurse.id}/reset-authenticator-app",
+        {**ADMIN_ONLY, "other_admin": 404},
+    ),
+    ("POST", "/admin/staff/{staff_id}/reset-authenticator-app"): (
+        "/admin/staff/{nurse.id}/reset-authenticator-app",
+        {**ADMIN_ONLY, "admin": 302, "other_admin": 404},
+    ),
 }
 
 # State-changing routes whose GET form is in the matrix, or which have their own tests.
@@ -232,8 +334,13 @@ COVERED_ELSEWHERE = {
     ("POST", "/claim"),
     ("POST", "/set-up"),
     ("POST", "/sign-out"),
+    ("POST", "/sign-in/set-up-authenticator-app"),  # test_two_factor.py
+    ("POST", "/sign-in/security-code"),
+    ("POST", "/sign-in/recovery-code"),
+    ("POST", "/account/password"),
     ("POST", "/language"),  # test_pages.py
     ("POST", "/staff/passports/new"),  # test_staff.py
+    ("POST", "/staff/leaving-packs"),  # test_pdf_batches.py
     ("POST", "/admin/staff/new"),
     ("POST", "/my-passport/about-me/change"),  # test_passport_items.py
     ("POST", "/my-passport/about-me/correction"),
@@ -249,6 +356,23 @@ COVERED_ELSEWHERE = {
     ("POST", "/staff/passports/{passport_id}/corrections/{request_id}"),
     ("POST", "/staff/passports/{passport_id}/immunisation-records"),  # test_immunisations.py
     ("POST", "/staff/passports/{passport_id}/birth-history"),  # test_birth_history.py
+    ("POST", "/staff/passports/{passport_id}/leaving-pack"),  # test_staff_portal.py
+    ("POST", "/my-passport/download/passport"),  # tests/exports/test_exports_web.py
+    ("POST", "/my-passport/download/health-record"),
+    ("POST", "/my-passport/offline-card"),
+    ("POST", "/my-passport/share"),
+    ("POST", "/s/{token}"),
+    ("POST", "/verify-card"),
+    ("POST", "/admin/teams"),  # test_admin.py
+    ("POST", "/admin/staff/{staff_id}/deactivate"),
+    ("POST", "/admin/young-people/{passport_id}/care-team"),
+    ("POST", "/admin/import"),
+    ("POST", "/admin/young-people/{passport_id}/out-of-area"),  # test_moves.py
+    ("POST", "/admin/young-people/{passport_id}/transfer"),
+    ("POST", "/staff/passports/{passport_id}/plan/new"),
+    ("POST", "/staff/passports/{passport_id}/plan/{action_id}"),
+    ("POST", "/staff/passports/{passport_id}/ehcp"),
+    ("POST", "/staff/passports/{passport_id}/sdq"),
     ("POST", "/staff/passports/{passport_id}/birth-history/consents/new"),
     ("POST", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"),
 }

@@ -1,0 +1,312 @@
+"""Leaving packs for a whole cohort, made in the background.
+
+A nurse asks for the leaving-pack PDFs of everyone on their caseload whose pack is due (or everyone on it).
+The web request only writes down who is in the batch; `flask render-leaving-packs` (passport/worker.py), a
+separate process, makes the PDFs with the render pool's processes in parallel, and the nurse watches the
+count go up on a page that refreshes itself without JavaScript. No web worker ever waits for a PDF it did
+not ask for by itself.
+
+Each PDF is made by `exports.leaving_pack_pdf`, so the policy is asked again for every young person at the
+moment their PDF is made (someone who has left the caseload since is skipped) and every PDF is audited.
+Finished batches, PDFs included, are deleted a day after they finish: they hold health data.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import logging
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from passport import clock, policy
+from passport.exports.pdf import PdfRenderError, ascii_filename
+from passport.extensions import db
+from passport.models import (
+    AssignmentRole,
+    BatchItemStatus,
+    BatchStatus,
+    Passport,
+    PdfBatch,
+    PdfBatchItem,
+    User,
+)
+from passport.policy import Action
+from passport.services import ServiceError, exports, leaving_pack, transaction
+from passport.services.caseload import care_team_filter
+
+logger = logging.getLogger(__name__)
+
+KIND = "leaving_packs"
+# Who a batch is for: those whose pack is due now, or everyone on the caseload.
+COHORTS = ("pack_due", "everyone")
+# A caseload is 30 to 150 young people; more than this is not a caseload.
+MAX_PER_BATCH = 300
+# A batch and its PDFs are deleted this long after it finishes (or after it was asked for, if it never ran).
+KEEP_FOR = timedelta(days=1)
+NEVER_RAN_KEEP_FOR = timedelta(days=7)
+# A running batch whose worker has said nothing for this long is taken over by another worker.
+STALE_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Progress:
+    batch: PdfBatch
+    done: int
+    skipped: int
+    failed: int
+
+    @property
+    def total(self) -> int:
+        return self.batch.total
+
+    @property
+    def made(self) -> int:
+        """How many have been dealt with, whatever the outcome."""
+        return self.done + self.skipped + self.failed
+
+    @property
+    def finished(self) -> bool:
+        return self.batch.status == BatchStatus.DONE
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.made / self.total) if self.total else 100
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The nurse's side (web requests): quick, no PDF is made here
+
+
+def cohort(nurse: User, today: date, *, due_only: bool) -> list[Passport]:
+    """The passports on the nurse's caseload they may curate, by name; only those whose pack is due if
+    `due_only`."""
+    passports = db.session.scalars(
+        select(Passport)
+        .where(care_team_filter(nurse, AssignmentRole.NURSE))
+        .options(selectinload(Passport.assignments), selectinload(Passport.leaving_pack))
+        .order_by(Passport.legal_name, Passport.id)
+    )
+    return [
+        p
+        for p in passports
+        if policy.can(nurse, Action.CURATE_PASSPORT, p, today)
+        and (not due_only or leaving_pack.is_due(p, today))
+    ]
+
+
+@transaction
+def start_leaving_packs(nurse: User, *, cohort_name: str) -> PdfBatch:
+    """Write down a batch for the background worker. A nurse has one batch waiting or running at a time:
+    asking again while one is under way returns that one."""
+    today = clock.today()
+    if not policy.can(nurse, Action.VIEW_CASELOAD, None, today):
+        raise ServiceError(_l("You cannot do this"))
+    if cohort_name not in COHORTS:
+        raise ServiceError(_l("Choose whose leaving packs to make"), field="cohort")
+    under_way = db.session.scalar(
+        select(PdfBatch)
+        .where(
+            PdfBatch.requested_by_id == nurse.id,
+            PdfBatch.status.in_((BatchStatus.QUEUED, BatchStatus.RUNNING)),
+        )
+        .limit(1)
+    )
+    if under_way is not None:
+        return under_way
+    passports = cohort(nurse, today, due_only=cohort_name == "pack_due")
+    if not passports:
+        raise ServiceError(_l("Nobody on your caseload matches, so there is nothing to make"), field="cohort")
+    if len(passports) > MAX_PER_BATCH:
+        raise ServiceError(
+            _l("That is more than %(max)d young people. Ask for those whose pack is due.", max=MAX_PER_BATCH),
+            field="cohort",
+        )
+    batch = PdfBatch(
+        kind=KIND,
+        organisation_id=nurse.organisation_id,
+        requested_by_id=nurse.id,
+        status=BatchStatus.QUEUED,
+        total=len(passports),
+        created_at=clock.now(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add_all(
+        PdfBatchItem(batch_id=batch.id, passport_id=p.id, position=n, status=BatchItemStatus.WAITING)
+        for n, p in enumerate(passports, start=1)
+    )
+    return batch
+
+
+def progress_of(batch: PdfBatch) -> Progress:
+    counts = dict(
+        db.session.execute(
+            select(PdfBatchItem.status, func.count())
+            .where(PdfBatchItem.batch_id == batch.id)
+            .group_by(PdfBatchItem.status)
+        ).all()
+    )
+    return Progress(
+        batch=batch,
+        done=counts.get(BatchItemStatus.DONE, 0),
+        skipped=counts.get(BatchItemStatus.SKIPPED, 0),
+        failed=counts.get(BatchItemStatus.FAILED, 0),
+    )
+
+
+def batches_for(nurse: User) -> list[Progress]:
+    """The nurse's own batches that are still kept, newest first."""
+    batches = db.session.scalars(
+        select(PdfBatch)
+        .where(PdfBatch.requested_by_id == nurse.id, PdfBatch.kind == KIND)
+        .order_by(PdfBatch.created_at.desc())
+        .limit(10)
+    )
+    return [progress_of(b) for b in batches]
+
+
+def batch_for(nurse: User, batch_id: uuid.UUID) -> PdfBatch | None:
+    """A batch, only for the nurse who asked for it (anyone else is told there is no such batch)."""
+    batch = db.session.get(PdfBatch, batch_id)
+    if batch is None or batch.requested_by_id != nurse.id or batch.kind != KIND:
+        return None
+    return batch
+
+
+def zip_of(batch: PdfBatch) -> bytes:
+    """The PDFs made so far, in one zip file (stored, not compressed again: PDFs are compressed already)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        rows = db.session.execute(
+            select(PdfBatchItem.filename, PdfBatchItem.pdf)
+            .where(PdfBatchItem.batch_id == batch.id, PdfBatchItem.status == BatchItemStatus.DONE)
+            .order_by(PdfBatchItem.position)
+        )
+        for filename, pdf in rows:
+            archive.writestr(filename, pdf)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The worker's side (flask render-leaving-packs)
+
+
+def claim_next(worker: str) -> uuid.UUID | None:
+    """Take the oldest waiting batch (or one whose worker went quiet) for `worker`. Safe with several
+    workers: the update only succeeds for the one that still sees the batch as it was."""
+    now = clock.now()
+    candidate = db.session.execute(
+        select(PdfBatch.id, PdfBatch.status, PdfBatch.heartbeat_at)
+        .where(
+            or_(
+                PdfBatch.status == BatchStatus.QUEUED,
+                and_(PdfBatch.status == BatchStatus.RUNNING, PdfBatch.heartbeat_at < now - STALE_AFTER),
+            )
+        )
+        .order_by(PdfBatch.created_at)
+        .limit(1)
+    ).first()
+    if candidate is None:
+        db.session.rollback()
+        return None
+    values = {"status": BatchStatus.RUNNING, "claimed_by": worker, "heartbeat_at": now}
+    if candidate.status == BatchStatus.QUEUED:
+        values["started_at"] = now
+    unchanged = (
+        PdfBatch.heartbeat_at.is_(None)
+        if candidate.heartbeat_at is None
+        else PdfBatch.heartbeat_at == candidate.heartbeat_at
+    )
+    claimed = db.session.execute(
+        update(PdfBatch)
+        .where(PdfBatch.id == candidate.id, PdfBatch.status == candidate.status, unchanged)
+        .values(**values)
+    )
+    db.session.commit()
+    return candidate.id if claimed.rowcount == 1 else None
+
+
+def render_batch(app: Flask, batch_id: uuid.UUID, processes: int) -> None:
+    """Make every waiting PDF of the batch, `processes` at a time (one thread per render process: the thread
+    builds the HTML, the process draws the PDF), then mark the batch done."""
+    waiting = list(
+        db.session.scalars(
+            select(PdfBatchItem.id)
+            .where(PdfBatchItem.batch_id == batch_id, PdfBatchItem.status == BatchItemStatus.WAITING)
+            .order_by(PdfBatchItem.position)
+        )
+    )
+    db.session.rollback()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
+        for future in [pool.submit(_render_item, app, batch_id, item_id) for item_id in waiting]:
+            future.result()
+    db.session.execute(
+        update(PdfBatch)
+        .where(PdfBatch.id == batch_id)
+        .values(status=BatchStatus.DONE, finished_at=clock.now(), heartbeat_at=clock.now())
+    )
+    db.session.commit()
+
+
+def _render_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID) -> None:
+    with app.app_context():
+        try:
+            _make_item(app, batch_id, item_id)
+        finally:
+            db.session.remove()
+
+
+@transaction
+def _make_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID) -> None:
+    """One PDF, its audit record and the batch's heartbeat, in one transaction."""
+    item = db.session.get(PdfBatchItem, item_id)
+    batch = db.session.get(PdfBatch, batch_id)
+    if item is None or batch is None or item.status != BatchItemStatus.WAITING:
+        return
+    nurse = db.session.get(User, batch.requested_by_id)
+    passport = db.session.get(Passport, item.passport_id)
+    status = BatchItemStatus.DONE
+    try:
+        if not nurse.active:
+            raise ServiceError(_l("You cannot do this"))
+        # In the nurse's language, as the PDF they download one at a time is.
+        with app.test_request_context("/"), force_locale(nurse.preferred_locale or "en_GB"):
+            item.pdf = exports.leaving_pack_pdf(nurse, passport)
+        item.filename = ascii_filename(
+            f"{item.position:03d}-leaving-pack-{passport.legal_name}-{passport.date_of_birth.isoformat()}.pdf"
+        )
+    except ServiceError:
+        status = BatchItemStatus.SKIPPED  # no longer theirs to curate
+    except PdfRenderError as error:
+        logger.warning("leaving pack %s of batch %s failed: %s", item.position, batch_id, error)
+        status = BatchItemStatus.FAILED
+    now = clock.now()
+    item.status = status
+    item.finished_at = now
+    batch.heartbeat_at = now
+
+
+def delete_expired() -> int:
+    """Delete batches (and their PDFs) kept long enough. Returns how many went."""
+    now = clock.now()
+    expired = select(PdfBatch.id).where(
+        or_(
+            and_(PdfBatch.status == BatchStatus.DONE, PdfBatch.finished_at < now - KEEP_FOR),
+            PdfBatch.created_at < now - NEVER_RAN_KEEP_FOR,
+        )
+    )
+    ids = list(db.session.scalars(expired))
+    if ids:
+        db.session.execute(delete(PdfBatchItem).where(PdfBatchItem.batch_id.in_(ids)))
+        db.session.execute(delete(PdfBatch).where(PdfBatch.id.in_(ids)))
+    db.session.commit()
+    return len(ids)
