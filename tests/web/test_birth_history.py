@@ -45,7 +45,9 @@ def write_birth_history(passport, nurse):
 
 def leaks(html: str) -> set[str]:
     found = {marker for marker in MARKERS.values() if marker in html}
-    if "2,963" in html or "2963" in html:
+    # The weight as it is shown ("2,963 grams"). A bare "2963" could turn up by chance inside a random
+    # token or UUID on any page, so it is not looked for.
+    if "2,963" in html or "2963 grams" in html:
         found.add("weight")
     return found
 
