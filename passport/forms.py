@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
 
@@ -36,9 +37,11 @@ class DatePartsField(Field):
         self.hint = hint
         self.error_part: str | None = None
 
-    def process(self, formdata, data=None, extra_filters=None):
+    def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
-        self.data = data if data is not None else self.default
+        if data is unset_value:  # the form was made without an object or keyword data for this field
+            data = self.default() if callable(self.default) else self.default
+        self.data = data
         if isinstance(self.data, date):
             self.parts = {
                 "day": str(self.data.day),

@@ -21,6 +21,8 @@ class HealthActionForm(FlaskForm):
     owner = RadioField(
         _l("Who will do it?"),
         choices=[SelectChoice(k, v) for k, v in labels.ACTION_OWNER.items()],
+        # The service checks it, with the other rules, so every problem is shown at once.
+        validate_choice=False,
         validators=[Optional()],
     )
     due_on = DatePartsField(_l("Done by"), hint=_l("For example, 15 1 2027"))

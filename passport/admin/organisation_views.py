@@ -244,3 +244,19 @@ def audit_filters(form) -> organisation.AuditFilter:
         date_to=form.date_to.data if not form.date_to.errors else None,
         page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
     )
+
+
+@bp.get("/audit")
+@requires(Action.VIEW_AUDIT_LOG)
+def audit_log():
+    form = audit_filter_form()
+    filters = audit_filters(form)
+    events, total = organisation.audit_events(current_user, filters)
+    return render_template(
+        "admin/audit_log.html",
+        filter_form=form,
+        events=events,
+        total=total,
+        page=filters.page,
+        pages=max(1, -(-total // organisation.AUDIT_PAGE_SIZE)),
+    )

@@ -77,10 +77,3 @@ def reset_authenticator_app(staff_id):
             )
             return redirect(url_for("admin.staff_list"))
     return render_template("admin/reset_authenticator_app.html", form=form, staff=staff)
-
-
-@bp.get("/audit")
-@requires(Action.VIEW_AUDIT_LOG)
-def audit_log():
-    events = staff_accounts.recent_audit_events(current_user)
-    return render_template("admin/audit_log.html", events=events)

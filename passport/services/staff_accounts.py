@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from passport import clock, policy
 from passport.extensions import db
-from passport.models import STAFF_ROLES, AuditEvent, Role, Team, User
+from passport.models import STAFF_ROLES, Role, Team, User
 from passport.policy import Action
 from passport.services import ServiceError, accounts, audit, invites, transaction
 
@@ -53,15 +53,3 @@ def staff_member(admin: User, staff_id) -> User | None:
     if staff is None or staff.organisation_id != admin.organisation_id or staff.role == Role.YOUNG_PERSON:
         return None
     return staff
-
-
-def recent_audit_events(admin: User, limit: int = 200) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.organisation_id == admin.organisation_id)
-            .options(joinedload(AuditEvent.actor))
-            .order_by(AuditEvent.occurred_at.desc())
-            .limit(limit)
-        )
-    )
