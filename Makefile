@@ -65,13 +65,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 static/nhsuk/.built: node_modules/.installed Makefile
-	rm -rf static/nhsuk && mkdir -p static/nhsuk static/vendor
+	rm -rf static/nhsuk && mkdir -p static/nhsuk
 	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js static/nhsuk/
 	@# Frutiger comes from assets.nhs.uk, a third party our CSP refuses anyway: drop the @font-face rules so
 	@# no phone even tries (text falls back to Arial, as it already did).
 	sed -i 's/@font-face{[^}]*assets\.nhs\.uk[^}]*}//g' static/nhsuk/nhsuk-frontend.min.css
 	cp -r $(NHSUK)/assets static/nhsuk/assets
-	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	touch $@
 
 frontend: static/nhsuk/.built ## Build the NHS.UK design system into static/ (from npm, no CDN)
@@ -108,4 +107,4 @@ bench: install-dev frontend translations ## Run the benchmarks (10k passports) a
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node_modules, built assets and the local database
-	rm -rf $(VENV) node_modules static/nhsuk static/vendor instance/*.sqlite3*
+	rm -rf $(VENV) node_modules static/nhsuk instance/*.sqlite3*

@@ -1,6 +1,6 @@
 """Form pieces shared by every blueprint: the day-month-year date field and a trimmed text field.
 
-Messages follow the NHS/GOV.UK pattern ("Enter your date of birth", "Date of birth must be a real date") and
+Messages follow the NHS/GOV.UK pattern ("Enter your date of birth", "Enter a real date") and
 are lazy strings, translated when shown.
 """
 
@@ -56,35 +56,36 @@ class DatePartsField(Field):
             self.raw_data = [self.parts[p] for p in ("day", "month", "year")]
 
     def pre_validate(self, form):
-        label = self.label.text
         day, month, year = (self.parts[p] for p in ("day", "month", "year"))
         if not (day or month or year):
             if self.flags.required:
-                raise StopValidation(self.required_message or _l("Enter %(label)s", label=label))
+                raise StopValidation(self.required_message or _l("Enter the date"))
             return
         for part, value in (("day", day), ("month", month), ("year", year)):
             if not value:
                 self.error_part = part
-                raise StopValidation(_date_part_missing(label, part))
+                raise StopValidation(_date_part_missing(part))
         if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
             self.error_part = "day"
-            raise StopValidation(_l("%(label)s must be a real date", label=label))
+            raise StopValidation(_l("Enter a real date, for example 27 3 2008"))
         try:
             self.data = date(int(year), int(month), int(day))
         except ValueError as error:
             self.error_part = "day"
-            raise StopValidation(_l("%(label)s must be a real date", label=label)) from error
+            raise StopValidation(_l("Enter a real date, for example 27 3 2008")) from error
 
     def _value(self):
         return self.parts
 
 
-def _date_part_missing(label: str, part: str):
+def _date_part_missing(part: str):
+    # Whole sentences, not the field's label glued in: the label is just above the message, and some
+    # languages change a word's first letter after others, which a glued-in label cannot do.
     if part == "day":
-        return _l("%(label)s must include a day", label=label)
+        return _l("The date must include a day")
     if part == "month":
-        return _l("%(label)s must include a month", label=label)
-    return _l("%(label)s must include a year", label=label)
+        return _l("The date must include a month")
+    return _l("The date must include a year")
 
 
 def apply_service_error(form, error) -> None:

@@ -25,7 +25,7 @@ class HealthActionForm(FlaskForm):
         validate_choice=False,
         validators=[Optional()],
     )
-    due_on = DatePartsField(_l("Done by"), hint=_l("For example, 15 1 2027"))
+    due_on = DatePartsField(_l("To be done by"), hint=_l("For example, 15 1 2027"))
 
 
 class NotDoneForm(FlaskForm):

@@ -7,6 +7,7 @@ import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -176,7 +177,10 @@ def import_caseload():
             except ServiceError as error:
                 apply_service_error(form, error)
             else:
-                flash(_("Imported %(count)s young people.", count=count), "success")
+                flash(
+                    ngettext("Imported %(num)d young person.", "Imported %(num)d young people.", count),
+                    "success",
+                )
                 return redirect(url_for("admin.young_people"))
         else:
             upload = form.file.data

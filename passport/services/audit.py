@@ -63,7 +63,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "access_granted",
             ("grant_id", "grantee_organisation"),
-            _l("Let a nurse in another area see your passport"),
+            _l("Gave a nurse in another area access to your passport"),
         ),
         EventType(
             "access_grant_ended", ("grant_id",), _l("Stopped a nurse in another area seeing your passport")

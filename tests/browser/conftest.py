@@ -63,13 +63,15 @@ def screenshot():
 
 
 def sign_in(page, base: str, email: str, password: str = factories.PASSWORD) -> None:
-    """Sign in through the real form; staff then type a code from the test authenticator app."""
+    """Sign in through the real form; staff then type a code from the test authenticator app. Finds the
+    fields by their names, so it works whatever language the person chose last time."""
     page.goto(f"{base}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
     user = accounts.find_user_by_email(email)
     if user is not None and user.is_staff:
-        page.get_by_role("heading", name="Enter the security code").wait_for()
-        page.get_by_label("Security code").fill(factories.security_code(user))
-        page.get_by_role("button", name="Continue").click()
+        page.locator("#code").wait_for()
+        page.locator("#code").fill(factories.security_code(user))
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)

@@ -284,9 +284,9 @@ class TestClaimingAPassport:
         ("day", "month", "year", "message"),
         [
             ("", "", "", "Enter your date of birth"),
-            ("31", "2", "2009", "Date of birth must be a real date"),
-            ("12", "", "2009", "Date of birth must include a month"),
-            ("aa", "1", "2009", "Date of birth must be a real date"),
+            ("31", "2", "2009", "Enter a real date, for example 27 3 2008"),
+            ("12", "", "2009", "The date must include a month"),
+            ("aa", "1", "2009", "Enter a real date, for example 27 3 2008"),
         ],
     )
     def test_date_of_birth_problems(self, client, world, day, month, year, message):

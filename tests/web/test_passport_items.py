@@ -110,7 +110,7 @@ class TestAddingItems:
                     **{"started_on-day": "31", "started_on-month": "2", "started_on-year": "2024"},
                 },
                 "started_on",
-                "must be a real date",
+                "Enter a real date",
             ),
         ],
     )
