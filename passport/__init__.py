@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -36,7 +37,13 @@ def create_app(env_name: str | None = None, **overrides) -> Flask:
 
     for extension in (extensions.db, extensions.csrf, extensions.login_manager):
         extension.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        # `flask db …` and the tests need Flask-Migrate, which brings Alembic, Mako and Pygments: about 10 MB
+        # a process. A gunicorn worker (gunicorn sets SERVER_SOFTWARE) never migrates: migrations run once,
+        # before the servers start (docs/deploy.md).
+        from flask_migrate import Migrate
+
+        Migrate(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
@@ -53,7 +60,15 @@ def _configure_logging(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite settings for many readers and writers: WAL, wait rather than fail on a lock, real FKs."""
+    """SQLite settings for many readers and writers: WAL, wait rather than fail on a lock, real FKs.
+
+    The busy timeout only helps a connection that asks for the write lock before it has read anything in
+    its transaction (SQLite will not wait to upgrade a read transaction to a write: that fails at once with
+    "database is locked"). sqlite3's default transaction handling gives us exactly that, since it opens a
+    transaction only at the first INSERT, UPDATE or DELETE: keep it (no `isolation_level = None` with a
+    "BEGIN" on SQLAlchemy's begin event; if that is ever needed, make it "BEGIN IMMEDIATE").
+    tests/test_concurrency.py has six processes writing at once and fails on a single lock error.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -1,4 +1,5 @@
-"""The Flask extensions, created here once and bound to the app in `create_app()`."""
+"""The Flask extensions, created here once and bound to the app in `create_app()` (Flask-Migrate too, but
+only where it can be needed: see there)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -27,7 +27,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -50,9 +50,11 @@ def _live(rows):
     return [r for r in rows if r.archived_at is None]
 
 
-def readiness(passport: Passport, today: date) -> Readiness:
+def readiness(passport: Passport, today: date, doses=None) -> Readiness:
     """What stands between this young person and leaving care well. Needs the passport's registrations,
-    NHS numbers, immunisations, contacts and leaving pack loaded (callers eager-load them)."""
+    NHS numbers, immunisations, contacts and leaving pack loaded (callers eager-load them). A list that
+    shows many young people passes their live `doses` as plain rows instead (services/caseload.py): about
+    30 each, they were most of the time of a caseload page as ORM objects."""
     found: list[str] = []
     age = clock.age_on(passport.date_of_birth, today)
     if age >= policy.INVITE_MIN_AGE and passport.young_person_id is None:
@@ -70,7 +72,7 @@ def readiness(passport: Passport, today: date) -> Readiness:
     else:
         report = report_for(
             passport.date_of_birth,
-            _live(passport.immunisations),
+            _live(passport.immunisations) if doses is None else doses,
             today,
             passport.sex_registered_at_birth,
             records,

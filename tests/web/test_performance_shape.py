@@ -1,0 +1,74 @@
+"""The shape of the work a page does, which the benchmarks (bench/) depend on: queries that do not grow
+with the number of people behind a passport's items, policy questions answered once per view, and a web
+worker that does not load what only other processes need."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import event
+
+from passport import clock, policy
+from passport.extensions import db
+from passport.models import Role
+from passport.projection import build_view
+from tests import factories
+
+
+def queries_for(client, url: str) -> int:
+    statements = []
+
+    def count(*args, **kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_people_behind_items_are_loaded_in_one_query_however_many(client, world):
+    client.sign_in_as(world.young_person)
+    client.get("/my-passport/health")
+    before = queries_for(client, "/my-passport/health")
+    for n in range(8):  # eight different nurses each record an allergy
+        nurse = factories.create_user(role=Role.NURSE, organisation=world.organisation, team=world.team)
+        factories.create_item("allergy", passport=world.passport, by=nurse, substance=f"Thing {n}")
+    assert queries_for(client, "/my-passport/health") == before
+    page = client.get("/my-passport/health").get_data(as_text=True)
+    assert page.count("Checked by") >= 8
+
+
+def test_a_view_asks_the_policy_each_question_once(world, monkeypatch):
+    for n in range(30):
+        factories.create_item(
+            "contact", passport=world.passport, by=world.nurse, role="helpline", name=f"L{n}"
+        )
+    asked = []
+    real = policy._decide
+
+    def counting(*args):
+        asked.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(policy, "_decide", counting)
+    build_view(world.young_person, world.passport)
+    assert len(asked) < 10  # not three per item
+    asked.clear()
+    policy.decide(world.young_person, policy.Action.VIEW_PASSPORT, world.passport, clock.today())
+    policy.decide(world.young_person, policy.Action.VIEW_PASSPORT, world.passport, clock.today())
+    assert len(asked) == 2  # outside a view nothing is remembered
+
+
+def test_a_gunicorn_worker_loads_neither_weasyprint_nor_alembic():
+    code = (
+        "import sys; from passport import create_app; "
+        "create_app('test', SQLALCHEMY_DATABASE_URI='sqlite://'); "
+        "print(sorted(m for m in ('weasyprint', 'alembic', 'flask_migrate') if m in sys.modules))"
+    )
+    env = {"SERVER_SOFTWARE": "gunicorn/23.0.0", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
