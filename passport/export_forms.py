@@ -38,6 +38,10 @@ class ChooseSectionsForm(FlaskForm):
     birth_history = BooleanField(_l("Also include information about my birth"))
 
 
+class DownloadPassportForm(ChooseSectionsForm):
+    bilingual = BooleanField(_l("Add an English copy after it, for health staff"))
+
+
 class ShareLinkForm(ChooseSectionsForm):
     label = TrimmedStringField(
         _l("Who is it for?"),

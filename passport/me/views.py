@@ -13,7 +13,7 @@ from flask_login import current_user
 from passport import clock
 from passport.access import requires_own_passport
 from passport.birth_forms import BirthChoicesForm
-from passport.export_forms import ChooseSectionsForm, OfflineCardForm, ShareLinkForm
+from passport.export_forms import ChooseSectionsForm, DownloadPassportForm, OfflineCardForm, ShareLinkForm
 from passport.exports import shc
 from passport.exports.pdf import pdf_response
 from passport.exports.qr import qr_data_uri
@@ -175,13 +175,13 @@ def downloads(passport):
 @bp.route("/download/passport", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def download_passport(passport):
-    form = ChooseSectionsForm()
+    form = DownloadPassportForm()
     if form.validate_on_submit():
         selection = _selection(form)
         if not selection.sections:
             form.sections.errors = [_("Choose at least one part of your passport")]
         else:
-            pdf = exports.passport_pdf(current_user, passport, selection)
+            pdf = exports.passport_pdf(current_user, passport, selection, bilingual=bool(form.bilingual.data))
             return pdf_response(pdf, f"health-passport-{clock.today().isoformat()}.pdf")
     return _page("me/download_passport.html", passport, form=form)
 

@@ -6,12 +6,16 @@ audited."""
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date
+from flask import render_template
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from passport import clock, policy
+from passport.config import RTL_LOCALES
 from passport.exports import fhir, qr
 from passport.exports.pdf import render_template_pdf
 from passport.models import Passport, User
@@ -24,14 +28,44 @@ def _produced_on(today: date) -> str:
     return format_date(today, "d MMMM y")
 
 
+@dataclass(frozen=True)
+class Part:
+    lang: str
+    dir: str
+    label: str
+    html: Markup
+
+
+def _part(view: PassportView, locale: str) -> Part:
+    """The passport's body in one language. The HTML is our own template's output, already escaped."""
+    with force_locale(locale):
+        # Our own autoescaped template's output: marking it safe lets nothing new through.
+        body = Markup(render_template("pdf/_passport_body.html", view=view))  # noqa: S704  # nosec B704
+        return Part(
+            lang=locale.replace("_", "-"),
+            dir="rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
+            label=str(_l("In English, for health staff"))
+            if locale == "en_GB"
+            else str(_l("In your language")),
+            html=body,
+        )
+
+
 @transaction
-def passport_pdf(young_person: User, passport: Passport, selection: Selection) -> bytes:
+def passport_pdf(
+    young_person: User, passport: Passport, selection: Selection, *, bilingual: bool = False
+) -> bytes:
+    """The passport in the reader's language; bilingual adds an English copy after it for the clinician."""
     today = clock.today()
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, today):
         raise ServiceError(_l("You cannot do this"))
     view = build_view(young_person, passport, today, Output.PDF, selection)
+    locale = str(get_locale() or "en_GB")
+    parts = [_part(view, locale)]
+    if bilingual and locale != "en_GB":
+        parts.append(_part(view, "en_GB"))
     pdf = render_template_pdf(
-        "pdf/passport.html", view=view, produced_on=_produced_on(today), title=view.name
+        "pdf/passport.html", view=view, parts=parts, produced_on=_produced_on(today), title=view.name
     )
     audit.record("passport_exported", actor=young_person, passport=passport, export="passport_pdf")
     return pdf

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from passport import clock
 from passport.extensions import db, limiter
 from passport.models import AuditEvent, ShareLink, SigningKey
 from passport.services import health_cards
@@ -332,3 +333,39 @@ class TestFhirDownload:
         assert {"Composition", "Patient", "AllergyIntolerance", "Immunization"} <= types
         assert "Low mood" not in response.get_data(as_text=True)
         assert "Aunt Dee" not in response.get_data(as_text=True)
+
+
+class TestBilingualPdf:
+    def download(self, client, locale, **extra):
+        client.post("/language", data={"locale": locale, "next": "/", "csrf_token": csrf_token(client)})
+        return client.post(
+            "/my-passport/download/passport",
+            data={"csrf_token": csrf_token(client), "sections": ["about_me", "health_summary"], **extra},
+        )
+
+    def test_arabic_first_then_an_english_copy_for_health_staff(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        response = self.download(client, "ar", bilingual="y")
+
+        pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(response.data)).pages]
+        english = [n for n, text in enumerate(pages) if "In English, for health staff" in text]
+        assert english, "no page is labelled as the English copy"
+        first_english = english[0]
+        assert first_english > 0  # the young person's language comes first
+        arabic_part = " ".join(pages[:first_english])
+        english_part = " ".join(pages[first_english:])
+        assert "Salbutamol inhaler" in arabic_part and "Salbutamol inhaler" in english_part
+        assert "Medicines" not in arabic_part  # the Arabic part's headings are in Arabic
+        assert "Medicines" in english_part
+
+    def test_without_the_box_there_is_one_copy_and_english_readers_are_not_offered_it(
+        self, client, world, rich_passport
+    ):
+        client.sign_in_as(world.young_person)
+        text = pdf_text(self.download(client, "ar").data)
+        assert text.count("Salbutamol inhaler") == 1 and "In English, for health staff" not in text
+
+        client.post("/language", data={"locale": "en_GB", "next": "/", "csrf_token": csrf_token(client)})
+        assert "Add an English copy" not in page_text(client.get("/my-passport/download/passport").get_data(as_text=True))
+        text = pdf_text(self.download(client, "en_GB", bilingual="y").data)
+        assert text.count("Salbutamol inhaler") == 1
