@@ -15,6 +15,9 @@ the figures.
 
 import gc
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -29,9 +32,29 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"
-# Never log query strings: an invite link carries its code there.
+# Never log query strings: an invite link carries its code there. Nor a share link's token, which is in the
+# path (/s/<token>): PrivateAccessLogger below writes it as /s/[hidden] (tests/test_logs.py).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class PrivateAccessLogger(Logger):
+    """gunicorn's logger, with the request's path, line and referrer in access lines made safe: no query
+    string, no share-link token (the same rule as passport/logs.py, kept here so the master process need
+    not import the app)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "r", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = _SHARE_TOKEN.sub(r"\1/s/[hidden]", _QUERY.sub("", atoms[key]))
+        atoms["q"] = "-"
+        return atoms
+
+
+_QUERY = re.compile(r"\?[^\s\"\x1b]*")
+_SHARE_TOKEN = re.compile(r"(^|[\s\"]|://[^/\s\"]*)/s/[^/?#\s\"\x1b]+")
+logger_class = PrivateAccessLogger
 
 
 def post_worker_init(worker):

@@ -56,6 +56,10 @@ def _configure_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Alembic announces every plugin it loads at INFO; that is noise in `make run`.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # No query strings (invite codes) or share-link tokens in request lines: passport/logs.py.
+    from passport import logs
+
+    logs.install(app)
 
 
 @event.listens_for(Engine, "connect")

@@ -6,6 +6,10 @@
   the loaded `passport`. Refusals are 404 when the viewer must not learn the passport exists, else 403.
 - `@requires_own_passport(Action.X)` — X on the signed-in young person's own passport, passed as `passport`.
 
+`@recent_sign_in_required()` goes under one of those on a route that hands the passport over (a share link,
+a download): a session that signed in, or last typed its password, more than REAUTHENTICATE_AFTER ago is
+first asked for the password again (auth.confirm_password), then sent back to the form.
+
 Staff sign in with a password and then an authenticator app code. Until the second step is done, every one
 of these decorators sends a member of staff to it (no staff page opens before it); only the second-step
 pages themselves and signing out wear `before_second_factor=True`.
@@ -18,8 +22,9 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
@@ -135,5 +140,42 @@ def requires_own_passport(action: Action) -> Callable[[Callable], Callable]:
             return view(*args, passport=passport, **kwargs)
 
         return _mark(wrapped, f"own_passport:{action}")
+
+    return decorator
+
+
+# When this browser's session last typed the password (a POSIX timestamp in the signed session cookie).
+# Signing in clears the cookie session, so it never outlives the sign-in it belongs to.
+REAUTHENTICATED_AT = "reauthenticated_at"
+
+
+def mark_reauthenticated() -> None:
+    session[REAUTHENTICATED_AT] = clock.now().timestamp()
+
+
+def signed_in_recently() -> bool:
+    """Whether this session signed in, or confirmed its password, within REAUTHENTICATE_AFTER."""
+    login_session = accounts.current_login_session(current_user)
+    moments = [login_session.created_at] if login_session is not None else []
+    confirmed = session.get(REAUTHENTICATED_AT)
+    if isinstance(confirmed, int | float):
+        moments.append(datetime.fromtimestamp(confirmed, UTC))
+    return bool(moments) and clock.now() - max(moments) <= current_app.config["REAUTHENTICATE_AFTER"]
+
+
+def recent_sign_in_required(come_back_to: str | None = None) -> Callable[[Callable], Callable]:
+    """Ask for the password again before a POST hands the passport over, when the sign-in is not recent.
+    Afterwards the person comes back to `come_back_to` (an endpoint), or to this URL's own page (GET), and
+    sends the form again: nothing they chose is kept in the cookie meanwhile. GETs pass straight through."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if request.method != "GET" and current_user.is_authenticated and not signed_in_recently():
+                back = url_for(come_back_to) if come_back_to else request.path
+                return redirect(url_for("auth.confirm_password", next=back))
+            return view(*args, **kwargs)
+
+        return wrapped
 
     return decorator

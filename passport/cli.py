@@ -69,6 +69,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_code)
     app.cli.add_command(users)
     app.cli.add_command(organisations)
+    from passport.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from passport.worker import render_leaving_packs
 
     app.cli.add_command(render_leaving_packs)
@@ -400,6 +404,22 @@ def create_user(
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {role} account for {accounts.normalise_email(email)}.")
+
+
+@users.command("reset-two-factor")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why, for the audit log (for example: only admin lost phone).")
+def reset_two_factor(email: str, reason: str) -> None:
+    """Clear a member of staff's authenticator app when no admin can: an organisation's only admin who
+    lost their phone and recovery codes. Check who they are first, outside this service."""
+    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    try:
+        two_factor.reset_by_operator(user, reason)
+    except ServiceError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"Cleared the authenticator app for {user.email}. They set it up again at their next sign-in.")
 
 
 @users.command("list")

@@ -48,6 +48,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "12")))
+    # Sharing or downloading the passport asks for the password again when the session signed in (or last
+    # confirmed it) longer ago than this: a phone left unlocked should not hand the record to someone else.
+    REAUTHENTICATE_AFTER = timedelta(minutes=int(os.environ.get("REAUTHENTICATE_MINUTES", "15")))
 
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -59,6 +62,8 @@ class Config:
 
     INVITE_LIFETIME = timedelta(days=int(os.environ.get("INVITE_LIFETIME_DAYS", "14")))
     STAFF_SETUP_LIFETIME = timedelta(days=7)
+    # Shorter than a sign-up code: it opens an account that already holds health data.
+    PASSWORD_RESET_LIFETIME = timedelta(days=3)
 
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -126,7 +131,9 @@ def engine_options(database_url: str) -> dict:
     the sum over all servers (and the render-leaving-packs worker) under PostgreSQL's max_connections
     (docs/deploy.md). SQLite: one file, no server; only the ping is set.
     """
-    options: dict = {"pool_pre_ping": True}
+    # hide_parameters: a database error names the statement but not its values, which are health data and
+    # would otherwise reach the log with the error.
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
     if database_url.startswith("postgresql"):
         options.update(
             pool_size=int(os.environ.get("DB_POOL_SIZE", os.environ.get("GUNICORN_THREADS", "4"))),

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport import clock, labels, policy
+from passport.exports.qr import qr_data_uri
 from passport.forms import apply_service_error
 from passport.item_forms import (
     ITEM_FORMS,
@@ -24,7 +25,7 @@ from passport.item_forms import (
 )
 from passport.models import Passport, Role
 from passport.projection import ItemView, build_view
-from passport.services import ServiceError, items, passports
+from passport.services import ServiceError, invites, items, passports
 
 # Where each kind of item is listed, as a page name (see Portal.section_url).
 SECTION_PAGE = {
@@ -233,4 +234,27 @@ def about_me_form_page(portal: Portal):
         view=view,
         conflict=conflict,
         back=portal.url("passport_page") if portal.is_staff else portal.url("about_me"),
+    )
+
+
+def password_reset_code_page(passport: Passport, back: str):
+    """A nurse or adviser makes a code so the young person can choose a new password. The code is shown
+    once, here: only a hash of it is kept."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(back)
+    try:
+        issued = invites.issue_password_reset(current_user, passport)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    link = url_for("auth.reset_password", code=issued.code, _external=True)
+    return render_template(
+        "passport/password_reset_code.html",
+        view=build_view(current_user, passport, clock.today()),
+        code=issued.code_for_display,
+        link=link,
+        expires_at=issued.invite.expires_at,
+        qr=qr_data_uri(link),
+        back=back,
     )

@@ -39,6 +39,8 @@ class Action(StrEnum):
     VIEW_PASSPORT = "view_passport"
     CURATE_PASSPORT = "curate_passport"
     ISSUE_INVITE = "issue_invite"
+    # A code that lets a young person who forgot their password choose a new one (SECURITY.md 7).
+    ISSUE_PASSWORD_RESET = "issue_password_reset"  # noqa: S105  # nosec B105
     ACT_AS_OWNER = "act_as_owner"  # add own items, ask for corrections, decide who sees what
     VIEW_READINESS = "view_readiness"
     MANAGE_ASSIGNMENTS = "manage_assignments"
@@ -62,6 +64,7 @@ class Refusal(StrEnum):
     NO_RELATIONSHIP = "no_relationship"
     UNDER_16 = "under_16"
     ALREADY_CLAIMED = "already_claimed"
+    NO_ACCOUNT_YET = "no_account_yet"
     NOT_GRANTED_AFTER_18 = "not_granted_after_18"
     ADVISER_AGE_LIMIT = "adviser_age_limit"
     NURSE_ONLY_ITEM = "nurse_only_item"
@@ -110,6 +113,12 @@ def can_be_invited(passport: Passport, today: date) -> Refusal | None:
     return None
 
 
+def has_account(passport: Passport, today: date) -> Refusal | None:
+    if passport.young_person_id is None:
+        return Refusal.NO_ACCOUNT_YET
+    return None
+
+
 @dataclass(frozen=True)
 class Rule:
     relationships: frozenset[Relationship]
@@ -140,6 +149,12 @@ PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
     },
     Action.ISSUE_INVITE: {
         Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18, can_be_invited)),
+    },
+    # The young person's own care team, while it still has access, and never a host area's grantee: the
+    # code lets whoever holds it into the account, so it comes from people the young person knows.
+    Action.ISSUE_PASSWORD_RESET: {
+        Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18, has_account)),
+        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant, has_account)),
     },
     Action.ACT_AS_OWNER: {
         Role.YOUNG_PERSON: _rule(OWN),

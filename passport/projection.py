@@ -44,10 +44,17 @@ class Person:
     is_viewer: bool
 
 
-def _person(user: User | None, viewer: User) -> Person | None:
+# Outputs read by someone other than the person who made them: a clinician opening a share link, a GP
+# reading the PDF. They speak about the young person ("Added by the young person"), never to the reader as if
+# the reader had done it ("Added by you").
+READ_BY_SOMEONE_ELSE = frozenset({Output.SHARE_LINK, Output.PDF, Output.FHIR})
+
+
+def _person(user: User | None, reader: User | None) -> Person | None:
+    """`reader` is who will read the output, or None when that is someone else (see READ_BY_SOMEONE_ELSE)."""
     if user is None:
         return None
-    return Person(user.display_name, str(user.role), user.id == viewer.id)
+    return Person(user.display_name, str(user.role), reader is not None and user.id == reader.id)
 
 
 @dataclass(frozen=True)
@@ -257,6 +264,8 @@ class PassportView:
     passport_id: uuid.UUID
     name: str
     viewer_role: Role
+    # False when someone other than the viewer reads this output (READ_BY_SOMEONE_ELSE).
+    read_by_viewer: bool
     visibility: Visibility
     ownership: Ownership
     about_me: AboutMe | None
@@ -275,7 +284,8 @@ class PassportView:
 
     @property
     def viewer_is_owner(self) -> bool:
-        return self.viewer_role is Role.YOUNG_PERSON
+        """Speak to the reader as the young person ("Added by you") only when they are the one reading."""
+        return self.read_by_viewer and self.viewer_role is Role.YOUNG_PERSON
 
 
 def _open_correction_ids(passport: Passport) -> set[uuid.UUID]:
@@ -290,8 +300,11 @@ def _open_correction_ids(passport: Passport) -> set[uuid.UUID]:
 
 
 class _Builder:
-    def __init__(self, viewer: User, passport: Passport, today: date, visibility: Visibility):
+    def __init__(
+        self, viewer: User, passport: Passport, today: date, visibility: Visibility, reader: User | None
+    ):
         self.viewer = viewer
+        self.reader = reader
         self.passport = passport
         self.today = today
         self.visibility = visibility
@@ -328,7 +341,7 @@ class _Builder:
         if person_id is None:
             return None
         if person_id not in self.persons:
-            self.persons[person_id] = _person(self.people.get(person_id), self.viewer)
+            self.persons[person_id] = _person(self.people.get(person_id), self.reader)
         return self.persons[person_id]
 
     def item(self, kind_name: str, fields, row) -> ItemView:
@@ -371,7 +384,7 @@ class _Builder:
             communication_needs=passport.communication_needs,
             care_status=str(passport.care_status),
             date_left_care=passport.date_left_care,
-            updated_by=_person(passport.about_me_updated_by, viewer),
+            updated_by=_person(passport.about_me_updated_by, self.reader),
             updated_at=passport.about_me_updated_at,
             version=passport.version,
             can_edit=policy.can(viewer, policy.Action.CURATE_PASSPORT, passport, today)
@@ -423,7 +436,9 @@ def _contact_current(contact: ItemView, today: date) -> bool:
     )
 
 
-def _birth_history(passport: Passport, parts: frozenset[BirthPart], viewer: User) -> BirthHistoryView | None:
+def _birth_history(
+    passport: Passport, parts: frozenset[BirthPart], reader: User | None
+) -> BirthHistoryView | None:
     if not parts:  # most viewers: no need to load the record at all
         return None
     record = passport.birth_history
@@ -433,7 +448,7 @@ def _birth_history(passport: Passport, parts: frozenset[BirthPart], viewer: User
         parts=parts,
         values={name: getattr(record, name) for part in parts for name in BIRTH_FIELDS[part]},
         updated_at=record.updated_at,
-        updated_by=_person(record.updated_by, viewer),
+        updated_by=_person(record.updated_by, reader),
         version=record.version,
     )
 
@@ -499,13 +514,15 @@ def _build_view(
     viewer: User, passport: Passport, today: date, output: Output, selection: policy.Selection | None
 ) -> PassportView:
     visibility = policy.visibility(viewer, passport, today, output, selection)
-    builder = _Builder(viewer, passport, today, visibility)
+    reader = None if output in READ_BY_SOMEONE_ELSE else viewer
+    builder = _Builder(viewer, passport, today, visibility, reader)
     age = clock.age_on(passport.date_of_birth, today)
     shows = visibility.shows
     return PassportView(
         passport_id=passport.id,
         name=passport.name_to_use,
         viewer_role=Role(viewer.role),
+        read_by_viewer=reader is not None,
         visibility=visibility,
         ownership=Ownership(
             claimed=passport.young_person_id is not None,
@@ -537,7 +554,7 @@ def _build_view(
         immunisations=builder.immunisations() if shows(Section.IMMUNISATIONS) else None,
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
         health_plan=_health_plan(viewer, passport, today) if shows(Section.HEALTH_PLAN) else None,
-        birth_history=_birth_history(passport, visibility.birth_parts, viewer),
+        birth_history=_birth_history(passport, visibility.birth_parts, reader),
         birth_status=_birth_status(viewer, passport, today, output),
         consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),
     )

@@ -6,6 +6,7 @@ The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from passport import clock, create_app
+from passport.cli import DEMO_PASSWORD
 from passport.extensions import db, limiter
 from passport.models import LoginSession, Role, User
 from passport.services import accounts
@@ -101,6 +103,52 @@ def app_context(app):
         empty_all_tables()
     app.config["FROZEN_NOW"] = None
     limiter.reset()
+
+
+# Secrets and health data of the invented world that no log line may hold, whatever a test does: passwords,
+# the test authenticator key, the share token and the NHS numbers. tests/test_logs.py checks a whole
+# journey at DEBUG with sentinels of its own; this checks every test of the suite at INFO, the level
+# production logs at (SECURITY.md 16).
+LOG_SENTINELS = (
+    factories.PASSWORD,
+    factories.TOTP_SECRET,
+    factories.WORLD_SHARE_TOKEN,
+    DEMO_PASSWORD,
+    "9990000018",
+    "9990000026",
+    "9990000034",
+)
+
+
+class _KeepRecords(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.NOTSET)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs():
+    """Fails the test (at teardown) if any log record it caused, traceback included, holds a sentinel."""
+    handler, root = _KeepRecords(), logging.getLogger()
+    level = root.level
+    if level > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    yield
+    root.removeHandler(handler)  # (a migration's logging set-up may have removed it already)
+    root.setLevel(level)
+    leaks = [
+        f"{sentinel!r} in {line[:300]!r}"
+        for line in map(handler.format, handler.records)
+        for sentinel in LOG_SENTINELS
+        if sentinel in line
+    ]
+    if leaks:
+        pytest.fail("a log record holds a secret or health data:\n" + "\n".join(leaks), pytrace=False)
 
 
 @pytest.fixture

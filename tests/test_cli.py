@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from passport import clock, create_app
 from passport.cli import DEMO_PASSWORD, DEMO_TOTP_SECRETS
 from passport.extensions import db
-from passport.models import Organisation, Passport, Role, User
+from passport.models import AuditEvent, LoginSession, Organisation, Passport, Role, User
 from passport.services import accounts, two_factor
 from passport.validation import nhs_number_is_valid
 
@@ -124,3 +124,39 @@ def test_demo_code_refuses_to_run_in_production(tmp_path):
         result = production.test_cli_runner().invoke(args=["demo-code", "nurse@example.org"])
     assert result.exit_code != 0
     assert "development only" in result.output
+
+
+def test_users_reset_two_factor_lets_an_only_admin_set_up_their_app_again(app):
+    """An organisation with one admin, who lost their phone and recovery codes: the operator clears the app,
+    with a reason in the audit log, and every session of theirs ends."""
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+    accounts.start_session(admin)
+    assert two_factor.is_set_up(admin)
+
+    refused = runner.invoke(args=["users", "reset-two-factor", "admin@example.org", "--reason", "  "])
+    assert refused.exit_code != 0 and "Say why" in refused.output
+    result = runner.invoke(
+        args=["users", "reset-two-factor", "Admin@Example.org", "--reason", "only admin, lost phone"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    admin = db.session.get(User, admin.id)
+    assert not two_factor.is_set_up(admin)
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginSession)
+            .where(LoginSession.user_id == admin.id, LoginSession.revoked_at.is_(None))
+        )
+        == 0
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event_type == "two_factor_reset"))
+    assert event.actor_id is None and event.organisation_id == admin.organisation_id
+    assert event.details["reason"] == "only admin, lost phone" and event.details["by"] == "operator"
+
+    young = runner.invoke(args=["users", "reset-two-factor", "young.person@example.org", "--reason", "x"])
+    assert young.exit_code != 0 and "do not use an authenticator app" in young.output
+    unknown = runner.invoke(args=["users", "reset-two-factor", "nobody@example.org", "--reason", "x"])
+    assert unknown.exit_code != 0 and "No account" in unknown.output

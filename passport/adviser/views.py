@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 
-from passport import clock
+from passport import clock, policy
 from passport.access import requires, requires_passport
 from passport.adviser import bp
+from passport.item_forms import ActionForm
+from passport.passport_pages import password_reset_code_page
 from passport.policy import Action
 from passport.projection import build_view
 from passport.services import caseload, passports
@@ -22,5 +24,17 @@ def dashboard():
 @requires_passport(Action.VIEW_READINESS)
 def young_person(passport):
     passports.record_staff_view(current_user, passport, view="adviser_readiness")
-    view = build_view(current_user, passport, clock.today())
-    return render_template("adviser/young_person.html", view=view)
+    today = clock.today()
+    view = build_view(current_user, passport, today)
+    return render_template(
+        "adviser/young_person.html",
+        view=view,
+        can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, today),
+        reset_form=ActionForm(),
+    )
+
+
+@bp.post("/young-people/<uuid:passport_id>/password-reset")
+@requires_passport(Action.ISSUE_PASSWORD_RESET)
+def issue_password_reset(passport):
+    return password_reset_code_page(passport, back=url_for("adviser.young_person", passport_id=passport.id))

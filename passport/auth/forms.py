@@ -59,6 +59,23 @@ class ClaimPassportForm(NewPasswordMixin, FlaskForm):
     )
 
 
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    code = TrimmedStringField(
+        _l("Your code"),
+        description=_l("Your nurse or personal adviser gave you this code. It looks like ABCD-EFGH-JKMN."),
+        validators=[
+            DataRequired(_l("Enter the code your nurse or personal adviser gave you")),
+            Length(max=40),
+        ],
+    )
+    date_of_birth = DatePartsField(
+        _l("Date of birth"),
+        validators=[DataRequired()],
+        required_message=_l("Enter your date of birth"),
+        hint=_l("For example, 27 3 2008"),
+    )
+
+
 class StaffSetUpForm(NewPasswordMixin, FlaskForm):
     code = TrimmedStringField(
         _l("Set-up code"),
@@ -79,6 +96,13 @@ class RecoveryCodeForm(FlaskForm):
         _l("Recovery code"),
         description=_l("One of the 10 codes you saved when you set up your app. It looks like ABCDE-FGHJK."),
         validators=[DataRequired(_l("Enter one of your recovery codes")), Length(max=40)],
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    # Only messages the catalogues already hold: this page adds nothing for translators.
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password")), Length(max=256)]
     )
 
 

@@ -6,9 +6,16 @@ from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_DEFAULT
 
 from passport import policy
-from passport.access import public, requires
+from passport.access import mark_reauthenticated, public, requires
 from passport.auth import bp
-from passport.auth.forms import ChangePasswordForm, ClaimPassportForm, SignInForm, StaffSetUpForm
+from passport.auth.forms import (
+    ChangePasswordForm,
+    ClaimPassportForm,
+    ConfirmPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+    StaffSetUpForm,
+)
 from passport.extensions import limiter
 from passport.forms import apply_service_error
 from passport.policy import Action
@@ -127,6 +134,32 @@ def claim():
     return render_template("auth/claim.html", form=form)
 
 
+@bp.route("/reset-password", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _sign_in_limit(), methods=["POST"])
+@limiter.limit(lambda: _sign_in_limit(), key_func=_code_key("reset"), methods=["POST"])
+def reset_password():
+    """A young person who forgot their password chooses a new one with a code from their nurse or
+    adviser (SECURITY.md 7). Their other sessions end; this browser is signed in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = ResetPasswordForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = invites.format_code(invites.normalise_code(request.args["code"])[:12])
+    if form.validate_on_submit():
+        try:
+            user = invites.reset_password(
+                code=form.code.data, date_of_birth=form.date_of_birth.data, password=form.password.data
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            _begin_session(user)
+            flash(_("Your new password is saved. You have been signed out on your other devices"), "success")
+            return redirect(url_for("me.overview"))
+    return render_template("auth/reset_password.html", form=form)
+
+
 @bp.route("/set-up", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: _sign_in_limit(), methods=["POST"])
@@ -166,3 +199,22 @@ def change_password():
             )
             return redirect(url_for("public.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+def _confirm_key() -> str:
+    return f"confirm-password:{current_user.id}"
+
+
+@bp.route("/account/confirm-password", methods=["GET", "POST"])
+@requires(Action.MANAGE_OWN_ACCOUNT)
+@limiter.limit(lambda: _sign_in_limit(), key_func=_confirm_key, methods=["POST"])
+def confirm_password():
+    """The password again, before sharing or downloading the passport when the sign-in is not recent
+    (access.recent_sign_in_required sends people here, with the page to go back to)."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if accounts.confirm_password(current_user, form.password.data):
+            mark_reauthenticated()
+            return redirect(_safe_return_path(request.args.get("next")))
+        form.password.errors.append(_("Your current password is not right"))
+    return render_template("auth/confirm_password.html", form=form)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport import clock
-from passport.access import requires_own_passport
+from passport.access import recent_sign_in_required, requires_own_passport
 from passport.birth_forms import BirthChoicesForm
 from passport.export_forms import ChooseSectionsForm, DownloadPassportForm, OfflineCardForm, ShareLinkForm
 from passport.exports import shc
@@ -174,6 +174,7 @@ def downloads(passport):
 
 @bp.route("/download/passport", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required()
 def download_passport(passport):
     form = DownloadPassportForm()
     if form.validate_on_submit():
@@ -188,6 +189,7 @@ def download_passport(passport):
 
 @bp.route("/download/health-record", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required()
 def download_health_record(passport):
     form = ChooseSectionsForm()
     if form.validate_on_submit():
@@ -205,6 +207,7 @@ def download_health_record(passport):
 
 @bp.post("/download/emergency-card")
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required("me.downloads")
 def download_emergency_card(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("me.downloads"))
@@ -214,6 +217,7 @@ def download_emergency_card(passport):
 
 @bp.route("/offline-card", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required()
 def offline_card(passport):
     form = OfflineCardForm()
     card = None
@@ -232,6 +236,7 @@ def offline_card(passport):
 
 @bp.route("/share", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required()
 def share(passport):
     form = ShareLinkForm()
     if request.method == "GET":
@@ -288,6 +293,7 @@ def my_data(passport):
 
 @bp.post("/my-data.json")
 @requires_own_passport(Action.ACT_AS_OWNER)
+@recent_sign_in_required("me.my_data")
 def my_data_json(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("me.my_data"))

@@ -17,6 +17,8 @@ from passport.models.types import UTCDateTime
 class InvitePurpose(StrEnum):
     CLAIM_PASSPORT = "claim_passport"  # a young person takes ownership of their passport
     STAFF_SET_UP = "staff_set_up"  # a new member of staff chooses their password
+    # A young person who forgot their password chooses a new one (the value names a purpose, not a password).
+    RESET_PASSWORD = "reset_password"  # noqa: S105  # nosec B105
 
 
 class Invite(db.Model):

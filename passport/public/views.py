@@ -46,7 +46,16 @@ def _safe_return_path(target: str | None) -> str:
     if not target:
         return url_for("public.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\evil.example" as "//evil.example", so a backslash or a control character anywhere
+    # is refused along with anything that names a scheme or another host.
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(character) < 32 for character in target)
+    ):
         return url_for("public.home")
     return target
 

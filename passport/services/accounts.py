@@ -61,6 +61,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @transaction
+def confirm_password(user: User, password: str) -> bool:
+    """The signed-in person types their password again before sharing or downloading their passport. A
+    wrong one is recorded as a refused sign-in (and throttled by the page)."""
+    if verify_password(user.password_hash, password):
+        return True
+    audit.record("sign_in_refused", actor=user, reason="wrong_password_when_confirming")
+    return False
+
+
+@transaction
 def start_session(user: User) -> str:
     """Open a new server-side session for `user` and return the token for their cookie."""
     token = secrets.token_urlsafe(32)

@@ -32,6 +32,10 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("passport_viewed", ("view",), _l("Looked at your passport")),
         EventType("invite_issued", ("expires_on",), _l("Made a code so you can sign up")),
         EventType("invite_claimed", (), _l("You set up your account")),
+        EventType(
+            "password_reset_code_issued", ("expires_on",), _l("Made a code so you can choose a new password")
+        ),
+        EventType("password_reset", ()),
         EventType("item_added", ("item_kind", "item_id"), _l("Added something")),
         EventType("item_changed", ("item_kind", "item_id"), _l("Changed something")),
         EventType("item_verified", ("item_kind", "item_id"), _l("Checked something against the record")),

@@ -1,7 +1,9 @@
-"""Invites: the only way anyone gets an account.
+"""Invites: the only way anyone gets an account, or back into one.
 
 A nurse issues a young person a one-time code (from 16); the young person claims it on their phone, confirms
-their date of birth and chooses a password. An admin creates a member of staff, who sets their own password
+their date of birth and chooses a password. A young person who forgets their password gets a new code from
+their nurse or personal adviser and chooses a new password the same way (no security questions, and no
+member of staff ever sees or sets it). An admin creates a member of staff, who sets their own password
 with a one-time set-up code. Codes are shown once and stored only as a keyed hash.
 """
 
@@ -119,12 +121,98 @@ def issue_claim_invite(nurse: User, passport: Passport) -> IssuedInvite:
     return issued
 
 
+@transaction
+def issue_password_reset(staff: User, passport: Passport) -> IssuedInvite:
+    """A code the young person uses to choose a new password. Earlier open reset codes stop working."""
+    decision = policy.decide(staff, Action.ISSUE_PASSWORD_RESET, passport, clock.today())
+    if not decision:
+        raise ServiceError(refusal_message(decision.refusal))
+    db.session.execute(
+        update(Invite)
+        .where(
+            Invite.passport_id == passport.id,
+            Invite.purpose == InvitePurpose.RESET_PASSWORD,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+        )
+        .values(revoked_at=clock.now())
+    )
+    issued = _issue(
+        InvitePurpose.RESET_PASSWORD,
+        created_by=staff,
+        lifetime=current_app.config["PASSWORD_RESET_LIFETIME"],
+        passport_id=passport.id,
+        user_id=passport.young_person_id,
+    )
+    # The young person sees this on "Who looked at my passport", so a code they did not ask for shows up.
+    audit.record(
+        "password_reset_code_issued",
+        actor=staff,
+        passport=passport,
+        expires_on=issued.invite.expires_at.date().isoformat(),
+    )
+    return issued
+
+
+@transaction
+def reset_password(*, code: str, date_of_birth: date, password: str) -> User:
+    """The young person chooses a new password with the code from their nurse or adviser. Every session
+    signed in with the old password ends."""
+    invite = find_open_invite(code, InvitePurpose.RESET_PASSWORD)
+    if invite is None:
+        raise ServiceError(_code_message(code, InvitePurpose.RESET_PASSWORD), field="code")
+    passport, user = invite.passport, invite.user
+    # The account must still be the passport's own and open: a code does not outlive either.
+    if user is None or passport.young_person_id != user.id or not user.active:
+        raise ServiceError(CODE_DOES_NOT_WORK, field="code")
+    if passport.date_of_birth != date_of_birth:
+        _count_date_of_birth_mistake(invite)
+        raise ServiceError(
+            _l("This date of birth does not match the one on your passport. Check it and try again"),
+            field="date_of_birth",
+        )
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    if not _take(invite):
+        raise ServiceError(CODE_DOES_NOT_WORK, field="code")
+    user.password_hash = hash_password(password)
+    accounts.end_all_sessions(user, "password_reset")
+    audit.record("password_reset", actor=user, passport=passport)
+    return user
+
+
+def _code_message(code: str, wanted: InvitePurpose):
+    """Why a code did not work. A live code typed on the wrong page says which page it is for."""
+    other = {
+        InvitePurpose.CLAIM_PASSPORT: InvitePurpose.RESET_PASSWORD,
+        InvitePurpose.RESET_PASSWORD: InvitePurpose.CLAIM_PASSPORT,
+    }[wanted]
+    if find_open_invite(code, other) is None:
+        return CODE_DOES_NOT_WORK
+    if other is InvitePurpose.RESET_PASSWORD:
+        return _l(
+            "This code is for choosing a new password. "
+            "On the sign-in page, choose 'I have a code to choose a new password'"
+        )
+    return _l(
+        "This code is for setting up your passport for the first time. "
+        "On the sign-in page, choose 'I have a sign-up code'"
+    )
+
+
 def refusal_message(refusal: policy.Refusal | None):
     messages = {
         policy.Refusal.UNDER_16: _l(
             "Young people can have their own account from 16. You can keep the passport up to date until then"
         ),
         policy.Refusal.ALREADY_CLAIMED: _l("This young person already has an account"),
+        policy.Refusal.NO_ACCOUNT_YET: _l(
+            "This young person has not set up their account yet. Give them a sign-up code instead"
+        ),
+        policy.Refusal.NOT_GRANTED_AFTER_18: _l(
+            "This young person is 18 or over and has not said you can still see their passport"
+        ),
     }
     return messages.get(refusal, _l("You cannot do this for this young person"))
 
@@ -150,7 +238,7 @@ def claim_passport(*, code: str, date_of_birth: date, email: str, password: str)
     """The young person takes ownership of their passport and gets their own account."""
     invite = find_open_invite(code, InvitePurpose.CLAIM_PASSPORT)
     if invite is None:
-        raise ServiceError(CODE_DOES_NOT_WORK, field="code")
+        raise ServiceError(_code_message(code, InvitePurpose.CLAIM_PASSPORT), field="code")
     passport = invite.passport
     if passport.date_of_birth != date_of_birth:
         _count_date_of_birth_mistake(invite)

@@ -248,9 +248,33 @@ def reset(admin: User, staff: User) -> None:
         raise ServiceError(_l("Only an organisation admin can do this"))
     if staff.id == admin.id:
         raise ServiceError(_l("You cannot reset your own authenticator app. Ask another admin to do it"))
+    _clear(staff)
+    audit.record("two_factor_reset", actor=admin, staff_id=staff.id)
+
+
+@transaction
+def reset_by_operator(staff: User, reason: str) -> None:
+    """The service's operator (`flask users reset-two-factor`) clears the app of a member of staff whom no
+    admin can help: an organisation's only admin, say. The reason goes in the audit log."""
+    if Role(staff.role) is Role.YOUNG_PERSON:
+        raise ServiceError(_l("Young people do not use an authenticator app"))
+    if not reason.strip():
+        raise ServiceError(_l("Say why, for the audit log"))
+    _clear(staff)
+    audit.record(
+        "two_factor_reset",
+        actor=None,
+        organisation_id=staff.organisation_id,
+        staff_id=staff.id,
+        by="operator",
+        reason=reason.strip()[:200],
+    )
+
+
+def _clear(staff: User) -> None:
+    """The app and recovery codes go; every session ends; the next sign-in sets the app up again."""
     staff.totp_secret = None
     staff.totp_confirmed_at = None
     staff.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == staff.id))
     accounts.end_all_sessions(staff, "two_factor_reset")
-    audit.record("two_factor_reset", actor=admin, staff_id=staff.id)

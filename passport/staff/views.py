@@ -23,7 +23,13 @@ from passport.item_forms import (
     NhsNumberForm,
 )
 from passport.models import BirthParentConsent, CareStatus, CorrectionRequest
-from passport.passport_pages import Portal, about_me_form_page, item_form_page, remove_item_page
+from passport.passport_pages import (
+    Portal,
+    about_me_form_page,
+    item_form_page,
+    password_reset_code_page,
+    remove_item_page,
+)
 from passport.plan_forms import EhcpForm, HealthActionForm, NotDoneForm
 from passport.policy import Action, Output
 from passport.projection import build_view
@@ -108,6 +114,7 @@ def _passport_page(passport, status=200, **context):
         view=view,
         portal=Portal("staff", passport),
         invite_form=context.pop("invite_form", IssueInviteForm()),
+        can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, clock.today()),
         records_form=context.pop(
             "records_form",
             ImmunisationRecordsForm(
@@ -486,6 +493,12 @@ def issue_invite(passport):
         expires_at=issued.invite.expires_at,
         qr=qr_data_uri(link),
     )
+
+
+@bp.post("/passports/<uuid:passport_id>/password-reset")
+@requires_passport(Action.ISSUE_PASSWORD_RESET)
+def issue_password_reset(passport):
+    return password_reset_code_page(passport, back=url_for("staff.passport_page", passport_id=passport.id))
 
 
 # ---- Leaving packs for a whole cohort, made in the background (services/pdf_batches.py) ----------------

@@ -274,6 +274,9 @@ class TestOfflineCard:
         result = page_text(post(checked, "/verify-card", card=text).get_data(as_text=True))
         assert "This card is real and has not been changed" in result
         assert world.organisation.name in result and "1 vaccine on the card" in result
+        # A clinician can tell how old the card is: anything added since is not on it.
+        made_on = clock.now()
+        assert f"Made on {made_on.day} {made_on:%B %Y}. Anything added to the passport since then" in result
 
         from passport.exports import shc
 

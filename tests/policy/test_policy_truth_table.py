@@ -122,6 +122,23 @@ TABLE = [
     (Action.ISSUE_INVITE, "assigned_nurse", {"age": 17}, Refusal.ALREADY_CLAIMED),
     (Action.ISSUE_INVITE, "assigned_adviser", {"age": 17, "claimed": False}, Refusal.WRONG_ROLE),
     (Action.ISSUE_INVITE, "other_org_nurse", {"age": 17, "claimed": False}, HIDDEN),
+    # A code for a new password: the young person's own nurse or adviser, once there is an account.
+    (Action.ISSUE_PASSWORD_RESET, "assigned_nurse", {"age": 17}, ALLOW),
+    (Action.ISSUE_PASSWORD_RESET, "team_nurse", {"age": 17}, ALLOW),
+    (Action.ISSUE_PASSWORD_RESET, "assigned_adviser", {"age": 17}, ALLOW),
+    (Action.ISSUE_PASSWORD_RESET, "assigned_nurse", {"age": 17, "claimed": False}, Refusal.NO_ACCOUNT_YET),
+    (Action.ISSUE_PASSWORD_RESET, "owner", {"age": 17}, Refusal.WRONG_ROLE),
+    (Action.ISSUE_PASSWORD_RESET, "admin", {"age": 17}, Refusal.WRONG_ROLE),
+    (Action.ISSUE_PASSWORD_RESET, "other_team_nurse", {"age": 17}, HIDDEN),
+    (Action.ISSUE_PASSWORD_RESET, "other_org_nurse", {"age": 17}, HIDDEN),
+    (
+        Action.ISSUE_PASSWORD_RESET,
+        "assigned_nurse",
+        {"age": 19, "nurse_grant": False},
+        Refusal.NOT_GRANTED_AFTER_18,
+    ),
+    (Action.ISSUE_PASSWORD_RESET, "assigned_adviser", {"age": 25}, Refusal.ADVISER_AGE_LIMIT),
+    (Action.ISSUE_PASSWORD_RESET, "assigned_adviser", {"age": 20}, ALLOW),
     # Acting as the owner: the young person alone.
     (Action.ACT_AS_OWNER, "owner", {"age": 16}, ALLOW),
     (Action.ACT_AS_OWNER, "assigned_nurse", {"age": 16}, Refusal.WRONG_ROLE),
@@ -259,6 +276,7 @@ class TestOutOfAreaGrants:
             ({}, Action.CURATE_PASSPORT, Refusal.GRANT_SEE_ONLY),
             ({"scope": "see_and_curate"}, Action.CURATE_PASSPORT, ALLOW),
             ({}, Action.ISSUE_INVITE, Refusal.NO_RELATIONSHIP),  # invites stay with the responsible nurse
+            ({"scope": "see_and_curate"}, Action.ISSUE_PASSWORD_RESET, Refusal.NO_RELATIONSHIP),
             ({"starts": 1}, Action.VIEW_PASSPORT, HIDDEN),  # not started yet
             ({"ends": -1}, Action.VIEW_PASSPORT, HIDDEN),  # ended yesterday: access ends by itself
             ({"ends": 0}, Action.VIEW_PASSPORT, ALLOW),  # the last day still counts
@@ -269,6 +287,7 @@ class TestOutOfAreaGrants:
             "see-cannot-curate",
             "see-and-curate",
             "no-invites",
+            "no-password-codes",
             "not-started",
             "expired",
             "last-day",

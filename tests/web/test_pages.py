@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from passport import clock
@@ -82,10 +83,14 @@ def test_the_browser_language_is_used_when_nothing_was_chosen(client):
     assert '<html lang="en-GB" dir="ltr">' in html
 
 
-def test_an_unknown_language_or_a_foreign_return_link_is_ignored(client):
+@pytest.mark.parametrize(
+    "foreign",
+    ["//evil.example/", "/\\evil.example/", "/\\/evil.example/", "https://evil.example/", "/\t/evil.example"],
+)
+def test_an_unknown_language_or_a_foreign_return_link_is_ignored(client, foreign):
     response = client.post(
         "/language",
-        data={"locale": "xx", "next": "//evil.example/", "csrf_token": csrf_token(client)},
+        data={"locale": "xx", "next": foreign, "csrf_token": csrf_token(client)},
     )
     assert response.headers["Location"] == "/"
     assert '<html lang="en-GB"' in client.get("/sign-in").get_data(as_text=True)

@@ -153,6 +153,8 @@ OWN_DOWNLOAD = expect(403, anonymous=302, young_person=200, other_young_person=2
 OWN_ITEM_POST = expect(403, anonymous=302, young_person=302, other_young_person=404)
 SHARE_TOKEN = factories.WORLD_SHARE_TOKEN
 SIGNED_IN = expect(200, anonymous=302)
+# A code for a new password: the young person's own nurse or adviser, never a host area's grantee.
+PASSWORD_RESET = {**CURATION, "adviser": 200}
 SECOND_STEP = expect(302, young_person=403, other_young_person=403)
 
 # (method, URL rule) -> (example URL, expected status by persona). Placeholders name World attributes.
@@ -162,11 +164,13 @@ MATRIX = {
     ("GET", "/sign-in"): ("/sign-in", PUBLIC_PAGE),
     ("GET", "/claim"): ("/claim", PUBLIC_PAGE),
     ("GET", "/set-up"): ("/set-up", OPEN_TO_ALL),
+    ("GET", "/reset-password"): ("/reset-password", PUBLIC_PAGE),
     # The second sign-in step: staff only. These staff have passed it already, so they are sent on.
     ("GET", "/sign-in/set-up-authenticator-app"): ("/sign-in/set-up-authenticator-app", SECOND_STEP),
     ("GET", "/sign-in/security-code"): ("/sign-in/security-code", SECOND_STEP),
     ("GET", "/sign-in/recovery-code"): ("/sign-in/recovery-code", SECOND_STEP),
     ("GET", "/account/password"): ("/account/password", SIGNED_IN),
+    ("GET", "/account/confirm-password"): ("/account/confirm-password", SIGNED_IN),
     ("GET", "/my-passport/"): ("/my-passport/", OWN_PAGE),
     ("GET", "/my-passport/about-me"): ("/my-passport/about-me", OWN_PAGE),
     ("GET", "/my-passport/about-me/change"): ("/my-passport/about-me/change", OWN_PAGE),
@@ -291,6 +295,14 @@ MATRIX = {
         # unclaimed_passport is not the young person's, and other_nurse holds no grant for it.
         {**CURATION, "young_person": 404, "other_nurse": 404},
     ),
+    ("POST", "/staff/passports/{passport_id}/password-reset"): (
+        "/staff/passports/{passport.id}/password-reset",
+        PASSWORD_RESET,
+    ),
+    ("POST", "/adviser/young-people/{passport_id}/password-reset"): (
+        "/adviser/young-people/{passport.id}/password-reset",
+        PASSWORD_RESET,
+    ),
     ("GET", "/adviser/"): ("/adviser/", ADVISER_ONLY),
     ("GET", "/adviser/young-people/{passport_id}"): ("/adviser/young-people/{passport.id}", READINESS),
     ("GET", "/admin/staff"): ("/admin/staff", ADMIN_ONLY),
@@ -332,12 +344,14 @@ MATRIX = {
 COVERED_ELSEWHERE = {
     ("POST", "/sign-in"),  # test_auth.py
     ("POST", "/claim"),
+    ("POST", "/reset-password"),  # test_password_reset.py
     ("POST", "/set-up"),
     ("POST", "/sign-out"),
     ("POST", "/sign-in/set-up-authenticator-app"),  # test_two_factor.py
     ("POST", "/sign-in/security-code"),
     ("POST", "/sign-in/recovery-code"),
     ("POST", "/account/password"),
+    ("POST", "/account/confirm-password"),  # test_reauthentication.py
     ("POST", "/language"),  # test_pages.py
     ("POST", "/staff/passports/new"),  # test_staff.py
     ("POST", "/staff/leaving-packs"),  # test_pdf_batches.py
