@@ -350,7 +350,9 @@ class TestBilingualPdf:
         client.sign_in_as(world.young_person)
         response = self.download(client, "ar", bilingual="y")
 
-        pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(response.data)).pages]
+        pages = [
+            " ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(response.data)).pages
+        ]
         english = [n for n, text in enumerate(pages) if "In English, for health staff" in text]
         assert english, "no page is labelled as the English copy"
         first_english = english[0]
@@ -369,6 +371,8 @@ class TestBilingualPdf:
         assert text.count("Salbutamol inhaler") == 1 and "In English, for health staff" not in text
 
         client.post("/language", data={"locale": "en_GB", "next": "/", "csrf_token": csrf_token(client)})
-        assert "Add an English copy" not in page_text(client.get("/my-passport/download/passport").get_data(as_text=True))
+        assert "Add an English copy" not in page_text(
+            client.get("/my-passport/download/passport").get_data(as_text=True)
+        )
         text = pdf_text(self.download(client, "en_GB", bilingual="y").data)
         assert text.count("Salbutamol inhaler") == 1
