@@ -67,6 +67,8 @@ class Config:
 
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Counts are stored under this prefix, so two deployments (say training and live) can share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "passport")
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "fixed-window"
     # If Redis stops answering, keep counting in each process rather than failing every sign-in with a 500.

@@ -27,11 +27,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POSTGRES_SERVER = os.environ.get("THROTTLE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-DATABASE = "passport_throttle_test"
-# A Redis database number of its own, emptied before and after (the app's default is 0).
+# A database, an email address and a Redis key prefix of this run's own, so two runs on one machine (a
+# developer's suite and CI in a clone) never share a database or a count. Redis is never flushed, because
+# another run may be counting there; this run's keys expire by themselves after the limit's 15 minutes.
+RUN = f"{os.getpid()}_{secrets.token_hex(4)}"
+DATABASE = f"passport_throttle_test_{RUN}"
 REDIS_URL = os.environ.get("THROTTLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 LIMIT = 5
-EMAIL = "throttled.nurse@example.org"
+EMAIL = f"throttled.nurse.{RUN}@example.org"
 
 
 def _postgres_or_skip():
@@ -64,7 +67,6 @@ def production_env():
     redis_client = _redis_or_skip()
     postgres.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     postgres.execute(f"CREATE DATABASE {DATABASE}")
-    redis_client.flushdb()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -75,13 +77,14 @@ def production_env():
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}",
         REDIS_URL=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"passport_throttle_test_{RUN}",
         SIGN_IN_LIMIT=f"{LIMIT} per 15 minutes",
         PYTHONPATH=str(ROOT),
     )
     try:
         yield env
     finally:
-        redis_client.flushdb()
+        redis_client.close()
         postgres.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         postgres.close()
 
