@@ -80,7 +80,7 @@ translations: install ## Compile the translation catalogues (.po → .mo)
 		$(BIN)/pybabel compile -d translations >/dev/null; fi
 
 extract-messages: install ## Collect every marked string into translations/messages.pot
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k N_plural:1,2 --no-location --sort-output \
 		--project="Health Passport" --msgid-bugs-address="" -o translations/messages.pot . >/dev/null
 
 update-messages: extract-messages ## Merge new strings into every language's catalogue

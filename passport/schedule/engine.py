@@ -109,6 +109,13 @@ def N_(message: str) -> str:  # the conventional name gettext extraction (pybabe
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair as one entry with plural forms (extracted with `-k N_plural:1,2`), so
+    `ngettext(singular, plural, num)` finds it. Two separate N_() strings would be two plain entries that
+    ngettext never looks up, and every language would show the English."""
+    return singular, plural
+
+
 # --- Vocabularies ---------------------------------------------------------------------------------------
 
 COMPLETE = "complete"
@@ -161,10 +168,12 @@ MSG_UNKNOWN_SEX = N_(
 MSG_UNKNOWN_NOT_CHECKED = N_("We do not have your vaccine records yet, so please ask your GP to check.")
 
 MSG_SUMMARY_UP_TO_DATE = N_("You're up to date with your vaccines.")
-MSG_SUMMARY_CATCH_UP = N_("%(num)s vaccine to catch up")
-MSG_SUMMARY_CATCH_UP_PLURAL = N_("%(num)s vaccines to catch up")
-MSG_SUMMARY_CHECK = N_("%(num)s vaccine to check")
-MSG_SUMMARY_CHECK_PLURAL = N_("%(num)s vaccines to check")
+MSG_SUMMARY_CATCH_UP, MSG_SUMMARY_CATCH_UP_PLURAL = N_plural(
+    "%(num)s vaccine to catch up", "%(num)s vaccines to catch up"
+)
+MSG_SUMMARY_CHECK, MSG_SUMMARY_CHECK_PLURAL = N_plural(
+    "%(num)s vaccine to check", "%(num)s vaccines to check"
+)
 
 MSG_VISIT_FIRST = N_("Book this visit as soon as you can.")
 MSG_VISIT_LATER = N_("Book this visit for %(date)s or later.")

@@ -36,7 +36,7 @@ def test_the_template_is_up_to_date_with_the_code(tmp_path):
     fresh = tmp_path / "fresh.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "N_", "--no-location", "-o", str(fresh), "."],
+         "-k", "_l", "-k", "N_", "-k", "N_plural:1,2", "--no-location", "-o", str(fresh), "."],
         cwd=ROOT, check=True, capture_output=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     with open(fresh, "rb") as handle:
@@ -99,3 +99,24 @@ def test_dates_and_numbers_follow_the_language(client):
             assert "مارس" in format_date(date(2026, 3, 5), "d MMMM y")
         with force_locale("vi"):
             assert format_number(3150) == "3.150"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("num", [1, 2, 4, 11])
+def test_the_vaccine_summary_is_in_the_language_for_any_count(client, locale, num):
+    """The summary on the overview ("4 vaccines to check") is chosen with ngettext, which only finds an entry
+    with plural forms: two separate strings would leave it in English in every language."""
+    from flask_babel import force_locale, ngettext
+
+    from passport.schedule import engine
+
+    pairs = [
+        (engine.MSG_SUMMARY_CATCH_UP, engine.MSG_SUMMARY_CATCH_UP_PLURAL),
+        (engine.MSG_SUMMARY_CHECK, engine.MSG_SUMMARY_CHECK_PLURAL),
+    ]
+    with client.application.test_request_context():
+        for singular, plural in pairs:
+            english = ngettext(singular, plural, num)
+            with force_locale(locale):
+                shown = ngettext(singular, plural, num)
+            assert shown != english and str(num) in shown, (locale, shown)
