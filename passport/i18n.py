@@ -6,6 +6,8 @@ then the browser's Accept-Language, then English (en-GB).
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -51,6 +53,27 @@ def text_direction() -> str:
     return "rtl" if locale is not None and locale.language in RTL_LOCALES else "ltr"
 
 
+def direction_of(text: str) -> str | None:
+    """The direction a piece of typed text reads in, from its first letter (Unicode's rule for a paragraph):
+    "ltr", "rtl", or None when it has no letters (a number, a dash)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+def as_written(value):
+    """Show text someone typed in the direction it was typed, whatever the page's language: "2 puffs" stays
+    "2 puffs" on an Arabic page, and an Arabic note stays right to left on an English one. The direction is
+    worked out here, not with dir="auto", because WeasyPrint does not support dir="auto" and the PDFs must
+    read the same as the pages. The HTML comes from a template macro, so autoescape does the escaping."""
+    macros = current_app.jinja_env.get_template("macros/text.html").module
+    return macros.as_written(value)
+
+
 def html_lang() -> str:
     locale = get_locale()
     return str(locale).replace("_", "-") if locale is not None else "en-GB"
@@ -58,6 +81,8 @@ def html_lang() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["as_written"] = as_written
+    app.jinja_env.filters["direction_of"] = lambda value: direction_of(str(value))
 
     @app.context_processor
     def language_context():

@@ -34,10 +34,12 @@ class Part:
     dir: str
     label: str
     html: Markup
+    footer: str
 
 
-def _part(view: PassportView, locale: str) -> Part:
-    """The passport's body in one language. The HTML is our own template's output, already escaped."""
+def _part(view: PassportView, locale: str, today: date) -> Part:
+    """The passport's body in one language, with the page footer in that language too. The HTML is our own
+    template's output, already escaped."""
     with force_locale(locale):
         # Our own autoescaped template's output: marking it safe lets nothing new through.
         body = Markup(render_template("pdf/_passport_body.html", view=view))  # noqa: S704  # nosec B704
@@ -48,6 +50,10 @@ def _part(view: PassportView, locale: str) -> Part:
             if locale == "en_GB"
             else str(_l("In your language")),
             html=body,
+            # The date is isolated so it reads in its own language's order inside the sentence.
+            footer=str(
+                _l("Produced from Health Passport on %(date)s", date=f"\u2068{_produced_on(today)}\u2069")
+            ),
         )
 
 
@@ -61,9 +67,9 @@ def passport_pdf(
         raise ServiceError(_l("You cannot do this"))
     view = build_view(young_person, passport, today, Output.PDF, selection)
     locale = str(get_locale() or "en_GB")
-    parts = [_part(view, locale)]
+    parts = [_part(view, locale, today)]
     if bilingual and locale != "en_GB":
-        parts.append(_part(view, "en_GB"))
+        parts.append(_part(view, "en_GB", today))
     pdf = render_template_pdf(
         "pdf/passport.html", view=view, parts=parts, produced_on=_produced_on(today), title=view.name
     )

@@ -7,8 +7,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -376,3 +379,37 @@ class TestBilingualPdf:
         )
         text = pdf_text(self.download(client, "en_GB", bilingual="y").data)
         assert text.count("Salbutamol inhaler") == 1
+
+
+def test_the_real_pdfs_render_to_pictures_to_look_at(client, world, rich_passport):
+    """Writes test-artifacts/real-{passport-en,passport-ar-with-english,card-en,card-ar}-N.png from the
+    download routes a young person uses (pdftoppm at 60 dpi), so a person can look at what a GP would be
+    handed: A4 and card size, English and Arabic."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed: apt-get install poppler-utils")
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    client.sign_in_as(world.young_person)
+    files = {}
+    for locale, passport_name, card_name, extra in (
+        ("en_GB", "passport-en", "card-en", {}),
+        ("ar", "passport-ar-with-english", "card-ar", {"bilingual": "y"}),
+    ):
+        client.post("/language", data={"locale": locale, "next": "/", "csrf_token": csrf_token(client)})
+        files[passport_name] = post(
+            client, "/my-passport/download/passport", sections=["about_me", "health_summary"], **extra
+        ).data
+        files[card_name] = post(client, "/my-passport/download/emergency-card").data
+
+    for name, data in files.items():
+        assert data.startswith(b"%PDF"), name
+        for old in artifacts.glob(f"real-{name}-*.png"):
+            old.unlink()
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-", str(artifacts / f"real-{name}")], input=data, check=True
+        )
+        pictures = sorted(artifacts.glob(f"real-{name}-*.png"))
+        assert pictures and all(p.stat().st_size > 1000 for p in pictures), name
+    assert len(list(artifacts.glob("real-passport-ar-with-english-*.png"))) > len(
+        list(artifacts.glob("real-passport-en-*.png"))
+    ), "the Arabic download with an English copy should have more pages than the English one"
