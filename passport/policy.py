@@ -386,9 +386,11 @@ def _visibility(user: User, passport: Passport, today: date, output: Output) -> 
 
 
 # Which consent flag lets birth history into which output, beyond the young person being allowed to see it.
+# The data export is a file the young person keeps, like their PDF, so it needs the same permission: a
+# consent that allows no exports keeps the birth history on the young person's own page only.
 CONSENT_FLAG_FOR_OUTPUT: dict[Output, str | None] = {
     Output.PAGE: None,
-    Output.DATA_EXPORT: None,
+    Output.DATA_EXPORT: "may_include_in_pdf",
     Output.PDF: "may_include_in_pdf",
     Output.FHIR: "may_include_in_fhir",
     Output.SHARE_LINK: "may_include_in_share_links",

@@ -63,6 +63,9 @@ TABLE = [
     ("owner", Output.SHARE_LINK, [consent(share=True, withdrawn=True)], {}, NONE),
     ("owner", Output.DATA_EXPORT, [FULL], {}, BOTH),
     ("owner", Output.DATA_EXPORT, [FULL], {"opened": False}, NONE),
+    ("owner", Output.DATA_EXPORT, [consent()], {}, NONE),  # the consent allows no exports
+    ("owner", Output.DATA_EXPORT, [consent(pdf=True)], {}, BOTH),  # a file they keep, like their PDF
+    ("owner", Output.DATA_EXPORT, [consent(pdf=True, withdrawn=True)], {}, NONE),
     ("owner", Output.CURATION, [FULL], {}, NONE),
     ("assigned_nurse", Output.CURATION, [], {}, BOTH),  # curates it, with or without consent
     ("assigned_nurse", Output.PAGE, [FULL], {}, NONE),  # but sees it nowhere else

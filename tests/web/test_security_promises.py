@@ -192,10 +192,11 @@ def test_no_staff_page_shows_a_password_field_for_someone_else(client, world):
 # ---- 10. Birth history reaches no download, share or search without an active consent ---------------------
 
 
-def _every_output(app, client, world) -> dict[str, str]:
+def _every_output(app, client, world, share_urls: list[str] | None = None) -> dict[str, str]:
     """Everything that leaves the app about world.passport, as text, each asked for WITH birth history
     ticked wherever there is a box for it: the young person's PDF, emergency card, FHIR record, data
-    export and a share link (opened by a visitor); the nurse's leaving-pack PDF and caseload search."""
+    export and a share link (opened by a visitor); the nurse's leaving-pack PDF and caseload search. The
+    share link's address is added to share_urls, to open again later."""
     everything = {"sections": [c.value for c in SECTION_CHOICES], "birth_history": "y", "mental_health": "y"}
     client.sign_in_as(world.young_person)
     token = csrf_token(client)
@@ -228,6 +229,8 @@ def _every_output(app, client, world) -> dict[str, str]:
     ).get_data(as_text=True)
     share_url = re.search(r"http://localhost(/s/[A-Za-z0-9_-]+)<", created).group(1)
     outputs["share page"] = app.test_client().get(share_url).get_data(as_text=True)
+    if share_urls is not None:
+        share_urls.append(share_url)
     client.sign_in_as(world.nurse)
     outputs["leaving-pack PDF"] = pdf_text(
         client.post(
@@ -266,11 +269,29 @@ def test_with_consent_it_reaches_exactly_the_chosen_outputs_and_withdrawal_close
         passport=world.passport, by=world.nurse, pdf=True, share_links=True, fhir=True
     )
     open_as_young_person(client, world)
-    leaked = _leaked(_every_output(app, client, world))
+    share_urls: list[str] = []
+    leaked = _leaked(_every_output(app, client, world, share_urls))
     assert set(leaked) == {"passport PDF", "FHIR record", "data export", "share page"}
     consent = db.session.get(BirthParentConsent, consent.id)
     consent.withdrawn_on = clock.today()
     db.session.commit()
+    assert _leaked(_every_output(app, client, world)) == {}
+    # The link made before the withdrawal is still open, but no longer shows the birth history.
+    old_link = app.test_client().get(share_urls[0])
+    assert old_link.status_code == 200 and world.passport.legal_name in old_link.get_data(as_text=True)
+    assert birth_leaks(old_link.get_data(as_text=True)) == set()
+
+
+def test_a_consent_that_allows_no_exports_keeps_it_on_the_young_persons_page_only(app, client, world):
+    """The birth parent agreed the young person may see it, and nothing more: it is on their own page and
+    in no download, record, data export or share link, even with every box ticked."""
+    write_birth_history(world.passport, world.nurse)
+    factories.create_consent(
+        passport=world.passport, by=world.nurse, pdf=False, share_links=False, fhir=False
+    )
+    open_as_young_person(client, world)
+    on_their_page = birth_leaks(client.get("/my-passport/birth").get_data(as_text=True))
+    assert on_their_page == {*BIRTH_MARKERS.values(), "weight"}
     assert _leaked(_every_output(app, client, world)) == {}
 
 
