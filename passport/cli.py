@@ -35,7 +35,7 @@ from passport.models import (
     Team,
     User,
 )
-from passport.services import ServiceError, accounts, two_factor
+from passport.services import ServiceError, accounts, health_cards, two_factor
 
 DEMO_ORGANISATION = "Northbridge Children in Care Health Team"
 # Invented demo accounts; the password is printed on purpose by seed-demo.
@@ -93,6 +93,9 @@ def seed_demo() -> None:
     else:
         click.echo("Demo data is already there.")
     _set_up_demo_authenticator_apps()
+    demo = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    if health_cards.active_key(demo.id) is None:  # so the demo can make signed offline cards
+        health_cards.new_signing_key(demo)
     click.echo(f"\nSign in at /sign-in with any of these (password: {DEMO_PASSWORD!r}):")
     for email, name, role in DEMO_STAFF:
         click.echo(f"  {role.value:<13} {email:<28} {name}")
@@ -353,6 +356,21 @@ def create_organisation(name: str, teams: tuple[str, ...]) -> None:
         db.session.add(Team(name=team, organisation=organisation))
     db.session.commit()
     click.echo(f"Created {name} with {len(teams)} team(s).")
+
+
+@organisations.command("new-signing-key")
+@click.argument("name")
+def new_signing_key(name: str) -> None:
+    """Make the key that signs the organisation's offline health cards, or rotate it: run it again and the
+    new key signs from then on, while older keys stay published so cards already made still check out."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        raise click.ClickException(f"No organisation called {name!r}.")
+    older = len(health_cards.organisation_keys(organisation))
+    key = health_cards.new_signing_key(organisation)
+    click.echo(f"New signing key {key.kid} for {name}.")
+    if older:
+        click.echo(f"{older} older key(s) stay published at /.well-known/jwks.json and no longer sign.")
 
 
 @click.group("users")

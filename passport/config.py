@@ -65,6 +65,10 @@ class Config:
     # Shorter than a sign-up code: it opens an account that already holds health data.
     PASSWORD_RESET_LIFETIME = timedelta(days=3)
 
+    # The https address that signs offline health cards (their "iss"); without it, the address the request
+    # came to. Set it in production so cards do not depend on which host name a young person used.
+    SHC_ISSUER = os.environ.get("SHC_ISSUER")
+
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     # Counts are stored under this prefix, so two deployments (say training and live) can share one Redis.

@@ -8,7 +8,7 @@ from passport import clock, create_app
 from passport.cli import DEMO_PASSWORD, DEMO_TOTP_SECRETS
 from passport.extensions import db
 from passport.models import AuditEvent, LoginSession, Organisation, Passport, Role, User
-from passport.services import accounts, two_factor
+from passport.services import accounts, health_cards, two_factor
 from passport.validation import nhs_number_is_valid
 
 
@@ -160,3 +160,39 @@ def test_users_reset_two_factor_lets_an_only_admin_set_up_their_app_again(app):
     assert young.exit_code != 0 and "do not use an authenticator app" in young.output
     unknown = runner.invoke(args=["users", "reset-two-factor", "nobody@example.org", "--reason", "x"])
     assert unknown.exit_code != 0 and "No account" in unknown.output
+
+
+def test_new_signing_key_makes_the_first_key_and_rotates_it(app, client):
+    """Offline cards need the organisation's key: the command makes it, and run again it rotates it, with
+    the old key still published so cards already made still check out."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["organisations", "create", "Eastmoor Health"]).exit_code == 0
+    first = runner.invoke(args=["organisations", "new-signing-key", "Eastmoor Health"])
+    assert first.exit_code == 0, first.output
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Eastmoor Health"))
+    (key,) = health_cards.organisation_keys(organisation)
+    assert key.kid in first.output and key.retired_at is None
+
+    second = runner.invoke(args=["organisations", "new-signing-key", "Eastmoor Health"])
+    assert second.exit_code == 0 and "1 older key(s) stay published" in second.output
+    db.session.expire_all()
+    newest, oldest = health_cards.organisation_keys(organisation)
+    assert oldest.kid == key.kid and oldest.retired_at is not None and newest.retired_at is None
+    assert health_cards.active_key(organisation.id).kid == newest.kid
+    published = {k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    assert {newest.kid, oldest.kid} <= published
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == "signing_key_created"))
+    assert {e.details["kid"] for e in events} == {newest.kid, oldest.kid}
+
+
+def test_new_signing_key_names_an_unknown_organisation(app):
+    result = app.test_cli_runner().invoke(args=["organisations", "new-signing-key", "Nowhere Health"])
+    assert result.exit_code != 0 and "No organisation called 'Nowhere Health'" in result.output
+
+
+def test_seed_demo_gives_the_demo_organisation_a_key_for_offline_cards(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    (organisation,) = db.session.scalars(select(Organisation)).all()
+    assert len(health_cards.organisation_keys(organisation)) == 1  # made once, not on every run

@@ -86,6 +86,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("share_link_opened", ("link_id", "label"), _l("Opened a link you shared")),
         EventType("passport_exported", ("export",), _l("Downloaded your passport")),
         EventType("health_card_issued", (), _l("Made an offline health card")),
+        EventType("signing_key_created", ("kid",)),
         EventType("staff_account_created", ("staff_role",)),
         EventType("staff_account_set_up", ()),
         EventType("password_changed", ()),

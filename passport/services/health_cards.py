@@ -42,6 +42,17 @@ def active_key(organisation_id: uuid.UUID) -> SigningKey | None:
     )
 
 
+def organisation_keys(organisation: Organisation) -> list[SigningKey]:
+    """Every key the organisation has had, newest first (only the newest unretired one signs)."""
+    return list(
+        db.session.scalars(
+            select(SigningKey)
+            .where(SigningKey.organisation_id == organisation.id)
+            .order_by(SigningKey.created_at.desc())
+        )
+    )
+
+
 def generate_key(organisation: Organisation) -> SigningKey:
     """A new signing key; the organisation's older keys are retired (still published, no longer used)."""
     now = clock.now()
@@ -60,6 +71,15 @@ def generate_key(organisation: Organisation) -> SigningKey:
         created_at=now,
     )
     db.session.add(key)
+    return key
+
+
+@transaction
+def new_signing_key(organisation: Organisation) -> SigningKey:
+    """An operator makes the organisation's first key, or rotates it: the new key signs from now on, and the
+    old ones stay published so cards already made still check out."""
+    key = generate_key(organisation)
+    audit.record("signing_key_created", actor=None, organisation_id=organisation.id, kid=key.kid)
     return key
 
 
