@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-import segno
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -36,7 +35,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from segno import consts as segno_consts
+from qrcode import QRCode
+from qrcode.constants import ERROR_CORRECT_L
+from qrcode.util import MODE_8BIT_BYTE, MODE_NUMBER, QRData
 
 __all__ = [
     "DEFAULT_CLOCK_LEEWAY",
@@ -647,7 +648,7 @@ def qr_numeric_to_jws(text: str) -> str:
     return "".join(chars)
 
 
-def health_card_qr(jws: str) -> segno.QRCode:
+def health_card_qr(jws: str, *, box_size: int = 1, border: int = 0) -> QRCode:
     """The QR code for a JWS: a byte segment ``shc:/`` and a numeric segment, error correction L.
 
     Raises `CardTooLarge` beyond `QR_MAX_JWS_CHARS` (which keeps the code at version 22 or below).
@@ -656,14 +657,13 @@ def health_card_qr(jws: str) -> segno.QRCode:
         raise CardTooLarge(len(jws))
     numeric = jws_to_qr_numeric(jws)[len(QR_PREFIX) :]
     # Explicit segments: left to itself an encoder may pick one byte segment for everything, which
-    # takes ~2.4 times the space of numeric mode and would push a full card past version 22.
-    return segno.make(
-        [(QR_PREFIX, segno_consts.MODE_BYTE), (numeric, segno_consts.MODE_NUMERIC)],
-        error="L",
-        # The spec sizes cards for level L; a boosted level would only make the output vary.
-        boost_error=False,
-        micro=False,
-    )
+    # takes ~2.4 times the space of numeric mode and would push a full card past version 22. The spec
+    # sizes cards for level L.
+    code = QRCode(error_correction=ERROR_CORRECT_L, box_size=box_size, border=border)
+    code.add_data(QRData(QR_PREFIX.encode("ascii"), mode=MODE_8BIT_BYTE, check_data=False))
+    code.add_data(QRData(numeric.encode("ascii"), mode=MODE_NUMBER, check_data=False))
+    code.make(fit=True)
+    return code
 
 
 def _check_size(scale: int, border: int) -> None:
@@ -671,6 +671,22 @@ def _check_size(scale: int, border: int) -> None:
         raise ValueError("scale is a whole number of pixels per module, at least 1")
     if isinstance(border, bool) or not isinstance(border, int) or border < 0:
         raise ValueError("border is a whole number of modules, at least 0")
+
+
+def _dark_runs(modules: list[list[bool]]) -> str:
+    """SVG path data for the dark modules, one rectangle per horizontal run, in module units."""
+    parts = []
+    for y, row in enumerate(modules):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return "".join(parts)
 
 
 def health_card_qr_svg(
@@ -694,42 +710,40 @@ def health_card_qr_svg(
     _check_size(scale, border)
     if svg_id is not None and not _SVG_ID.fullmatch(svg_id):
         raise ValueError("svg_id must be a letter followed by letters, digits, '-' or '_'")
-    out = io.BytesIO()
-    health_card_qr(jws).save(
-        out,
-        kind="svg",
-        xmldecl=False,
-        svgns=True,
-        nl=False,
-        scale=1 if responsive else scale,
-        border=border,
-        omitsize=responsive,
-        title=title,
-        desc=description,
-        svgid=svg_id,
-        svgclass="shc-qr",
-        lineclass=None,
-        dark="#000",
-        # A white background: on a transparent one the code vanishes in dark mode.
-        light="#fff",
-    )
-    svg = out.getvalue().decode("utf-8")
+    modules = health_card_qr(jws, border=border).get_matrix()
+    size = len(modules)
     # role="img": screen readers announce one image named by <title> instead of walking the paths.
-    attributes = ' role="img"'
+    attributes = ['xmlns="http://www.w3.org/2000/svg"', 'class="shc-qr"', 'role="img"']
     if svg_id is not None:
-        attributes += f' aria-labelledby="{svg_id}-title"'
-        svg = svg.replace("<title>", f'<title id="{svg_id}-title">', 1)
+        attributes.append(f'aria-labelledby="{svg_id}-title"')
         if description is not None:
-            attributes += f' aria-describedby="{svg_id}-desc"'
-            svg = svg.replace("<desc>", f'<desc id="{svg_id}-desc">', 1)
-    return svg.replace("<svg", "<svg" + attributes, 1)
+            attributes.append(f'aria-describedby="{svg_id}-desc"')
+    if not responsive:
+        attributes.append(f'width="{size * scale}" height="{size * scale}"')
+    attributes.append(f'viewBox="0 0 {size} {size}"')
+    title_id = f' id="{svg_id}-title"' if svg_id is not None else ""
+    desc_id = f' id="{svg_id}-desc"' if svg_id is not None else ""
+    children = [f"<title{title_id}>{_xml_text(title)}</title>"]
+    if description is not None:
+        children.append(f"<desc{desc_id}>{_xml_text(description)}</desc>")
+    # A white background: on a transparent one the code vanishes in dark mode.
+    children.append(f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>')
+    children.append(f'<path fill="#000" d="{_dark_runs(modules)}"/>')
+    return f"<svg {' '.join(attributes)}>{''.join(children)}</svg>"
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def health_card_qr_png(jws: str, *, scale: int = 8, border: int = 4) -> bytes:
     """The card's QR code as a black-on-white PNG; ``scale`` is pixels per module."""
     _check_size(scale, border)
     out = io.BytesIO()
-    health_card_qr(jws).save(out, kind="png", scale=scale, border=border, dark="#000", light="#fff")
+    image = health_card_qr(jws, box_size=scale, border=border).make_image(
+        fill_color="black", back_color="white"
+    )
+    image.save(out, kind="PNG")
     return out.getvalue()
 
 
