@@ -77,18 +77,39 @@ def passport_pdf(
     return pdf
 
 
+# Each line of the card's QR text is cut to this length, so the eight lines always fit one QR code
+# (qr.MAX_QR_TEXT) and a long list loses its tail, never the emergency contact after it.
+CARD_QR_LINE = 140
+
+
 def emergency_card_text(view: PassportView) -> str:
-    """What the card's QR holds: a short plain summary any phone camera can read with no signal."""
+    """What the card's QR holds: the card's details as short plain text any phone camera can read with no
+    signal, most urgent first. In English, for whoever treats the young person."""
     about = view.about_me
     lines = [about.legal_name, about.date_of_birth.isoformat()]
     if about.nhs_number:
         lines.append(f"NHS {about.nhs_number[:3]} {about.nhs_number[3:6]} {about.nhs_number[6:]}")
-    if view.health:
-        if view.health.allergies:
-            lines.append("Allergies: " + ", ".join(a.substance for a in view.health.allergies))
-        if view.health.current_medications:
-            lines.append("Medicines: " + ", ".join(m.name for m in view.health.current_medications))
-    return "\n".join(lines)[: qr.MAX_QR_TEXT]
+    health = view.health
+    if health and health.allergies:
+        lines.append(
+            "Allergies: "
+            + ", ".join(
+                f"{a.substance} (severe)" if a.severity == "severe" else a.substance for a in health.allergies
+            )
+        )
+    contacts = view.contacts.now if view.contacts else ()
+    for contact in contacts:
+        if contact.role == "emergency_contact":
+            lines.append(f"In an emergency call: {contact.name} {contact.phone or ''}".rstrip())
+    if health and health.current_medications:
+        lines.append("Medicines: " + ", ".join(m.name for m in health.current_medications))
+    if health and health.conditions:
+        lines.append("Conditions: " + ", ".join(c.name for c in health.conditions))
+    gp = view.registrations.gp if view.registrations else None
+    if gp:
+        lines.append(f"GP: {gp.name} {gp.phone or ''}".rstrip())
+    lines = [line if len(line) <= CARD_QR_LINE else line[: CARD_QR_LINE - 1] + "…" for line in lines]
+    return "\n".join(lines[:8])
 
 
 @transaction

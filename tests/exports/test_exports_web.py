@@ -20,10 +20,13 @@ from sqlalchemy import select
 from passport import clock
 from passport.extensions import db, limiter
 from passport.models import AuditEvent, ShareLink, SigningKey
+from passport.policy import Output, Section, Selection
+from passport.projection import build_view
 from passport.services import health_cards
 from tests import factories
 from tests.conftest import csrf_token
 from tests.html_checks import main_text, page_text
+from tests.web.test_staff import decode_qr_image
 
 
 def pdf_text(data: bytes) -> str:
@@ -148,6 +151,57 @@ class TestEmergencyCard:
             assert expected in text
         assert "Low mood" not in text
 
+    def test_the_printed_qr_reads_back_as_the_cards_text(self, client, world, rich_passport):
+        """Printed at 300 dpi and read with an independent decoder (zxing-cpp), as a phone camera would
+        read the card: the QR holds the same details as the card, with no signal needed."""
+        if shutil.which("pdftoppm") is None:
+            pytest.skip("poppler-utils (pdftoppm) is not installed: apt-get install poppler-utils")
+        import zxingcpp
+        from PIL import Image
+
+        client.sign_in_as(world.young_person)
+        pdf = post(client, "/my-passport/download/emergency-card").data
+        png = subprocess.run(
+            ["pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", "-"],
+            input=pdf,
+            capture_output=True,
+            check=True,
+        ).stdout
+        (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        assert barcode.format == zxingcpp.BarcodeFormat.QRCode
+        assert barcode.text.splitlines() == [
+            "Robin Fairweather",
+            world.passport.date_of_birth.isoformat(),
+            "NHS 999 000 0018",
+            "Allergies: Penicillin",
+            "In an emergency call: Aunt Dee 0300 000 0300",
+            "Medicines: Salbutamol inhaler",
+            "Conditions: Hay fever",
+            "GP: Riverside Medical Centre 0300 000 0100",
+        ]  # the mental-health condition was not chosen for the card, so it is not in the QR either
+
+    def test_a_very_long_record_still_fits_one_qr_and_keeps_the_emergency_contact(self, world):
+        from passport.exports.qr import MAX_QR_TEXT, qr_png_bytes
+        from passport.services.exports import emergency_card_text
+
+        for n in range(60):
+            factories.create_item(
+                "allergy", passport=world.passport, by=world.nurse, substance=f"Invented substance {n}"
+            )
+        factories.create_item(
+            "contact", passport=world.passport, by=world.nurse, role="emergency_contact", name="Aunt Dee"
+        )
+        view = build_view(
+            world.young_person,
+            world.passport,
+            clock.today(),
+            Output.PDF,
+            Selection(sections=frozenset({Section.ABOUT_ME, Section.HEALTH_SUMMARY, Section.CONTACTS})),
+        )
+        text = emergency_card_text(view)
+        assert len(text) <= MAX_QR_TEXT and qr_png_bytes(text)
+        assert "In an emergency call: Aunt Dee" in text and "…" in text
+
 
 class TestShareLinks:
     def make_link(self, client, world, **extra):
@@ -183,6 +237,21 @@ class TestShareLinks:
         assert "Opened a link you shared" in page_text(
             client.get("/my-passport/who-looked").get_data(as_text=True)
         )
+
+    def test_the_qr_code_opens_exactly_the_link_shown(self, app, client, world, rich_passport):
+        today = clock.today() + timedelta(days=7)
+        client.sign_in_as(world.young_person)
+        html = post(
+            client,
+            "/my-passport/share",
+            label="New GP",
+            sections=["about_me", "health_summary"],
+            **{"expires_on-day": str(today.day), "expires_on-month": str(today.month)},
+            **{"expires_on-year": str(today.year)},
+        ).get_data(as_text=True)
+        shown = re.search(r'dir="ltr">(http://localhost/s/[^<]+)<', html).group(1)
+        assert decode_qr_image(html) == shown
+        assert app.test_client().get(shown.replace("http://localhost", "")).status_code == 200
 
     def test_expired_and_stopped_links_are_404(self, app, client, world):
         url = self.make_link(client, world)
