@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 
 from passport import assets, immunisations, labels, policy
 from passport.access import AccessRefused
+from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
 from passport.models import Role
 from passport.services import accounts
@@ -106,6 +107,11 @@ def _add_error_pages(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
+        return page("errors/400.html", 400)
+
+    @app.errorhandler(QRTooLong)
+    def link_too_long_for_a_qr(error):
+        # Only a request with an absurdly long Host header makes a link this long: a clear 400, not a 500.
         return page("errors/400.html", 400)
 
     @app.errorhandler(AccessRefused)

@@ -108,6 +108,19 @@ class TestCaseload:
 
 
 class TestInvites:
+    def test_a_link_too_long_for_a_qr_code_gets_a_clear_page_not_a_500(self, client, world, monkeypatch):
+        """Only a request with an absurd Host header makes a real link longer than a QR code holds, so the
+        limit is lowered here to make the sign-up link "too long"."""
+        from passport.exports import qr
+
+        monkeypatch.setattr(qr, "MAX_QR_TEXT", 20)
+        client.sign_in_as(world.nurse)
+        response = client.post(
+            f"/staff/passports/{world.unclaimed_passport.id}/invite", data={"csrf_token": csrf_token(client)}
+        )
+        assert response.status_code == 400
+        assert "Something was wrong with that request" in response.get_data(as_text=True)
+
     def test_the_invite_page_shows_the_code_link_and_a_qr_once(self, client, world):
         client.sign_in_as(world.nurse)
         response = client.post(
