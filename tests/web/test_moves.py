@@ -211,6 +211,19 @@ class TestTransfer:
         unchanged = [t for t in before if t not in changed]
         for table in unchanged:
             assert after[table] == before[table], table
+        # In the rows that do change, every field but those of the move itself stays as it was.
+        expected_to_change = {
+            "passport": {"organisation_id", "team_id", "version", "updated_at"},
+            "assignment": {"ended_at"},
+            "access_grant": {"revoked_at", "revoked_by_id"},
+        }
+        for table, fields in expected_to_change.items():
+            old_rows = sorted((json.loads(row) for row in before[table]), key=lambda row: row["id"])
+            new_rows = sorted((json.loads(row) for row in after[table]), key=lambda row: row["id"])
+            assert [r["id"] for r in old_rows] == [r["id"] for r in new_rows], table
+            for old, new in zip(old_rows, new_rows, strict=True):
+                differing = {key for key in old if old[key] != new[key]}
+                assert differing <= fields, (table, differing - fields)
         assert set(before["audit_event"]) <= set(after["audit_event"])
         assert len(after["passport_transfer"]) == 1
         moved = db.session.get(Passport, passport.id)
