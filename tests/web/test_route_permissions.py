@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from passport import clock
+from passport.extensions import db
+from passport.models import AccessGrant
 from passport.policy import Action
 from tests import factories
 from tests.conftest import World, csrf_token
@@ -429,3 +433,43 @@ def test_route_permissions_name_real_actions(app):
             continue
         kind, _, action = view.required_permission.partition(":")
         assert kind in {"role", "passport", "own_passport"} and action in actions, endpoint
+
+
+# The host-area nurse (`other_nurse`) once their grant has ended, by expiry or by being stopped: on pages
+# about world.passport they get what any nurse with no link to it gets (as `other_team_nurse` does); on
+# every other page, what they got before.
+PASSPORT_OF_THE_GRANT = ("passport", "allergy", "own_condition", "correction", "consent", "health_action")
+HOST_CASES = [(method, rule, ended) for (method, rule) in MATRIX for ended in ("expired", "stopped")]
+
+
+def _about_the_granted_passport(url: str, world) -> bool:
+    return any(str(getattr(world, name).id) in url for name in PASSPORT_OF_THE_GRANT)
+
+
+@pytest.mark.parametrize(("method", "rule", "ended"), HOST_CASES)
+def test_route_matrix_for_a_host_nurse_whose_grant_has_ended(client, world, method, rule, ended):
+    grant = db.session.get(AccessGrant, world.grant.id)
+    if ended == "expired":
+        grant.ends_on = clock.today() - timedelta(days=1)
+    else:
+        grant.revoked_at = clock.now()
+    db.session.commit()
+    url_template, expected = MATRIX[(method, rule)]
+    url = url_template.format(**vars(world))
+    about_it = _about_the_granted_passport(url, world)
+    want = expected["other_team_nurse"] if about_it else expected["other_nurse"]
+    client.sign_in_as(world.other_nurse)
+    data = {"csrf_token": csrf_token(client)} if method == "POST" else {}
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == want, (url, response.headers.get("Location"))
+
+
+def test_the_host_nurse_rows_are_not_vacuous(world):
+    """With the grant, the host nurse reaches pages about the passport that they lose when it ends."""
+    reached = [
+        rule
+        for (method, rule), (url_template, expected) in MATRIX.items()
+        if _about_the_granted_passport(url_template.format(**vars(world)), world)
+        and expected["other_nurse"] != expected["other_team_nurse"]
+    ]
+    assert len(reached) >= 5, reached
