@@ -103,7 +103,7 @@ def sign_out():
     accounts.end_session(current_user)
     logout_user()
     session.clear()
-    flash(_("You have signed out"), "success")
+    flash(_("You have signed out on every device"), "success")
     return redirect(url_for("auth.sign_in"))
 
 

@@ -150,13 +150,10 @@ def _end(login_session: LoginSession, now, reason: str) -> None:
 
 @transaction
 def end_session(user: User) -> None:
-    """Sign out: the session's token stops working on every server."""
-    if user.session_token:
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.token_hash == _token_hash(user.session_token))
-            .values(revoked_at=clock.now(), ended_reason="signed_out")
-        )
+    """Sign out: this session and every other one of the account (another phone, a library computer, a
+    remember-me cookie) stop working on every server. A young person who signs out after using a shared
+    computer is then signed out there too, wherever they signed in from."""
+    end_all_sessions(user, "signed_out")
     audit.record("signed_out", actor=user)
 
 

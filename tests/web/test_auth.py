@@ -14,7 +14,7 @@ from passport.extensions import db
 from passport.models import AuditEvent, Invite, LoginSession, Passport, Role, User
 from passport.services import invites
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, live_sessions
 from tests.html_checks import page_text
 
 
@@ -139,6 +139,22 @@ class TestSessions:
         response = replay.get("/staff/caseload")
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/sign-in")
+
+    def test_signing_out_signs_out_every_device_and_remember_cookie(self, client, world, app):
+        phone = app.test_client()
+        sign_in(phone, world.young_person.email, factories.PASSWORD, remember_me="y")
+        remembered = phone.get_cookie("remember_token").value
+        assert phone.get("/my-passport/").status_code == 200
+        sign_in(client, world.young_person.email, factories.PASSWORD)  # a library computer, say
+
+        response = client.post("/sign-out", data={"csrf_token": csrf_token(client)}, follow_redirects=True)
+
+        assert "You have signed out on every device" in page_text(response.get_data(as_text=True))
+        assert phone.get("/my-passport/").headers["Location"].startswith("/sign-in")
+        fresh = app.test_client()
+        fresh.set_cookie("remember_token", remembered)
+        assert fresh.get("/my-passport/").headers["Location"].startswith("/sign-in")
+        assert live_sessions(world.young_person) == 0
 
     def test_sign_out_needs_a_post(self, client, world):
         client.sign_in_as(world.nurse)
