@@ -1,5 +1,6 @@
 """The young person's copy of everything held about them (their right of access): their account, their
-passport as they may see it, their requests and choices, and the log of who looked. As JSON to keep, and
+passport as they may see it (with their health plan and the items taken off it, which stay in the record),
+their requests and choices, who can see it, and the log of who looked. As JSON to keep, and
 as a page to read. Birth history is in it only while a consent allows and they have chosen to open it."""
 
 from __future__ import annotations
@@ -72,9 +73,23 @@ def export_for(young_person: User, passport: Passport) -> dict[str, Any]:
                 if view.immunisations
                 else None,
                 "contacts": view.contacts,
+                "health_plan": view.health_plan or [],
+                "ehcp": {"has_ehcp": passport.has_ehcp, "review_on": passport.ehcp_review_on},
                 "birth_history": view.birth_history.values if view.birth_history else None,
+                "removed_items": items.removed_items(passport),
             }
         ),
+        "who_can_see": [
+            {
+                "name": person.name,
+                "role": str(person.role),
+                "organisation": person.organisation,
+                "until": person.until.isoformat() if person.until else None,
+                "can_see_now": person.can_see_now,
+                "sections": sorted(str(section) for section in person.sections),
+            }
+            for person in transparency.who_can_see(passport, today)
+        ],
         "choices": {
             "nurse_can_see_after_18": passport.nurse_access_after_18,
             "adviser_can_see_after_18": passport.adviser_access_after_18,

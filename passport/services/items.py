@@ -341,6 +341,30 @@ def verify_item(nurse: User, passport: Passport, kind_name: str, item) -> None:
     audit.record("item_verified", actor=nurse, passport=passport, item_kind=kind_name, item_id=item.id)
 
 
+def removed_items(passport: Passport) -> list[dict[str, Any]]:
+    """Items taken off the passport: they leave every page and export but stay in the record, so the young
+    person's copy of everything held about them lists them, with when they were removed."""
+    removed = []
+    for kind in ITEM_KINDS.values():
+        rows = db.session.scalars(
+            select(kind.model)
+            .where(kind.model.passport_id == passport.id, kind.model.archived_at.is_not(None))
+            .order_by(kind.model.archived_at)
+        )
+        for row in rows:
+            removed.append(
+                {
+                    "kind": kind.name,
+                    "values": {name: getattr(row, name) for name in kind.fields},
+                    "source": row.source,
+                    "sensitivity": row.sensitivity,
+                    "recorded_at": row.recorded_at,
+                    "removed_at": row.archived_at,
+                }
+            )
+    return removed
+
+
 @transaction
 def archive_item(actor: User, passport: Passport, kind_name: str, item) -> None:
     _refuse_unless(policy.decide_edit_item(actor, passport, item, clock.today()))

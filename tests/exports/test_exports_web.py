@@ -382,11 +382,27 @@ class TestDataExport:
         conditions = [c["values"]["name"] for c in data["passport"]["health"]["conditions"]]
         assert "Low mood" in conditions  # their own data, labels and all
         assert data["passport"]["birth_history"] is None
+        assert [a["what"] for a in data["passport"]["health_plan"]] == [world.health_action.what]
+        assert data["passport"]["ehcp"] == {"has_ehcp": False, "review_on": None}
+        assert data["passport"]["removed_items"] == []
+        who = {(p["name"], p["role"]) for p in data["who_can_see"]}
+        assert (world.nurse.display_name, "nurse") in who and (world.other_nurse.display_name, "nurse") in who
         assert response.headers["Cache-Control"] == "no-store"
         events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.event_type == "passport_exported")
         ).all()
         assert any(e.details.get("export") == "data_export" for e in events)
+
+    def test_an_item_taken_off_the_passport_is_still_in_their_copy(self, client, world, rich_passport):
+        client.sign_in_as(world.young_person)
+        post(client, f"/my-passport/condition/{world.own_condition.id}/remove")
+        assert "Hay fever" not in main_text(client.get("/my-passport/health").get_data(as_text=True))
+        data = json.loads(post(client, "/my-passport/my-data.json").data)
+        (removed,) = data["passport"]["removed_items"]
+        assert removed["kind"] == "condition" and removed["values"]["name"] == "Hay fever"
+        assert removed["removed_at"].startswith(clock.today().isoformat())
+        page = main_text(client.get("/my-passport/my-data").get_data(as_text=True))
+        assert "Things taken off your passport 1 thing. We still keep it, and it is in the file." in page
 
 
 class TestFhirDownload:
