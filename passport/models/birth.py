@@ -11,8 +11,8 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from passport import clock
 from passport.extensions import db
@@ -117,3 +117,19 @@ class BirthParentConsent(db.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_on is None
+
+
+class ConsentsAreNeverDeleted(RuntimeError):
+    """A birth parent's consent is part of the record of who agreed to what, and when: it is withdrawn
+    (services.birth_history), never deleted."""
+
+
+@event.listens_for(BirthParentConsent, "before_delete")
+def _refuse_to_delete_a_consent(mapper, connection, target) -> None:
+    raise ConsentsAreNeverDeleted("A birth parent's consent is withdrawn, never deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_to_bulk_delete_consents(state) -> None:
+    if state.is_delete and any(m.class_ is BirthParentConsent for m in state.all_mappers):
+        raise ConsentsAreNeverDeleted("A birth parent's consent is withdrawn, never deleted")

@@ -295,6 +295,22 @@ class TestConsentRecords:
         )
         assert "already been withdrawn" in again.get_data(as_text=True)
 
+    def test_the_code_cannot_delete_a_consent_even_by_mistake(self, world):
+        """No page offers deletion, and the models refuse it too: a row at a time or in bulk."""
+        from sqlalchemy import delete
+
+        from passport.models.birth import ConsentsAreNeverDeleted
+
+        consent = db.session.get(BirthParentConsent, world.consent.id)
+        db.session.delete(consent)
+        with pytest.raises(ConsentsAreNeverDeleted):
+            db.session.flush()
+        db.session.rollback()
+        with pytest.raises(ConsentsAreNeverDeleted):
+            db.session.execute(delete(BirthParentConsent).where(BirthParentConsent.id == world.consent.id))
+        db.session.rollback()
+        assert db.session.get(BirthParentConsent, world.consent.id) is not None
+
     def test_birth_weight_out_of_range_is_refused(self, client, world):
         client.sign_in_as(world.nurse)
         response = client.post(
