@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, StringField
+from wtforms import Field, SelectField, StringField
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
 
 def strip(value):
@@ -22,6 +22,23 @@ class TrimmedStringField(StringField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("filters", []).append(strip)
         super().__init__(*args, **kwargs)
+
+
+class ChoiceFromListField(SelectField):
+    """A select whose answer must be one of its options, with a plain message (WTForms' own, "Not a valid
+    choice", is in English only and says nothing useful) when a request sends something else."""
+
+    def __init__(self, *args, not_in_list_message=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.not_in_list_message = not_in_list_message or _l("Choose one of the options in the list")
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return  # DataRequired (or Optional) has its say
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.not_in_list_message) from None
 
 
 class DatePartsField(Field):

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from passport import labels, schedule
-from passport.forms import DatePartsField, TrimmedStringField
+from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
 from passport.services.passports import NHS_NUMBER_REASONS
 
 
@@ -183,8 +183,9 @@ class ContactForm(VersionedForm):
 
 
 class ImmunisationForm(VersionedForm):
-    vaccine_id = SelectField(
+    vaccine_id = ChoiceFromListField(
         _l("Vaccine"),
+        not_in_list_message=_l("We do not know that vaccine. Choose one from the list"),
         description=_l("If you are not sure of the name, choose the closest and add a note for your nurse."),
         validators=[DataRequired(_l("Choose the vaccine"))],
     )

@@ -141,7 +141,11 @@ class TestBadDoses:
         [
             ({"vaccine_id": "mmr", "given_on": "before_birth"}, "given_on", "on or after the date of birth"),
             ({"vaccine_id": "mmr", "given_on": "future"}, "given_on", "must be today or in the past"),
-            ({"vaccine_id": "moon_vaccine", "given_on": "ok"}, "vaccine_id", "Not a valid choice"),
+            (
+                {"vaccine_id": "moon_vaccine", "given_on": "ok"},
+                "vaccine_id",
+                "We do not know that vaccine. Choose one from the list",
+            ),
             ({"vaccine_id": "", "given_on": "ok"}, "vaccine_id", "Choose the vaccine"),
         ],
     )
