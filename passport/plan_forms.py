@@ -26,6 +26,10 @@ class HealthActionForm(FlaskForm):
         validators=[Optional()],
     )
     due_on = DatePartsField(_l("To be done by"), hint=_l("For example, 15 1 2027"))
+    # The view lists the young person's assessments; the service checks the answer is one of them.
+    assessment = SelectField(
+        _l("Agreed at which health assessment?"), validate_choice=False, validators=[Optional()]
+    )
 
 
 class NotDoneForm(FlaskForm):

@@ -236,6 +236,8 @@ class PlanAction:
     done_on: date | None
     overdue: bool
     can_mark: bool  # this viewer may mark it done or not done
+    agreed_at_kind: str | None = None  # the health assessment it was agreed at, if any
+    agreed_at_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -467,6 +469,8 @@ def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAct
             done_on=a.done_on,
             overdue=a.status == "agreed" and a.due_on < today,
             can_mark=may_mark(viewer, passport, a, today),
+            agreed_at_kind=str(a.assessment.kind) if a.assessment else None,
+            agreed_at_date=a.assessment.assessed_on if a.assessment else None,
         )
         for a in passport.health_actions
     )

@@ -45,13 +45,22 @@ def _problems(what: str, owner: str | None, due_on: date | None, today: date) ->
     return problems
 
 
+def assessments_to_agree_at(passport: Passport) -> list:
+    """The young person's health assessments an action can come from, newest first."""
+    return [a for a in passport.assessments if a.archived_at is None]
+
+
 @transaction
 def add_action(
     nurse: User, passport: Passport, *, what: str, owner: str | None, due_on: date | None, assessment_id=None
 ) -> HealthAction:
+    """An action agreed at one of the young person's health assessments (or, with no assessment_id, agreed
+    outside one)."""
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
     problems = _problems(what, owner, due_on, clock.today())
+    if assessment_id is not None and assessment_id not in {a.id for a in assessments_to_agree_at(passport)}:
+        problems.append(("assessment", _l("Choose one of this young person's health assessments")))
     if problems:
         raise InputProblems(problems)
     action = HealthAction(

@@ -3,12 +3,15 @@ passport pages."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from passport import clock, policy
+from passport import clock, labels, policy
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
 from passport.exports.pdf import pdf_response
@@ -341,10 +344,30 @@ def record_sdq(passport):
     return render_template("staff/sdq.html", form=form, view=view)
 
 
+def _uuid_or_none(text: str | None) -> uuid.UUID | None:
+    """An id from a form's select: none when left empty; a value that is not an id at all is an id that
+    matches nothing, so the service refuses it beside the field."""
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
 @bp.route("/passports/<uuid:passport_id>/plan/new", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def new_health_action(passport):
     form = HealthActionForm()
+    assessments = health_plans.assessments_to_agree_at(passport)
+    form.assessment.choices = [("", _("Not at a health assessment"))] + [
+        (str(a.id), f"{labels.ASSESSMENT[a.kind]}, {format_date(a.assessed_on, 'd MMMM y')}")
+        for a in assessments
+    ]
+    if request.method == "GET":
+        # From an assessment's "Add an action agreed at this assessment", or else the latest one.
+        chosen = request.args.get("assessment")
+        form.assessment.data = chosen or (str(assessments[0].id) if assessments else "")
     if form.validate_on_submit():
         try:
             health_plans.add_action(
@@ -353,6 +376,7 @@ def new_health_action(passport):
                 what=form.what.data or "",
                 owner=form.owner.data,
                 due_on=form.due_on.data,
+                assessment_id=_uuid_or_none(form.assessment.data),
             )
         except items.InputProblems as error:
             for field_name, message in error.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -43,6 +44,60 @@ class TestHealthPlan:
         )
         assert response.status_code == 302
         assert len(db.session.scalars(select(HealthAction)).all()) == count + 1
+
+    def test_an_action_agreed_at_an_assessment_says_which(self, client, world):
+        held_on = date.today() - timedelta(days=3)
+        assessment = factories.create_item(
+            "assessment", passport=world.passport, by=world.nurse, kind="review", assessed_on=held_on
+        )
+        client.sign_in_as(world.nurse)
+        link = f"/staff/passports/{world.passport.id}/plan/new?assessment={assessment.id}"
+        assert link in client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True)
+        form = client.get(link).get_data(as_text=True)
+        assert re.search(
+            rf'<option[^>]*selected[^>]*value="{assessment.id}"|<option[^>]*value="{assessment.id}"[^>]*selected',
+            form,
+        )
+        response = post(
+            client,
+            f"/staff/passports/{world.passport.id}/plan/new",
+            what="Book an eye test at Clearview Opticians",
+            owner="young_person",
+            assessment=str(assessment.id),
+            **date_fields("due_on", date.today() + timedelta(days=30)),
+        )
+        assert response.status_code == 302
+        action = db.session.scalar(
+            select(HealthAction).where(HealthAction.what.startswith("Book an eye test"))
+        )
+        assert action.assessment_id == assessment.id
+        client.sign_in_as(world.young_person)
+        text = main_text(client.get("/my-passport/plan").get_data(as_text=True))
+        assert f"Agreed at: Review health assessment, {held_on.day} {held_on:%B %Y}" in text
+
+    def test_an_assessment_of_another_young_person_is_refused(self, client, world):
+        theirs = factories.create_item(
+            "assessment",
+            passport=world.other_passport,
+            by=world.other_team_nurse,
+            kind="review",
+            assessed_on=date.today(),
+        )
+        client.sign_in_as(world.nurse)
+        before = len(db.session.scalars(select(HealthAction)).all())
+        html = post(
+            client,
+            f"/staff/passports/{world.passport.id}/plan/new",
+            what="Book an eye test at Clearview Opticians",
+            owner="young_person",
+            assessment=str(theirs.id),
+            **date_fields("due_on", date.today() + timedelta(days=30)),
+        ).get_data(as_text=True)
+        assert "Choose one of this young person&#39;s health assessments" in html or (
+            "Choose one of this young person's health assessments" in main_text(html)
+        )
+        assert 'id="assessment-error"' in html
+        assert len(db.session.scalars(select(HealthAction)).all()) == before
 
     def test_the_young_person_marks_their_own_action_done(self, client, world):
         client.sign_in_as(world.young_person)
