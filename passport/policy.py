@@ -50,6 +50,7 @@ class Action(StrEnum):
     CREATE_PASSPORT = "create_passport"
     VIEW_READINESS_DASHBOARD = "view_readiness_dashboard"
     MANAGE_STAFF = "manage_staff"
+    VIEW_REPORTS = "view_reports"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     # Staff only: the second sign-in step (an authenticator app code), the one thing open before it is done.
@@ -175,6 +176,9 @@ ROLE_RULES: dict[Action, frozenset[Role]] = {
     Action.CREATE_PASSPORT: frozenset({Role.NURSE}),
     Action.VIEW_READINESS_DASHBOARD: frozenset({Role.ADVISER}),
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
+    # The organisation's figures (counts under 5 shown as "fewer than 5"): for the designated nurse, who
+    # is one of the organisation's nurses, and for its admins.
+    Action.VIEW_REPORTS: frozenset({Role.ADMIN, Role.NURSE}),
     Action.VIEW_AUDIT_LOG: frozenset({Role.ADMIN}),
     Action.MANAGE_OWN_ACCOUNT: frozenset(Role),
     Action.COMPLETE_SIGN_IN: frozenset(STAFF_ROLES),

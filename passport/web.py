@@ -235,6 +235,7 @@ NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
         (_l("Corrections"), "staff.correction_queue"),
         (_l("Overdue actions"), "staff.overdue_actions"),
         (_l("New passport"), "staff.new_passport"),
+        (_l("Reports"), "admin.organisation_reports"),
     ),
     Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"),),
     Role.ADMIN: (

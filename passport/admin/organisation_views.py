@@ -202,14 +202,14 @@ def import_caseload():
 
 
 @bp.get("/reports")
-@requires(Action.MANAGE_STAFF)
+@requires(Action.VIEW_REPORTS)
 def organisation_reports():
     report = reports.organisation_report(current_user, clock.today())
     return render_template("admin/reports.html", report=report, measures=reports.MEASURES)
 
 
 @bp.get("/reports.csv")
-@requires(Action.MANAGE_STAFF)
+@requires(Action.VIEW_REPORTS)
 def organisation_reports_csv():
     report = reports.organisation_report(current_user, clock.today())
     body = reports.report_csv(report, lambda label: str(labels.AGE_BAND.get(label, label)) or _("All"))

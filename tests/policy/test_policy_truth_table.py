@@ -180,6 +180,7 @@ ROLE_TABLE = {
     Action.VIEW_READINESS_DASHBOARD: {Role.ADVISER},
     Action.MANAGE_STAFF: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
+    Action.VIEW_REPORTS: {Role.ADMIN, Role.NURSE},  # the designated nurse is one of the nurses
     Action.MANAGE_OWN_ACCOUNT: set(Role),
     Action.COMPLETE_SIGN_IN: {Role.NURSE, Role.ADVISER, Role.ADMIN},  # the second step: staff only
 }

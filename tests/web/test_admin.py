@@ -203,6 +203,14 @@ class TestReports:
         csv = client.get("/admin/reports.csv")
         assert csv.mimetype == "text/csv" and b"6/13" in csv.data
 
+    def test_the_designated_nurse_opens_the_reports_from_the_menu(self, client, world):
+        client.sign_in_as(world.nurse)
+        caseload = client.get("/staff/caseload").get_data(as_text=True)
+        assert 'href="/admin/reports"' in caseload
+        text = main_text(client.get("/admin/reports").get_data(as_text=True))
+        assert "fewer than 5" in text
+        assert client.get("/admin/reports.csv").mimetype == "text/csv"
+
     def test_another_organisations_young_people_are_not_counted(self, client, world):
         for i in range(6):
             factories.create_passport(organisation=world.other_organisation, legal_name=f"Other {i}", age=17)

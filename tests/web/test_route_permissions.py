@@ -146,6 +146,9 @@ OWN_ITEM = expect(403, anonymous=302, young_person=200, other_young_person=404)
 NURSE_ONLY = expect(403, anonymous=302, nurse=200, other_team_nurse=200, other_nurse=200)
 ADVISER_ONLY = expect(403, anonymous=302, adviser=200)
 ADMIN_ONLY = expect(403, anonymous=302, admin=200, other_admin=200)
+# The organisation's figures: its admins and nurses (the designated nurse is one), each their own
+# organisation's.
+REPORTS = {**ADMIN_ONLY, "nurse": 200, "other_team_nurse": 200, "other_nurse": 200}
 # A nurse's curation screens: the care team only. Someone with no link to the young person gets 404.
 # `other_nurse` (another organisation) holds a current "see" grant for world.passport (an out-of-area
 # placement): they may look, so they learn it exists (403 on curation, not 404).
@@ -332,8 +335,8 @@ MATRIX = {
         "/admin/young-people/{passport.id}/transfer",
         expect(404, anonymous=302, young_person=403, nurse=403, adviser=403, admin=200, other_nurse=403),
     ),
-    ("GET", "/admin/reports"): ("/admin/reports", ADMIN_ONLY),
-    ("GET", "/admin/reports.csv"): ("/admin/reports.csv", ADMIN_ONLY),
+    ("GET", "/admin/reports"): ("/admin/reports", REPORTS),
+    ("GET", "/admin/reports.csv"): ("/admin/reports.csv", REPORTS),
     ("GET", "/admin/staff/{staff_id}/reset-authenticator-app"): (
         "/admin/staff/{nurse.id}/reset-authenticator-app",
         {**ADMIN_ONLY, "other_admin": 404},
