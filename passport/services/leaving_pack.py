@@ -36,9 +36,8 @@ class Checklist:
     items: tuple[ChecklistItem, ...]
 
 
-@functools.cache
-def checklist() -> Checklist:
-    raw = yaml.safe_load(resources.files("passport").joinpath("data/leaving_pack.yaml").read_text("utf-8"))
+def _read(name: str) -> Checklist:
+    raw = yaml.safe_load(resources.files("passport").joinpath(f"data/{name}").read_text("utf-8"))
     return Checklist(
         version=str(raw["version"]),
         items=tuple(
@@ -47,8 +46,47 @@ def checklist() -> Checklist:
     )
 
 
+@functools.cache
+def checklist() -> Checklist:
+    """The checklist in use now."""
+    return _read("leaving_pack.yaml")
+
+
+@functools.cache
+def checklist_version(version: str | None) -> Checklist:
+    """The checklist a pack used. When the checklist changes, the old one is kept as
+    data/leaving_pack_versions/<version>.yaml, so a pack handed over with it still shows what was handed
+    over; an unknown version (or none) is the current one."""
+    current = checklist()
+    if version is None or version == current.version:
+        return current
+    try:
+        return _read(f"leaving_pack_versions/{version}.yaml")
+    except FileNotFoundError:
+        return current
+
+
+def checklist_for(pack: LeavingPack | None) -> Checklist:
+    """A pack handed over keeps the checklist it was handed over with; one still being worked through uses
+    the current checklist (ticks carry over by item id)."""
+    if pack is not None and pack.handed_over_on is not None:
+        return checklist_version(pack.checklist_version)
+    return checklist()
+
+
+def _kept_versions() -> list[str]:
+    folder = resources.files("passport").joinpath("data/leaving_pack_versions")
+    if not folder.is_dir():
+        return []
+    return sorted(f.name.removesuffix(".yaml") for f in folder.iterdir() if f.name.endswith(".yaml"))
+
+
 def translatable_strings() -> tuple[str, ...]:
-    return tuple(item.text for item in checklist().items)
+    """The texts of the current checklist and of every kept one (a handed-over pack still shows its own)."""
+    texts = [item.text for item in checklist().items]
+    for version in _kept_versions():
+        texts += [item.text for item in checklist_version(version).items if item.text not in texts]
+    return tuple(texts)
 
 
 def _has_current_registration(passport: Passport, service: RegistrationService) -> bool:
@@ -122,7 +160,7 @@ def state(passport: Passport, today: date) -> PackState:
     pack = passport.leaving_pack
     ticked = (pack.ticked or {}) if pack else {}
     lines = []
-    for item in checklist().items:
+    for item in checklist_for(pack).items:
         if item.only_if and not _CONDITIONS[item.only_if](passport):
             continue
         if item.automatic:
@@ -155,8 +193,9 @@ def set_ticks(nurse: User, passport: Passport, ticked_ids: set[str]) -> None:
     """Save which (non-automatic) items the nurse and young person have been through."""
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
-    manual = {item.id for item in checklist().items if not item.automatic}
     pack = _pack_for(passport)
+    pack.checklist_version = checklist().version  # worked through again: on the current checklist
+    manual = {item.id for item in checklist().items if not item.automatic}
     now = clock.now().isoformat()
     before = dict(pack.ticked or {})
     pack.ticked = {
@@ -176,6 +215,7 @@ def record_handover(nurse: User, passport: Passport, handed_over_on: date | None
     if how not in HANDOVER_METHODS:
         raise ServiceError(_l("Choose how the pack was given"), field="how")
     pack = _pack_for(passport)
+    pack.checklist_version = checklist().version  # the checklist it was handed over with, kept
     pack.handed_over_on = handed_over_on
     pack.handed_over_how = how
     pack.handed_over_by_id = nurse.id

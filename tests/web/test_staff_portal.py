@@ -259,3 +259,68 @@ class TestAdviserDashboard:
         client.sign_in_as(world.adviser)
         text = page_text(client.get("/adviser/").get_data(as_text=True))
         assert "Penicillin" not in text and "Hay fever" not in text
+
+
+class TestChecklistVersions:
+    """The checklist is versioned data: a pack handed over keeps the checklist it was handed over with,
+    while one still being worked through moves to the current checklist."""
+
+    OLD = "2025-01"
+
+    @pytest.fixture
+    def an_older_checklist(self, monkeypatch):
+        from passport.services import leaving_pack
+
+        current = leaving_pack.checklist()
+        older = leaving_pack.Checklist(
+            version=self.OLD,
+            items=(
+                *current.items[:2],
+                leaving_pack.ChecklistItem("old_only", "A step only the older checklist had.", None, None),
+            ),
+        )
+        real_read = leaving_pack._read
+
+        def read(name):
+            return older if name == f"leaving_pack_versions/{self.OLD}.yaml" else real_read(name)
+
+        monkeypatch.setattr(leaving_pack, "_read", read)
+        leaving_pack.checklist_version.cache_clear()
+        yield older
+        leaving_pack.checklist_version.cache_clear()
+
+    def pack(self, world, *, handed_over: bool) -> LeavingPack:
+        pack = LeavingPack(
+            passport_id=world.passport.id,
+            checklist_version=self.OLD,
+            ticked={"old_only": {"at": "2025-02-01T10:00:00+00:00", "by": str(world.nurse.id)}},
+            handed_over_on=date.today() - timedelta(days=30) if handed_over else None,
+            handed_over_how="in_person" if handed_over else None,
+        )
+        db.session.add(pack)
+        db.session.commit()
+        return pack
+
+    def test_a_handed_over_pack_shows_the_checklist_it_was_handed_over_with(
+        self, client, world, an_older_checklist
+    ):
+        self.pack(world, handed_over=True)
+        client.sign_in_as(world.nurse)
+        url = f"/staff/passports/{world.passport.id}/leaving-pack"
+        text = page_text(client.get(url).get_data(as_text=True))
+        assert "A step only the older checklist had." in text
+        assert "You know how to get prescriptions" not in text  # added to the checklist later
+
+    def test_a_pack_still_being_worked_through_moves_to_the_current_checklist(
+        self, client, world, an_older_checklist
+    ):
+        from passport.services import leaving_pack
+
+        pack = self.pack(world, handed_over=False)
+        client.sign_in_as(world.nurse)
+        url = f"/staff/passports/{world.passport.id}/leaving-pack"
+        text = page_text(client.get(url).get_data(as_text=True))
+        assert "A step only the older checklist had." not in text
+        assert "You know how to get prescriptions" in text
+        client.post(url, data={"csrf_token": csrf_token(client), "ticked": ["dentist"]})
+        assert db.session.get(LeavingPack, pack.id).checklist_version == leaving_pack.checklist().version
