@@ -52,15 +52,20 @@ def review_due(passport: Passport, today: date) -> ReviewDue | None:
     if passport.care_status != CareStatus.IN_CARE:
         return None
     done = [
-        a.assessed_on
+        a
         for a in passport.assessments
         if a.archived_at is None and a.kind in (AssessmentKind.INITIAL, AssessmentKind.REVIEW)
     ]
     if not done:
         return ReviewDue(None, True, False)
-    last = max(done)
+    latest = max(done, key=lambda a: a.assessed_on)
+    last = latest.assessed_on
+    # Statutory: every 6 months under 5, every year from 5. A sooner "next one due" the nurse recorded at
+    # the last assessment wins; a later one cannot put the statutory review off.
     months = 6 if clock.age_on(passport.date_of_birth, last) < 5 else 12
     due_on = _add_months(last, months)
+    if latest.next_due_on is not None and latest.next_due_on < due_on:
+        due_on = latest.next_due_on
     recent_sdq = any(s.scored_on > _add_months(today, -12) for s in passport.sdq_scores)
     return ReviewDue(due_on, due_on < today, due_on <= _add_months(today, 1) and not recent_sdq)
 
