@@ -24,6 +24,19 @@ class PersonWhoCanSee:
     # Set for a host area's nurse seeing the passport under an out-of-area grant.
     organisation: str | None = None
     until: date | None = None
+    # For an adviser: what the young person chose to let them see beyond contacts and readiness, as the
+    # names of the sharing choices (health_summary, immunisations, health_plan, mental_health, ...).
+    shared: tuple[str, ...] = ()
+
+
+# The sharing choices, in the order the young person sees them (me.who_can_see's form).
+_SHARING_CHOICES = ("health_summary", "immunisations", "health_plan", "mental_health", "sexual_health")
+
+
+def _shared_with(visible: policy.Visibility) -> tuple[str, ...]:
+    shown = {s.value for s in policy.SHAREABLE_WITH_ADVISER if visible.shows(s)}
+    shown |= {label.value for label in visible.labels}
+    return tuple(name for name in _SHARING_CHOICES if name in shown)
 
 
 def who_can_see(passport: Passport, today: date) -> list[PersonWhoCanSee]:
@@ -34,13 +47,15 @@ def who_can_see(passport: Passport, today: date) -> list[PersonWhoCanSee]:
             continue
         staff = assignment.staff
         decision = policy.decide(staff, policy.Action.VIEW_PASSPORT, passport, today)
+        visible = policy.visibility(staff, passport, today)
         people.append(
             PersonWhoCanSee(
                 name=staff.display_name,
                 role=Role(staff.role),
-                sections=policy.visibility(staff, passport, today).sections,
+                sections=visible.sections,
                 can_see_now=decision.allowed,
                 refusal=decision.refusal,
+                shared=_shared_with(visible) if staff.role == Role.ADVISER else (),
             )
         )
     for grant in passport.access_grants or ():

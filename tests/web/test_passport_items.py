@@ -344,6 +344,14 @@ class TestSensitivityAndSharing:
         )
         client.sign_in_as(world.adviser)
         assert "Low mood" in text_of(client, f"/adviser/young-people/{world.passport.id}")
+        # And the young person's "Who can see my passport" says exactly what the adviser was let see.
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/who-can-see")
+        assert (
+            "You also let them see: My health summary: conditions, allergies and medicines "
+            "Things about my mental health"
+        ) in text
+        assert "personal advisers in the same team can also see it" in text
 
     def test_the_young_person_and_nurse_see_labelled_items_marked(self, client, world):
         factories.create_item(
