@@ -521,31 +521,74 @@ class TestQueriesDoNotGrowWithItems:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
-    @pytest.mark.parametrize("page", ["/my-passport/", "/my-passport/health", "staff"])
-    def test_a_page_makes_the_same_number_of_queries_for_5_and_50_items(self, client, world, page):
-        def add(n):
-            for i in range(n):
-                factories.create_item(
-                    "allergy", passport=world.passport, by=world.nurse, substance=f"Thing {i}"
-                )
-                factories.create_item(
-                    "contact",
-                    passport=world.passport,
-                    by=world.nurse,
-                    role="helpline",
-                    name=f"Line {i}",
-                    phone="0800 000 000",
-                )
+    # page -> (who opens it, a text that shows the 50th item is really listed there, or None)
+    PAGES = {
+        "/my-passport/": ("young_person", None),  # the overview counts items rather than listing them
+        "/my-passport/health": ("young_person", "Thing 49"),
+        "/my-passport/gp-and-services": ("young_person", "Clinic 49"),
+        "/my-passport/vaccines": ("young_person", None),
+        "/my-passport/contacts": ("young_person", "Line 49"),
+        "/my-passport/plan": ("young_person", "Book the check-up number 49 soon"),
+        "/my-passport/my-data": ("young_person", None),
+        "/staff/passports/{id}": ("nurse", "Medicine 49"),
+        "/staff/passports/{id}/leaving-pack": ("nurse", None),
+        "/adviser/young-people/{id}": ("adviser", "Condition 49"),
+    }
 
-        url = f"/staff/passports/{world.passport.id}" if page == "staff" else page
-        user = world.nurse if page == "staff" else world.young_person
-        add(5)
+    @staticmethod
+    def add_items(world, n: int, start: int) -> None:
+        """n of every kind of item, and a health-plan action, each different."""
+        f = factories
+        born = world.passport.date_of_birth
+        for i in range(start, start + n):
+            by = world.nurse
+            f.create_item("allergy", passport=world.passport, by=by, substance=f"Thing {i}")
+            f.create_item("condition", passport=world.passport, by=by, name=f"Condition {i}")
+            f.create_item("medication", passport=world.passport, by=by, name=f"Medicine {i}", dose="1")
+            f.create_item("registration", passport=world.passport, by=by, service="other", name=f"Clinic {i}")
+            f.create_item(
+                "contact",
+                passport=world.passport,
+                by=by,
+                role="helpline",
+                name=f"Line {i}",
+                phone="0800 000 000",
+            )
+            f.create_item(
+                "immunisation",
+                passport=world.passport,
+                by=by,
+                vaccine_id="flu",
+                given_on=born + timedelta(days=400 + 30 * i),
+                where_given="uk_gp",
+            )
+            f.create_item(
+                "assessment",
+                passport=world.passport,
+                by=by,
+                kind="review",
+                assessed_on=born + timedelta(days=i),
+            )
+            f.create_health_action(passport=world.passport, by=by, what=f"Book the check-up number {i} soon")
+
+    @pytest.mark.parametrize("page", list(PAGES))
+    def test_a_page_makes_the_same_number_of_queries_for_5_and_50_items(self, client, world, page):
+        url = page.format(id=world.passport.id)
+        persona, marker = self.PAGES[page]
+        user = getattr(world, persona)
+        if user is world.adviser:  # let the adviser see the health items too, so they are on the page
+            passport = db.session.get(Passport, world.passport.id)
+            passport.shared_with_adviser = ["health_summary", "immunisations", "health_plan"]
+            db.session.commit()
+        self.add_items(world, 5, 0)
         client.sign_in_as(user)
         client.get(url)  # warm up
         few = self.count_queries(client, url)
-        add(45)
+        self.add_items(world, 45, 5)
         many = self.count_queries(client, url)
         assert few == many, (few, many)
+        if marker:  # the items really are on the page
+            assert marker in client.get(url).get_data(as_text=True)
 
 
 def test_an_unlabelled_item_opens_with_no_label_chosen(client, world):

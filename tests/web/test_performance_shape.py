@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from passport import clock, policy
@@ -40,6 +42,51 @@ def test_the_people_behind_items_are_loaded_in_one_query_however_many(client, wo
     assert queries_for(client, "/my-passport/health") == before
     page = client.get("/my-passport/health").get_data(as_text=True)
     assert page.count("Checked by") >= 8
+
+
+def _young_people(world, n: int, start: int) -> None:
+    """n more young people on the nurse's and adviser's caseload, each with a GP, a vaccine and a contact."""
+    for i in range(start, start + n):
+        passport = factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            legal_name=f"Caseload Person {i:02d}",
+            age=17,
+            nhs_number=None,
+            nurse=world.nurse,
+            adviser=world.adviser,
+        )
+        factories.create_item("registration", passport=passport, by=world.nurse, service="gp", name="GP")
+        factories.create_item("contact", passport=passport, by=world.nurse, role="helpline", name="Line")
+        factories.create_item(
+            "immunisation",
+            passport=passport,
+            by=world.nurse,
+            vaccine_id="mmr",
+            given_on=passport.date_of_birth + timedelta(days=400),
+            where_given="uk_gp",
+        )
+
+
+@pytest.mark.parametrize(
+    ("persona", "url", "marker"),
+    [
+        ("nurse", "/staff/caseload", "Caseload Person 19"),
+        ("nurse", "/staff/overdue-actions", None),
+        ("adviser", "/adviser/", "Caseload Person 19"),
+    ],
+)
+def test_a_caseload_page_makes_the_same_number_of_queries_for_3_and_20_young_people(
+    client, world, persona, url, marker
+):
+    _young_people(world, 3, 0)
+    client.sign_in_as(getattr(world, persona))
+    client.get(url)  # warm up
+    few = queries_for(client, url)
+    _young_people(world, 17, 3)
+    assert queries_for(client, url) == few
+    if marker:  # they really are on the page (the first page holds 25)
+        assert marker in client.get(url).get_data(as_text=True)
 
 
 def test_a_view_asks_the_policy_each_question_once(world, monkeypatch):
