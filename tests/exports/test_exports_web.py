@@ -317,6 +317,28 @@ class TestShareLinks:
         response = visitor.post(url, data={"csrf_token": csrf_token(visitor), "passcode": "sunflower"})
         assert "Health passport shared with you" in response.get_data(as_text=True)
 
+    def test_opening_one_link_is_throttled_even_with_the_right_passcode(self, app, client, world):
+        """Ten tries a quarter of an hour per link, right or wrong: the link's lifetime cap stops wrong
+        guesses sooner, and this stops a scripted loop over a link someone knows the passcode of."""
+        url = self.make_link(client, world, passcode="sunflower")
+        visitor = app.test_client()
+        token = csrf_token(visitor)
+        right = {"csrf_token": token, "passcode": "sunflower"}
+        statuses = [visitor.post(url, data=right).status_code for _ in range(11)]
+        assert statuses == [200] * 10 + [429]
+        refused = visitor.post(url, data=right).get_data(as_text=True)
+        assert "You have tried too many times" in page_text(refused)
+
+    def test_one_address_opening_many_links_is_throttled(self, app, client, world):
+        urls = [self.make_link(client, world, label=f"Link {n}") for n in range(4)]
+        visitor = app.test_client()
+        token = csrf_token(visitor)
+        statuses = [
+            visitor.post(urls[n % 4], data={"csrf_token": token, "passcode": ""}).status_code
+            for n in range(31)
+        ]
+        assert statuses[:30] == [200] * 30 and statuses[30] == 429
+
 
 def datetime_in(days: int):
     from passport import clock
