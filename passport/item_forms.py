@@ -36,6 +36,26 @@ class VersionedForm(FlaskForm):
         }
 
 
+def with_where_it_came_from(form_class: type[VersionedForm]) -> type[VersionedForm]:
+    """The staff form to add an item: also asks whether the nurse checked it against the record or copied it
+    from another record without checking (shown as imported until a nurse marks it as checked)."""
+
+    class StaffAddForm(form_class):
+        source = RadioField(
+            _l("Where did this come from?"),
+            choices=[
+                SelectChoice("nurse_verified", _l("I checked it against the GP or child health record")),
+                SelectChoice("imported", _l("I copied it from another record and have not checked it yet")),
+            ],
+            default="nurse_verified",
+            validate_choice=False,  # the service checks it, with the message beside the field
+            validators=[Optional()],  # not sent: checked, as before this question was asked
+        )
+
+    StaffAddForm.__name__ = f"StaffAdd{form_class.__name__}"
+    return StaffAddForm
+
+
 class LabelChoiceField(RadioField):
     """A radio choice where "no label" is a real answer: None from the database shows as the "" choice."""
 

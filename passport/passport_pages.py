@@ -22,6 +22,7 @@ from passport.item_forms import (
     ActionForm,
     CorrectionForm,
     NurseAboutMeForm,
+    with_where_it_came_from,
 )
 from passport.models import Passport, Role
 from passport.projection import ItemView, build_view
@@ -118,6 +119,8 @@ def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = N
     """Add an item (item_id None) or change one. A stale save shows the item as it is now."""
     passport, today = portal.passport, clock.today()
     form_class = ITEM_FORMS[kind_name]
+    if item_id is None and portal.is_staff:
+        form_class = with_where_it_came_from(form_class)
     item = _item_or_404(passport, kind_name, item_id) if item_id else None
     decision = (
         policy.decide_edit_item(current_user, passport, item, today)
@@ -131,7 +134,9 @@ def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = N
     if form.validate_on_submit():
         try:
             if item is None:
-                items.add_item(current_user, passport, kind_name, form.item_values())
+                values = form.item_values()
+                source = values.pop("source", None)
+                items.add_item(current_user, passport, kind_name, values, source=source)
             else:
                 items.update_item(
                     current_user, passport, kind_name, item, form.item_values(), form.version.data

@@ -284,22 +284,34 @@ def _refuse_unless(decision: policy.Decision) -> None:
 
 
 @transaction
-def add_item(actor: User, passport: Passport, kind_name: str, values: Mapping[str, Any]):
+def add_item(
+    actor: User, passport: Passport, kind_name: str, values: Mapping[str, Any], *, source: str | None = None
+):
+    """Add an item. A young person's is self-reported. A nurse's is checked (nurse-verified), unless they
+    say they copied it from another record without checking it: then it is imported until a nurse checks
+    it."""
     kind = kind_of(kind_name)
     today = clock.today()
     _refuse_unless(policy.decide_add_item(actor, passport, kind.name, today))
+    by_nurse = Role(actor.role) is not Role.YOUNG_PERSON
+    if by_nurse:
+        if source not in (None, Source.NURSE_VERIFIED, Source.IMPORTED):
+            raise InputProblems([("source", _l("Choose where this came from"))])
+        source = Source(source or Source.NURSE_VERIFIED)
+    else:
+        source = Source.SELF_REPORTED
     cleaned = _checked_values(kind, values, passport)
     now = clock.now()
-    by_nurse = Role(actor.role) is not Role.YOUNG_PERSON
+    checked = source is Source.NURSE_VERIFIED
     item = kind.model(
         passport_id=passport.id,
-        source=Source.NURSE_VERIFIED if by_nurse else Source.SELF_REPORTED,
+        source=source,
         recorded_by_id=actor.id,
         recorded_at=now,
         updated_by_id=actor.id,
         updated_at=now,
-        verified_by_id=actor.id if by_nurse else None,
-        verified_at=now if by_nurse else None,
+        verified_by_id=actor.id if checked else None,
+        verified_at=now if checked else None,
         **cleaned,
     )
     db.session.add(item)

@@ -226,3 +226,45 @@ def test_the_adviser_sees_vaccines_only_when_shared(client, world):
     assert "What the vaccines protect against" in text_of(
         client, f"/adviser/young-people/{world.passport.id}"
     )
+
+
+class TestWhereADoseCameFrom:
+    def add(self, client, world, **extra):
+        client.sign_in_as(world.nurse)
+        return client.post(
+            f"/staff/passports/{world.passport.id}/add/immunisation",
+            data={
+                "csrf_token": csrf_token(client),
+                **dose_form("mmr", world.passport.date_of_birth + timedelta(days=400), **extra),
+            },
+        )
+
+    def test_the_nurse_is_asked_and_checked_is_the_answer_already_chosen(self, client, world):
+        client.sign_in_as(world.nurse)
+        html = client.get(f"/staff/passports/{world.passport.id}/add/immunisation").get_data(as_text=True)
+        assert "Where did this come from?" in page_text(html)
+        assert 'value="nurse_verified" checked' in html
+        young = client.application.test_client()
+        young.sign_in_as(world.young_person)
+        assert "Where did this come from?" not in page_text(
+            young.get("/my-passport/add/immunisation").get_data(as_text=True)
+        )  # theirs is self-reported
+
+    def test_a_dose_copied_without_checking_shows_as_imported_until_a_nurse_checks_it(self, client, world):
+        assert self.add(client, world, source="imported").status_code == 302
+        dose = db.session.scalar(select(ImmunisationDose))
+        assert dose.source == Source.IMPORTED and dose.verified_at is None
+        text = page_text(client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True))
+        assert "Imported" in text and "Mark as checked" in text
+        client.post(
+            f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
+            data={"csrf_token": csrf_token(client)},
+        )
+        db.session.expire_all()
+        checked = db.session.get(ImmunisationDose, dose.id)
+        assert checked.source == Source.NURSE_VERIFIED and checked.verified_by_id == world.nurse.id
+
+    def test_a_made_up_source_is_refused_beside_the_field(self, client, world):
+        html = self.add(client, world, source="rumour").get_data(as_text=True)
+        assert 'id="source-error"' in html and "Choose where this came from" in page_text(html)
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
