@@ -214,6 +214,7 @@ def _every_output(app, client, world, share_urls: list[str] | None = None) -> di
             as_text=True
         ),
     }
+    outputs["offline QR card"] = _offline_card_payload(client, world, token)
     ends = clock.today() + timedelta(days=7)
     created = client.post(
         "/my-passport/share",
@@ -246,6 +247,33 @@ def _every_output(app, client, world, share_urls: list[str] | None = None) -> di
         if world.passport.legal_name in client.get(f"/staff/caseload?text={marker}").get_data(as_text=True)
     )
     return outputs
+
+
+def _offline_card_payload(client, world, token) -> str:
+    """The signed offline card (allergies included), read off its QR with zxing-cpp and unpacked to the
+    JSON it holds."""
+    import base64
+    import io
+    import zlib
+
+    import zxingcpp
+    from PIL import Image
+
+    from passport.exports import shc
+    from passport.models import Organisation
+
+    if health_cards.active_key(world.organisation.id) is None:
+        health_cards.generate_key(db.session.get(Organisation, world.organisation.id))
+        db.session.commit()
+    html = client.post(
+        "/my-passport/offline-card", data={"csrf_token": token, "include_allergies": "y"}
+    ).get_data(as_text=True)
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1))
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    payload = shc.qr_numeric_to_jws(barcode.text).split(".")[1]
+    card = zlib.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), -15).decode()
+    assert world.passport.legal_name in card and "Penicillin" in card  # a real card, allergies and all
+    return card
 
 
 def _leaked(outputs: dict[str, str]) -> dict[str, set[str]]:
