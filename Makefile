@@ -70,6 +70,8 @@ static/nhsuk/.built: node_modules/.installed Makefile
 	@# Frutiger comes from assets.nhs.uk, a third party our CSP refuses anyway: drop the @font-face rules so
 	@# no phone even tries (text falls back to Arial, as it already did).
 	sed -i 's/@font-face{[^}]*assets\.nhs\.uk[^}]*}//g' static/nhsuk/nhsuk-frontend.min.css
+	@# A mirrored copy for right-to-left languages (Arabic, Farsi, Pashto): radios, borders, chevrons flip.
+	node_modules/.bin/rtlcss --silent static/nhsuk/nhsuk-frontend.min.css static/nhsuk/nhsuk-frontend.rtl.min.css
 	cp -r $(NHSUK)/assets static/nhsuk/assets
 	touch $@
 
