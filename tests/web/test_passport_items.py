@@ -408,6 +408,30 @@ class TestHandoverAt18:
         client.sign_in_as(world.nurse)
         assert client.get(url).status_code == 403
 
+    def test_thirty_days_before_everyone_is_told(self, app, client, world):
+        """The young person, their nurse and their adviser each see the notice in the 30 days before the
+        18th birthday, and not before."""
+        person = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            date_of_birth=date(2009, 3, 10),
+            young_person=person,
+            nurse=world.nurse,
+            adviser=world.adviser,
+        )
+        pages = {
+            person: ("/my-passport/", "You turn 18 on 10 March 2027"),
+            world.nurse: (f"/staff/passports/{passport.id}", "turns 18 on 10 March 2027"),
+            world.adviser: (f"/adviser/young-people/{passport.id}", "turns 18 on 10 March 2027"),
+        }
+        for day, told in ((date(2027, 2, 7), False), (date(2027, 2, 9), True)):
+            noon = clock.now().replace(year=day.year, month=day.month, day=day.day, hour=12)
+            app.config["FROZEN_NOW"] = noon
+            for user, (url, notice) in pages.items():
+                client.sign_in_as(user)
+                assert (notice in text_of(client, url)) is told, (day, url)
+
 
 class TestTransparency:
     def test_staff_views_and_changes_show_in_who_looked_but_not_my_own(self, client, world):
