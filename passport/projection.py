@@ -458,6 +458,13 @@ def _birth_history(
 def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAction, ...]:
     from passport.services.health_plans import may_mark
 
+    # The assessments actions were agreed at, from the passport's own list (one query at most), not one
+    # lazy load per action.
+    agreed_at = (
+        {a.id: a for a in passport.assessments}
+        if any(a.assessment_id for a in passport.health_actions)
+        else {}
+    )
     return tuple(
         PlanAction(
             id=a.id,
@@ -469,8 +476,8 @@ def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAct
             done_on=a.done_on,
             overdue=a.status == "agreed" and a.due_on < today,
             can_mark=may_mark(viewer, passport, a, today),
-            agreed_at_kind=str(a.assessment.kind) if a.assessment else None,
-            agreed_at_date=a.assessment.assessed_on if a.assessment else None,
+            agreed_at_kind=str(agreed_at[a.assessment_id].kind) if a.assessment_id in agreed_at else None,
+            agreed_at_date=agreed_at[a.assessment_id].assessed_on if a.assessment_id in agreed_at else None,
         )
         for a in passport.health_actions
     )

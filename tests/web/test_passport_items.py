@@ -586,14 +586,18 @@ class TestQueriesDoNotGrowWithItems:
                 given_on=born + timedelta(days=400 + 30 * i),
                 where_given="uk_gp",
             )
-            f.create_item(
+            assessment = f.create_item(
                 "assessment",
                 passport=world.passport,
                 by=by,
                 kind="review",
                 assessed_on=born + timedelta(days=i),
             )
-            f.create_health_action(passport=world.passport, by=by, what=f"Book the check-up number {i} soon")
+            action = f.create_health_action(
+                passport=world.passport, by=by, what=f"Book the check-up number {i} soon"
+            )
+            action.assessment_id = assessment.id  # agreed at that assessment
+            db.session.commit()
 
     @pytest.mark.parametrize("page", list(PAGES))
     def test_a_page_makes_the_same_number_of_queries_for_5_and_50_items(self, client, world, page):
