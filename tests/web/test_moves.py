@@ -152,6 +152,39 @@ class TestHealthPlan:
         )
 
 
+class TestEhcp:
+    def test_the_nurse_records_an_ehcp_and_is_pointed_to_the_senco(self, client, world):
+        client.sign_in_as(world.nurse)
+        url = f"/staff/passports/{world.passport.id}"
+        review = date.today() + timedelta(days=60)
+        response = post(client, f"{url}/ehcp", has_ehcp="y", **date_fields("ehcp_review_on", review))
+        assert response.status_code == 302
+        text = main_text(client.get(url).get_data(as_text=True))
+        assert f"Has an EHCP. Next review on {review.day} {review:%B %Y}." in text
+        assert "No special educational needs coordinator (SENCO) in their contacts yet. Add a contact" in text
+        factories.create_item(
+            "contact",
+            passport=world.passport,
+            by=world.nurse,
+            role="sen_coordinator",
+            name="Mrs Invented",
+            phone="0300 000 0400",
+        )
+        text = main_text(client.get(url).get_data(as_text=True))
+        assert "Special educational needs coordinator (SENCO): Mrs Invented 0300 000 0400" in text
+
+    def test_an_impossible_review_date_is_refused_beside_the_field_and_nothing_saved(self, client, world):
+        client.sign_in_as(world.nurse)
+        html = post(
+            client,
+            f"/staff/passports/{world.passport.id}/ehcp",
+            has_ehcp="y",
+            **{"ehcp_review_on-day": "31", "ehcp_review_on-month": "2", "ehcp_review_on-year": "2027"},
+        ).get_data(as_text=True)
+        assert 'id="ehcp_review_on-error"' in html
+        assert db.session.get(Passport, world.passport.id).has_ehcp is False
+
+
 class TestOutOfAreaGrants:
     def test_the_admin_grants_a_host_nurse_who_then_sees_but_cannot_change(self, client, world):
         passport = world.unclaimed_passport
