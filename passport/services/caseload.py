@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from passport import clock, policy
@@ -278,11 +278,12 @@ def nurse_caseload(nurse: User, today: date, query: CaseloadQuery | None = None)
         conditions.append(band)
     if query.care_status:
         conditions.append(Passport.care_status == query.care_status)
+    turned_18 = case((Passport.date_of_birth <= clock.birthday(today, -policy.ADULT_AGE), 1), else_=0)
     order = (
         (Passport.legal_name, Passport.id)
         if query.sort == "name"
-        # Oldest first: the fewest days to their 18th birthday (those already 18 come first).
-        else (Passport.date_of_birth, Passport.legal_name, Passport.id)
+        # The fewest days to their 18th birthday first; those already 18 (seen with their agreement) after.
+        else (turned_18, Passport.date_of_birth, Passport.legal_name, Passport.id)
     )
     statement = select(Passport).where(*conditions).order_by(*order)
     page = max(1, query.page)

@@ -79,6 +79,19 @@ class TestCaseloadSearch:
         second = caseload_text(client, sort="name", page="2")
         assert "Previous" in second and "Person 29" in second
 
+    def test_the_fewest_days_to_18_come_first_and_those_already_18_last(self, client, world):
+        for name, age in (("Ada Nineteen", 19), ("Bo Sixteen", 16)):
+            factories.create_passport(
+                organisation=world.organisation, team=world.team, legal_name=name, age=age, nhs_number=None
+            )
+        client.sign_in_as(world.nurse)
+        text = caseload_text(client)
+        order = sorted(
+            ("Robin Fairweather", "Bo Sixteen", "Ada Nineteen", "Morgan Ashdown"), key=lambda n: text.index(n)
+        )
+        # Robin is 17, Morgan 16 and some days, Bo 16; Ada turned 18 last year.
+        assert order[0] == "Robin Fairweather" and order[-1] == "Ada Nineteen", order
+
     def test_readiness_filter(self, client, world):
         client.sign_in_as(world.nurse)
         gaps = caseload_text(client, readiness="gaps")
