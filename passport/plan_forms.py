@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from passport import labels
-from passport.forms import DatePartsField
+from passport.forms import ChoiceFromListField, DatePartsField
 
 
 class HealthActionForm(FlaskForm):
@@ -59,5 +59,5 @@ class GrantForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    to_organisation = SelectField(_l("Moving to"), validators=[Optional()])
+    to_organisation = ChoiceFromListField(_l("Moving to"), validators=[Optional()])
     reason = TextAreaField(_l("Why is the passport moving?"), validators=[Optional(), Length(max=1000)])

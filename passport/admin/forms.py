@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField
+from wtforms import EmailField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from passport.forms import TrimmedStringField
+from passport.forms import ChoiceFromListField, TrimmedStringField
 from passport.models import Role
 
 
@@ -32,7 +32,7 @@ class NewStaffForm(FlaskForm):
         ],
         validators=[DataRequired(_l("Choose their role"))],
     )
-    team = SelectField(_l("Team"), validators=[Optional()])
+    team = ChoiceFromListField(_l("Team"), validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, SelectMultipleField
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from passport.forms import DatePartsField, TrimmedStringField
+from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
 
 
 class TeamForm(FlaskForm):
@@ -17,7 +17,7 @@ class TeamForm(FlaskForm):
 
 
 class CareTeamForm(FlaskForm):
-    team = SelectField(_l("Team"), validators=[Optional()])
+    team = ChoiceFromListField(_l("Team"), validators=[Optional()])
     nurses = SelectMultipleField(
         _l("Nurses"),
         widget=ListWidget(prefix_label=False),
@@ -25,7 +25,7 @@ class CareTeamForm(FlaskForm):
         invalid_choice_message=_l("Choose nurses from your organisation's list"),
         validators=[Optional()],
     )
-    adviser = SelectField(_l("Personal adviser"), validators=[Optional()])
+    adviser = ChoiceFromListField(_l("Personal adviser"), validators=[Optional()])
 
 
 class ImportForm(FlaskForm):
@@ -38,7 +38,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    event_type = SelectField(_l("What happened"), validators=[Optional()])
-    actor = SelectField(_l("Who"), validators=[Optional()])
+    event_type = ChoiceFromListField(_l("What happened"), validators=[Optional()])
+    actor = ChoiceFromListField(_l("Who"), validators=[Optional()])
     date_from = DatePartsField(_l("From (optional)"))
     date_to = DatePartsField(_l("To (optional)"))

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField
+from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from passport.forms import DatePartsField, TrimmedStringField
+from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
 from passport.models import CareStatus
 
 
@@ -30,7 +30,7 @@ class NewPassportForm(FlaskForm):
         description=_l("10 digits, like 943 476 5919"),
         validators=[Optional(), Length(max=20)],
     )
-    team = SelectField(_l("Team"), validators=[Optional()])
+    team = ChoiceFromListField(_l("Team"), validators=[Optional()])
     care_status = RadioField(
         _l("Care status"),
         choices=[
@@ -51,7 +51,7 @@ class CaseloadSearchForm(FlaskForm):
     text = TrimmedStringField(
         _l("Search by name, date of birth or NHS number"), validators=[Optional(), Length(max=100)]
     )
-    age_band = SelectField(
+    age_band = ChoiceFromListField(
         _l("Age"),
         choices=[
             SelectChoice("", _l("Any age")),
@@ -61,7 +61,7 @@ class CaseloadSearchForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    care_status = SelectField(
+    care_status = ChoiceFromListField(
         _l("Care status"),
         choices=[
             SelectChoice("", _l("Any")),
@@ -70,7 +70,7 @@ class CaseloadSearchForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    readiness = SelectField(
+    readiness = ChoiceFromListField(
         _l("Ready to leave care"),
         choices=[
             SelectChoice("", _l("Any")),
@@ -80,7 +80,7 @@ class CaseloadSearchForm(FlaskForm):
         validators=[Optional()],
     )
     pack_due = BooleanField(_l("Only those whose leaving pack is due"))
-    sort = SelectField(
+    sort = ChoiceFromListField(
         _l("Sort by"),
         choices=[
             SelectChoice("leaving_soonest", _l("Fewest days to 18th birthday")),

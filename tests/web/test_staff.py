@@ -71,7 +71,7 @@ class TestStartingAPassport:
             ({"born": date.today() + timedelta(days=2)}, "date_of_birth", "must be today or in the past"),
             ({"born": date(1980, 1, 1)}, "date_of_birth", "within the last 30 years"),
             ({"care_status": "banana"}, "care_status", "Not a valid choice"),
-            ({"team": "not-a-team"}, "team", "Not a valid choice"),
+            ({"team": "not-a-team"}, "team", "Choose one of the options in the list"),
         ],
     )
     def test_bad_input_is_shown_beside_the_field_and_nothing_is_saved(

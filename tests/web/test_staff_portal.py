@@ -61,7 +61,7 @@ class TestCaseloadSearch:
         client.sign_in_as(world.nurse)
         response = client.get("/staff/caseload", query_string={"age_band": "<script>", "page": "zzz"})
         assert response.status_code == 200
-        assert "Not a valid choice" in response.get_data(as_text=True)
+        assert "Choose one of the options in the list" in response.get_data(as_text=True)
         assert "<script>" not in response.get_data(as_text=True).split("<main")[1]
 
     def test_pages_of_25(self, client, world):
