@@ -50,7 +50,10 @@ ROW_LOADS = (
         Contact.role, Contact.from_on, Contact.until_on, Contact.archived_at
     ),
     selectinload(Passport.assessments).load_only(
-        HealthAssessment.kind, HealthAssessment.assessed_on, HealthAssessment.archived_at
+        HealthAssessment.kind,
+        HealthAssessment.assessed_on,
+        HealthAssessment.next_due_on,  # review_due reads a sooner date the nurse recorded
+        HealthAssessment.archived_at,
     ),
     selectinload(Passport.sdq_scores),
     selectinload(Passport.leaving_pack),

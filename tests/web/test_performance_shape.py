@@ -45,7 +45,8 @@ def test_the_people_behind_items_are_loaded_in_one_query_however_many(client, wo
 
 
 def _young_people(world, n: int, start: int) -> None:
-    """n more young people on the nurse's and adviser's caseload, each with a GP, a vaccine and a contact."""
+    """n more young people on the nurse's and adviser's caseload, each with a GP, a contact, a vaccine and
+    a health assessment with a next date the nurse set."""
     for i in range(start, start + n):
         passport = factories.create_passport(
             organisation=world.organisation,
@@ -58,6 +59,14 @@ def _young_people(world, n: int, start: int) -> None:
         )
         factories.create_item("registration", passport=passport, by=world.nurse, service="gp", name="GP")
         factories.create_item("contact", passport=passport, by=world.nurse, role="helpline", name="Line")
+        factories.create_item(
+            "assessment",
+            passport=passport,
+            by=world.nurse,
+            kind="review",
+            assessed_on=clock.today() - timedelta(days=100),
+            next_due_on=clock.today() + timedelta(days=100),
+        )
         factories.create_item(
             "immunisation",
             passport=passport,
