@@ -624,3 +624,11 @@ def test_an_unlabelled_item_opens_with_no_label_chosen(client, world):
     html = client.get(f"/my-passport/condition/{world.own_condition.id}/change").get_data(as_text=True)
     no_option = html.split('name="sensitivity" type="radio" value=""')[1].split(">")[0]
     assert "checked" in no_option
+
+
+def test_the_overview_counts_health_items_one_to_a_line(client, world):
+    """In every language: no comma joins them, so none is wrong for Arabic (،) or Tigrinya (፣)."""
+    client.sign_in_as(world.young_person)
+    html = client.get("/my-passport/").get_data(as_text=True)
+    for count in ("1 allergy", "0 medicines", "1 health condition"):
+        assert f"<li>{count}</li>" in html
