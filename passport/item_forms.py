@@ -206,7 +206,7 @@ class ImmunisationForm(VersionedForm):
     vaccine_id = ChoiceFromListField(
         _l("Vaccine"),
         not_in_list_message=_l("We do not know that vaccine. Choose one from the list"),
-        description=_l("If you are not sure of the name, choose the closest and add a note for your nurse."),
+        description=_l("If you are not sure of the name, choose the closest. Your nurse will check it."),
         validators=[DataRequired(_l("Choose the vaccine"))],
     )
     given_on = DatePartsField(

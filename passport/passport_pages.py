@@ -130,6 +130,9 @@ def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = N
     if not decision:
         _refused(decision)
     form = form_class(obj=item) if item is not None else form_class(version=0)
+    if portal.is_staff and "vaccine_id" in form:
+        # The young person's hint says their nurse will check; the nurse is the one who checks.
+        form.vaccine_id.description = _("If the record uses another name for it, choose the closest.")
     conflict = None
     if form.validate_on_submit():
         try:

@@ -268,3 +268,15 @@ class TestWhereADoseCameFrom:
         html = self.add(client, world, source="rumour").get_data(as_text=True)
         assert 'id="source-error"' in html and "Choose where this came from" in page_text(html)
         assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+
+
+def test_the_vaccine_hint_speaks_to_who_is_filling_it_in(client, world):
+    client.sign_in_as(world.young_person)
+    young = page_text(client.get("/my-passport/add/immunisation").get_data(as_text=True))
+    assert "Your nurse will check it." in young
+    client.sign_in_as(world.nurse)
+    nurse = page_text(
+        client.get(f"/staff/passports/{world.passport.id}/add/immunisation").get_data(as_text=True)
+    )
+    assert "If the record uses another name for it, choose the closest." in nurse
+    assert "Your nurse will check it." not in nurse
