@@ -161,10 +161,13 @@ def state(passport: Passport, today: date) -> PackState:
     ticked = (pack.ticked or {}) if pack else {}
     lines = []
     for item in checklist_for(pack).items:
-        if item.only_if and not _CONDITIONS[item.only_if](passport):
+        # A kept older checklist may name a rule the code no longer has: show the item, ticked by hand.
+        condition = _CONDITIONS.get(item.only_if) if item.only_if else None
+        if condition is not None and not condition(passport):
             continue
-        if item.automatic:
-            lines.append(ChecklistLine(item, bool(_AUTOMATIC[item.automatic](passport, today)), True))
+        automatic = _AUTOMATIC.get(item.automatic) if item.automatic else None
+        if automatic is not None:
+            lines.append(ChecklistLine(item, bool(automatic(passport, today)), True))
         else:
             lines.append(ChecklistLine(item, item.id in ticked, False))
     return PackState(

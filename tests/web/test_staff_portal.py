@@ -290,6 +290,9 @@ class TestChecklistVersions:
             items=(
                 *current.items[:2],
                 leaving_pack.ChecklistItem("old_only", "A step only the older checklist had.", None, None),
+                # Rules the code may no longer have: the item still shows, ticked by hand.
+                leaving_pack.ChecklistItem("old_auto", "A step checked by a lost rule.", "gone_rule", None),
+                leaving_pack.ChecklistItem("old_if", "A step shown by a lost condition.", None, "gone"),
             ),
         )
         real_read = leaving_pack._read
@@ -322,6 +325,7 @@ class TestChecklistVersions:
         url = f"/staff/passports/{world.passport.id}/leaving-pack"
         text = page_text(client.get(url).get_data(as_text=True))
         assert "A step only the older checklist had." in text
+        assert "A step checked by a lost rule." in text and "A step shown by a lost condition." in text
         assert "You know how to get prescriptions" not in text  # added to the checklist later
 
     def test_a_pack_still_being_worked_through_moves_to_the_current_checklist(
