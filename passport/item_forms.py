@@ -6,6 +6,8 @@ fields together (a medicine cannot stop before it started) and the form checks e
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,6 +38,7 @@ class VersionedForm(FlaskForm):
         }
 
 
+@functools.cache  # one class per kind of item, made once
 def with_where_it_came_from(form_class: type[VersionedForm]) -> type[VersionedForm]:
     """The staff form to add an item: also asks whether the nurse checked it against the record or copied it
     from another record without checking (shown as imported until a nurse marks it as checked)."""
