@@ -12,11 +12,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union
+
 from passport.clock import age_on, birthday
-from passport.models import STAFF_ROLES, BirthPart, Passport, Role, Sensitivity, Source, User
+from passport.models import (
+    STAFF_ROLES,
+    AccessGrant,
+    Assignment,
+    BirthPart,
+    Passport,
+    Role,
+    Sensitivity,
+    Source,
+    User,
+)
 
 ADULT_AGE = 18
 INVITE_MIN_AGE = 16
@@ -44,6 +56,8 @@ class Action(StrEnum):
     ACT_AS_OWNER = "act_as_owner"  # add own items, ask for corrections, decide who sees what
     VIEW_READINESS = "view_readiness"
     MANAGE_ASSIGNMENTS = "manage_assignments"
+    # Counted in the organisation's figures (reports): a number, never a name or a record.
+    INCLUDE_IN_REPORTS = "include_in_reports"
     # Not about one passport.
     OPEN_MY_PASSPORT = "open_my_passport"
     VIEW_CASELOAD = "view_caseload"
@@ -92,16 +106,27 @@ Condition = Callable[[Passport, date], Refusal | None]
 
 
 def nurse_has_grant_after_18(passport: Passport, today: date) -> Refusal | None:
-    if age_on(passport.date_of_birth, today) >= ADULT_AGE and not passport.nurse_access_after_18:
+    """From 18 the nurse keeps access only if the young person said yes: no answer means no access."""
+    if age_on(passport.date_of_birth, today) >= ADULT_AGE and passport.nurse_access_after_18 is not True:
         return Refusal.NOT_GRANTED_AFTER_18
     return None
 
 
-def adviser_has_grant(passport: Passport, today: date) -> Refusal | None:
+def adviser_in_pathway_years(passport: Passport, today: date) -> Refusal | None:
+    """A personal adviser works with a young person from 16, when pathway planning starts, to 25 (Children
+    and Social Work Act 2017): before 16 there is nothing for them to see, from 25 the duty has ended."""
     age = age_on(passport.date_of_birth, today)
+    if age < INVITE_MIN_AGE:
+        return Refusal.UNDER_16
     if age >= ADVISER_MAX_AGE:
         return Refusal.ADVISER_AGE_LIMIT
-    if age >= ADULT_AGE and not passport.adviser_access_after_18:
+    return None
+
+
+def adviser_has_grant(passport: Passport, today: date) -> Refusal | None:
+    """From 18 the adviser sees the passport itself (contacts, GP, what the young person shares) only if the
+    young person said yes. Readiness, the list of what is missing, stays theirs to 25 by duty."""
+    if age_on(passport.date_of_birth, today) >= ADULT_AGE and passport.adviser_access_after_18 is not True:
         return Refusal.NOT_GRANTED_AFTER_18
     return None
 
@@ -136,6 +161,7 @@ CARE_TEAM = (Relationship.ASSIGNED, Relationship.SAME_TEAM)
 NURSING = (*CARE_TEAM, Relationship.GRANTED)
 # What a "see" grant does not allow; a "see and curate" grant does.
 CURATING_ACTIONS = frozenset({Action.CURATE_PASSPORT})
+GRANT_SEE_AND_CURATE = "see_and_curate"
 
 # Who may do what to a passport. A role or relationship missing from a row is refused.
 PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
@@ -143,7 +169,7 @@ PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
         Role.YOUNG_PERSON: _rule(OWN),
         Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
         # The adviser's view holds contacts and readiness only: see visible_sections().
-        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant,)),
+        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_in_pathway_years, adviser_has_grant)),
     },
     Action.CURATE_PASSPORT: {
         Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
@@ -155,19 +181,34 @@ PASSPORT_RULES: dict[Action, dict[Role, Rule]] = {
     # code lets whoever holds it into the account, so it comes from people the young person knows.
     Action.ISSUE_PASSWORD_RESET: {
         Role.NURSE: _rule(*CARE_TEAM, conditions=(nurse_has_grant_after_18, has_account)),
-        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant, has_account)),
+        Role.ADVISER: _rule(
+            *CARE_TEAM, conditions=(adviser_in_pathway_years, adviser_has_grant, has_account)
+        ),
     },
     Action.ACT_AS_OWNER: {
         Role.YOUNG_PERSON: _rule(OWN),
     },
+    # Which things are missing before leaving care, never their content: the adviser keeps it from 16 to 25
+    # whatever the young person chose at 18, because the duty to help goes on.
     Action.VIEW_READINESS: {
         Role.NURSE: _rule(*NURSING, conditions=(nurse_has_grant_after_18,)),
-        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_has_grant,)),
+        Role.ADVISER: _rule(*CARE_TEAM, conditions=(adviser_in_pathway_years,)),
     },
     Action.MANAGE_ASSIGNMENTS: {
         Role.ADMIN: _rule(*CARE_TEAM, Relationship.SAME_ORGANISATION),
     },
+    # The organisation's figures count the young people its nurses care for: everyone whose passport it
+    # holds, except those 18 and over who have not chosen to keep their nurse. The same for the admin and the
+    # designated nurse who read the report.
+    Action.INCLUDE_IN_REPORTS: {
+        Role.ADMIN: _rule(*CARE_TEAM, Relationship.SAME_ORGANISATION, conditions=(nurse_has_grant_after_18,)),
+        Role.NURSE: _rule(*CARE_TEAM, Relationship.SAME_ORGANISATION, conditions=(nurse_has_grant_after_18,)),
+    },
 }
+
+# Being counted in a figure shows nothing about the young person, so the relationships these rules name do
+# not let anyone learn that a passport exists (see _relationships_known_to).
+COUNTED_ONLY = frozenset({Action.INCLUDE_IN_REPORTS})
 
 # Actions that are not about one passport: which roles may take them.
 ROLE_RULES: dict[Action, frozenset[Role]] = {
@@ -191,11 +232,10 @@ def second_factor_required(user: User) -> bool:
 
 
 def current_grant(user: User, passport: Passport, today: date):
-    """The out-of-area grant that lets this nurse see the passport today, if there is one."""
-    for grant in passport.access_grants or ():
-        if grant.grantee_id == user.id and grant.is_current(today):
-            return grant
-    return None
+    """The out-of-area grant that lets this nurse see the passport today, if there is one (the widest, when
+    two overlap)."""
+    current = [g for g in passport.access_grants or () if g.grantee_id == user.id and g.is_current(today)]
+    return max(current, key=lambda g: g.scope == GRANT_SEE_AND_CURATE, default=None)
 
 
 def relationship_to(user: User, passport: Passport, today: date | None = None) -> Relationship:
@@ -205,8 +245,6 @@ def relationship_to(user: User, passport: Passport, today: date | None = None) -
     if user.organisation_id != passport.organisation_id:
         if user.role == Role.NURSE and today is not None and current_grant(user, passport, today):
             return Relationship.GRANTED
-        return Relationship.NONE
-    if user.organisation_id != passport.organisation_id:
         return Relationship.NONE
     if any(a.staff_id == user.id and a.ended_at is None for a in passport.assignments):
         return Relationship.ASSIGNED
@@ -218,8 +256,8 @@ def relationship_to(user: User, passport: Passport, today: date | None = None) -
 def _relationships_known_to(role: Role) -> frozenset[Relationship]:
     """Relationships under which a role may do anything at all with a passport."""
     known: set[Relationship] = set()
-    for rules in PASSPORT_RULES.values():
-        if role in rules:
+    for action, rules in PASSPORT_RULES.items():
+        if role in rules and action not in COUNTED_ONLY:
             known |= rules[role].relationships
     return frozenset(known)
 
@@ -255,7 +293,7 @@ def _decide(user: User | None, action: Action, passport: Passport, today: date) 
         return Decision(False, Refusal.NOT_SIGNED_IN)
     role = Role(user.role)
     relationship = relationship_to(user, passport, today)
-    if relationship not in _relationships_known_to(role):
+    if relationship not in _relationships_known_to(role) and action not in COUNTED_ONLY:
         # Someone with no business with this young person does not learn the passport exists.
         return Decision(False, Refusal.NO_RELATIONSHIP, hide_existence=True)
     rule = PASSPORT_RULES[action].get(role)
@@ -269,9 +307,143 @@ def _decide(user: User | None, action: Action, passport: Passport, today: date) 
             return Decision(False, refusal)
     if relationship is Relationship.GRANTED and action in CURATING_ACTIONS:
         grant = current_grant(user, passport, today)
-        if grant is None or grant.scope != "see_and_curate":
+        if grant is None or grant.scope != GRANT_SEE_AND_CURATE:
             return Decision(False, Refusal.GRANT_SEE_ONLY)
     return ALLOW
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The same rules in SQL, for every list. `visible_passports` is `decide` written as a where-clause: a list,
+# search, filter, batch or report asks it for "every passport this viewer may do this action on today" and
+# nothing else. tests/policy/test_policy_in_sql.py proves, over generated organisations, that the clause
+# selects exactly the passports `decide` allows, for every role and action, on SQLite and PostgreSQL.
+
+
+def born_on_or_before_for_age(age: int, today: date) -> date:
+    """The latest date of birth of someone who is at least `age` on `today`, by `clock.age_on`'s own rule
+    (so 29 February birthdays come out the same in SQL as in Python)."""
+    try:
+        latest = today.replace(year=today.year - age)
+    except ValueError:  # today is 29 February
+        latest = date(today.year - age, 2, 28)
+    while age_on(latest + timedelta(days=1), today) >= age:
+        latest += timedelta(days=1)
+    while age_on(latest, today) < age:
+        latest -= timedelta(days=1)
+    return latest
+
+
+def _aged_at_least(age: int, today: date) -> ColumnElement[bool]:
+    return Passport.date_of_birth <= born_on_or_before_for_age(age, today)
+
+
+def _younger_than(age: int, today: date) -> ColumnElement[bool]:
+    return Passport.date_of_birth > born_on_or_before_for_age(age, today)
+
+
+# Each condition above, as a where-clause on Passport for `today`. A condition without its SQL twin here
+# fails the import of this module (below), so the two can never drift apart silently.
+CONDITIONS_IN_SQL: dict[Condition, Callable[[date], ColumnElement[bool]]] = {
+    nurse_has_grant_after_18: lambda today: or_(
+        _younger_than(ADULT_AGE, today), Passport.nurse_access_after_18.is_(True)
+    ),
+    adviser_in_pathway_years: lambda today: and_(
+        _aged_at_least(INVITE_MIN_AGE, today), _younger_than(ADVISER_MAX_AGE, today)
+    ),
+    adviser_has_grant: lambda today: or_(
+        _younger_than(ADULT_AGE, today), Passport.adviser_access_after_18.is_(True)
+    ),
+    can_be_invited: lambda today: and_(
+        Passport.young_person_id.is_(None), _aged_at_least(INVITE_MIN_AGE, today)
+    ),
+    has_account: lambda today: Passport.young_person_id.is_not(None),
+}
+
+# The order `relationship_to` tries a member of staff's relationships in, within their own organisation:
+# the first that holds is theirs.
+_IN_ORGANISATION_ORDER = (Relationship.ASSIGNED, Relationship.SAME_TEAM, Relationship.SAME_ORGANISATION)
+
+
+def _in_organisation(user: User, relationship: Relationship) -> Select | None:
+    """Passport ids in the viewer's organisation that stand in `relationship` before any later one applies.
+    Each is a small indexed lookup; the lists take the UNION of them (see `visible_passports`)."""
+    mine = Passport.organisation_id == user.organisation_id
+    if relationship is Relationship.ASSIGNED:
+        assigned = select(Assignment.passport_id).where(
+            Assignment.staff_id == user.id, Assignment.ended_at.is_(None)
+        )
+        return select(Passport.id).where(mine, Passport.id.in_(assigned))
+    if relationship is Relationship.SAME_TEAM:
+        if user.team_id is None:
+            return None
+        return select(Passport.id).where(mine, Passport.team_id == user.team_id)
+    return select(Passport.id).where(mine)
+
+
+def _granted(user: User, today: date, *, curating: bool) -> Select | None:
+    """Passport ids of another organisation a current out-of-area grant opens to this nurse."""
+    if Role(user.role) is not Role.NURSE:
+        return None
+    current = [
+        AccessGrant.grantee_id == user.id,
+        AccessGrant.revoked_at.is_(None),
+        AccessGrant.starts_on <= today,
+        AccessGrant.ends_on >= today,
+    ]
+    if curating:
+        current.append(AccessGrant.scope == GRANT_SEE_AND_CURATE)
+    return (
+        select(AccessGrant.passport_id)
+        .join(Passport, Passport.id == AccessGrant.passport_id)
+        .where(*current, Passport.organisation_id != user.organisation_id)
+    )
+
+
+def visible_passports(user: User | None, action: Action, today: date) -> ColumnElement[bool]:
+    """A where-clause on Passport: true exactly for the passports `decide(user, action, passport, today)`
+    allows. Every list, search, filter, batch and report selects through it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    role = Role(user.role)
+    rule = PASSPORT_RULES[action].get(role)
+    if rule is None:
+        return false()
+    if Relationship.OWN in rule.relationships and role is Role.YOUNG_PERSON:
+        related: ColumnElement[bool] = Passport.young_person_id == user.id
+    elif role is Role.YOUNG_PERSON:
+        return false()
+    else:
+        arms: list[Select] = []
+        for position, relationship in enumerate(_IN_ORGANISATION_ORDER):
+            if relationship not in rule.relationships:
+                continue
+            arm = _in_organisation(user, relationship)
+            if arm is None:
+                continue
+            # An earlier relationship this rule does not allow takes precedence: leave those passports out.
+            for earlier in _IN_ORGANISATION_ORDER[:position]:
+                if earlier not in rule.relationships and (earlier_arm := _in_organisation(user, earlier)):
+                    arm = arm.where(Passport.id.not_in(earlier_arm))
+            arms.append(arm)
+        if Relationship.GRANTED in rule.relationships:
+            granted = _granted(user, today, curating=action in CURATING_ACTIONS)
+            if granted is not None:
+                arms.append(granted)
+        if not arms:
+            return false()
+        related = Passport.id.in_(union(*arms) if len(arms) > 1 else arms[0])
+    conditions = [CONDITIONS_IN_SQL[condition](today) for condition in rule.conditions]
+    return and_(related, *conditions) if conditions else and_(related, true())
+
+
+def _every_condition_has_sql() -> None:
+    used = {c for rules in PASSPORT_RULES.values() for rule in rules.values() for c in rule.conditions}
+    missing = used - set(CONDITIONS_IN_SQL)
+    if missing:
+        raise RuntimeError(f"policy conditions without a SQL form: {sorted(c.__name__ for c in missing)}")
+
+
+_every_condition_has_sql()
 
 
 def decide_for_role(user: User | None, action: Action) -> Decision:
@@ -372,8 +544,15 @@ def visibility(
     )
 
 
+# What a member of staff sees who may check readiness but not see the passport itself: a personal adviser,
+# from the 18th birthday to the 25th, when the young person has not said they may keep seeing it.
+READINESS_ONLY = Visibility(frozenset({Section.READINESS}), frozenset())
+
+
 def _visibility(user: User, passport: Passport, today: date, output: Output) -> Visibility:
     if not decide(user, Action.VIEW_PASSPORT, passport, today):
+        if output is Output.PAGE and decide(user, Action.VIEW_READINESS, passport, today):
+            return READINESS_ONLY
         return NOTHING
     role = Role(user.role)
     birth_parts = birth_history_parts(user, passport, today, output)

@@ -48,9 +48,10 @@ class Passport(db.Model):
     # The council's own reference for the child, so a bulk import never creates the same passport twice.
     local_reference: Mapped[str | None] = mapped_column(String(40))
 
-    # From 18 the young person decides whether staff keep access (see policy.py).
-    nurse_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
-    adviser_access_after_18: Mapped[bool] = mapped_column(Boolean, default=True)
+    # From 18 the young person decides whether staff keep access (see policy.py): yes, no, or None while
+    # they have not answered. No answer means the nurse's access ends on the 18th birthday.
+    nurse_access_after_18: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    adviser_access_after_18: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # What the young person has chosen to show their personal adviser beyond contacts and readiness:
     # section names and sensitivity labels (policy.py reads this; nothing else does).
     shared_with_adviser: Mapped[list] = mapped_column(JSON, default=list)

@@ -148,6 +148,38 @@ TABLE = [
     (Action.VIEW_READINESS, "assigned_nurse", {"age": 17}, ALLOW),
     (Action.VIEW_READINESS, "owner", {"age": 17}, Refusal.WRONG_ROLE),
     (Action.VIEW_READINESS, "assigned_adviser", {"age": 25}, Refusal.ADVISER_AGE_LIMIT),
+    # After 18 the access is asked for, not assumed: no answer (None) is no access for the nurse...
+    (Action.VIEW_PASSPORT, "assigned_nurse", {"age": 18, "nurse_grant": None}, Refusal.NOT_GRANTED_AFTER_18),
+    (Action.CURATE_PASSPORT, "team_nurse", {"age": 19, "nurse_grant": None}, Refusal.NOT_GRANTED_AFTER_18),
+    (Action.VIEW_PASSPORT, "assigned_nurse", {"age": 17, "nurse_grant": None}, ALLOW),  # not 18 yet
+    # ...and for the adviser's view of the passport, but the adviser keeps readiness (what is missing) to 25.
+    (
+        Action.VIEW_PASSPORT,
+        "assigned_adviser",
+        {"age": 19, "adviser_grant": None},
+        Refusal.NOT_GRANTED_AFTER_18,
+    ),
+    (Action.VIEW_READINESS, "assigned_adviser", {"age": 19, "adviser_grant": None}, ALLOW),
+    (Action.VIEW_READINESS, "assigned_adviser", {"age": 24, "adviser_grant": False}, ALLOW),
+    (
+        Action.ISSUE_PASSWORD_RESET,
+        "assigned_adviser",
+        {"age": 19, "adviser_grant": None},
+        Refusal.NOT_GRANTED_AFTER_18,
+    ),
+    # An adviser works with a young person from 16, when pathway planning starts.
+    (Action.VIEW_PASSPORT, "assigned_adviser", {"age": 15, "claimed": False}, Refusal.UNDER_16),
+    (Action.VIEW_READINESS, "assigned_adviser", {"age": 15, "claimed": False}, Refusal.UNDER_16),
+    (Action.VIEW_PASSPORT, "assigned_adviser", {"age": 16, "claimed": False, "days": 0}, ALLOW),
+    # Counted in the organisation's figures: everyone it holds, but adults only with their nurse's access.
+    (Action.INCLUDE_IN_REPORTS, "admin", {"age": 17}, ALLOW),
+    (Action.INCLUDE_IN_REPORTS, "other_team_nurse", {"age": 17}, ALLOW),
+    (Action.INCLUDE_IN_REPORTS, "admin", {"age": 19, "nurse_grant": None}, Refusal.NOT_GRANTED_AFTER_18),
+    (Action.INCLUDE_IN_REPORTS, "admin", {"age": 19, "nurse_grant": True}, ALLOW),
+    (Action.INCLUDE_IN_REPORTS, "other_org_admin", {"age": 17}, Refusal.NO_RELATIONSHIP),
+    (Action.INCLUDE_IN_REPORTS, "assigned_adviser", {"age": 17}, Refusal.WRONG_ROLE),
+    # Being countable does not reveal a passport: another team's nurse still gets "not found" for it.
+    (Action.VIEW_PASSPORT, "other_team_nurse", {"age": 17}, HIDDEN),
     # Assignments: the organisation's admin.
     (Action.MANAGE_ASSIGNMENTS, "admin", {"age": 17}, ALLOW),
     (Action.MANAGE_ASSIGNMENTS, "other_org_admin", {"age": 17}, HIDDEN),
