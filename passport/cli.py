@@ -170,6 +170,9 @@ def _create_demo() -> None:
             languages="English, Arabic" if preferred == "Sami" else "English",
             interpreter_needed=False,
             care_status=CareStatus.LEFT_CARE if age >= 18 else CareStatus.IN_CARE,
+            # Ruth (19) said yes to both before her 18th birthday; the younger ones have not been asked yet.
+            nurse_access_after_18=True if age >= 18 else None,
+            adviser_access_after_18=True if age >= 18 else None,
         )
         db.session.add(passport)
         db.session.flush()

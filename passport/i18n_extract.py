@@ -12,7 +12,7 @@ def extract_data_strings(
 ) -> Iterator[tuple[int, str | None, str, list]]:
     name = Path(getattr(fileobj, "name", "")).name
     if name == "leaving_pack.yaml":
-        from passport.services.leaving_pack import translatable_strings
+        from passport.readiness import translatable_strings
     elif name in ("schedule.yaml", "vaccines.yaml"):
         from passport.schedule import translatable_strings
     else:

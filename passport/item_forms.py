@@ -350,8 +350,31 @@ class ActionForm(FlaskForm):
 
 
 class StaffAccessForm(FlaskForm):
-    nurse = BooleanField(_l("My nurse can still see and update my passport"))
-    adviser = BooleanField(_l("My personal adviser can still see my contacts and what I need to be ready"))
+    """The question asked before the 18th birthday: may my nurse and adviser keep seeing my passport?"""
+
+    nurse = LabelChoiceField(
+        _l("Can your nurse still see and update your passport after you turn 18?"),
+        choices=[
+            SelectChoice("yes", _l("Yes, my nurse can still see it and keep it up to date")),
+            SelectChoice("no", _l("No, only I will see it")),
+        ],
+        validate_choice=False,  # the service says what is missing, beside the field
+    )
+    adviser = LabelChoiceField(
+        _l("Can your personal adviser still see your contacts, your GP and what you share with them?"),
+        description=_l(
+            "Whatever you choose, your adviser can see which things you still need to sort out before you "
+            "leave care, until you are 25. They never see the details."
+        ),
+        choices=[
+            SelectChoice("yes", _l("Yes, my adviser can still see them")),
+            SelectChoice("no", _l("No, only the list of things I still need to sort out")),
+        ],
+        validate_choice=False,
+    )
+
+    def answers(self) -> dict[str, bool | None]:
+        return {name: {"yes": True, "no": False}.get(self[name].data) for name in ("nurse", "adviser")}
 
 
 class AdviserSharingForm(FlaskForm):

@@ -14,17 +14,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from passport import clock, policy, schedule
+from passport import clock, policy, readiness, schedule
 from passport.extensions import db
 from passport.immunisations import report_for
 from passport.models import (
     BIRTH_FIELDS,
     BirthPart,
+    Contact,
     CorrectionRequest,
     CorrectionStatus,
+    HealthAssessment,
+    ImmunisationDose,
     Passport,
+    Registration,
     RegistrationService,
     Role,
     Sensitivity,
@@ -257,8 +263,34 @@ class Ownership:
     sixteenth_birthday: date
     eighteenth_birthday: date
     handover_notice_due: bool
-    nurse_access_after_18: bool
-    adviser_access_after_18: bool
+    # The young person's answers to "may your nurse / adviser still see your passport from 18?": True, False
+    # or None while they have not answered (no answer: the nurse's access ends on the birthday).
+    nurse_access_after_18: bool | None
+    adviser_access_after_18: bool | None
+
+    @property
+    def after_18_question_open(self) -> bool:
+        """They have not answered both questions yet, and the answer matters now: in the 30 days before the
+        18th birthday, or since it."""
+        unanswered = self.nurse_access_after_18 is None or self.adviser_access_after_18 is None
+        return unanswered and (self.handover_notice_due or self.is_adult)
+
+
+@dataclass(frozen=True)
+class ReadinessView:
+    """Ready to leave care? The gaps (what is missing, never its content), the dates that drive the work,
+    and the leaving-pack checklist they come from."""
+
+    gaps: tuple[readiness.Gap, ...]
+    days_left: int  # to the 18th birthday or the planned leaving date, whichever is sooner
+    leaving_on: date  # the date the leaving pack is due by
+    review: readiness.ReviewDue | None  # the next review health assessment; None once they have left care
+    pack: readiness.PackState
+    pack_due: bool  # the pack is due now (in the 6 months before leaving_on) and not handed over
+
+    @property
+    def ready(self) -> bool:
+        return not self.gaps
 
 
 @dataclass(frozen=True)
@@ -275,6 +307,7 @@ class PassportView:
     health: HealthSummary | None
     immunisations: Immunisations | None
     contacts: Contacts | None
+    readiness: ReadinessView | None = None
     health_plan: tuple[PlanAction, ...] | None = None
     birth_history: BirthHistoryView | None = None
     # Only for the young person (their prompt and choices) and the curating nurse (who can see it).
@@ -564,10 +597,24 @@ def _build_view(
         ),
         immunisations=builder.immunisations() if shows(Section.IMMUNISATIONS) else None,
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
+        readiness=_readiness(passport, today) if shows(Section.READINESS) else None,
         health_plan=_health_plan(viewer, passport, today) if shows(Section.HEALTH_PLAN) else None,
         birth_history=_birth_history(passport, visibility.birth_parts, reader),
         birth_status=_birth_status(viewer, passport, today, output),
         consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),
+    )
+
+
+def _readiness(passport: Passport, today: date, doses=None) -> ReadinessView:
+    pack = readiness.pack_state(passport, today)
+    found = readiness.readiness(passport, today, doses=doses, pack=pack)
+    return ReadinessView(
+        gaps=found.gaps,
+        days_left=found.days_left,
+        leaving_on=found.leaving_on,
+        review=readiness.review_due(passport, today),
+        pack=pack,
+        pack_due=pack.due_now,
     )
 
 
@@ -585,3 +632,140 @@ def _birth_status(viewer: User, passport: Passport, today: date, output: Output)
         in_pdf=passport.birth_history_in_pdf,
         in_share_links=passport.birth_history_in_share_links,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lists: one row per young person, made by the same rules and the same policy answers as their page.
+
+# Everything a row reads, loaded in a constant number of queries for a page of rows. The big collections
+# load only the columns the rules read: a page holds over a thousand of these rows, and turning each one's ids
+# and timestamps into Python objects was most of the page's time (bench/RESULTS.md).
+LIST_ROW_LOADS = (
+    selectinload(Passport.registrations).load_only(
+        Registration.service, Registration.ended_on, Registration.archived_at
+    ),
+    selectinload(Passport.nhs_numbers),
+    # Not the immunisations: build_rows reads them as plain rows (_live_doses).
+    selectinload(Passport.contacts).load_only(
+        Contact.role, Contact.from_on, Contact.until_on, Contact.archived_at
+    ),
+    selectinload(Passport.assessments).load_only(
+        HealthAssessment.kind,
+        HealthAssessment.assessed_on,
+        HealthAssessment.next_due_on,  # review_due reads a sooner date the nurse recorded
+        HealthAssessment.archived_at,
+    ),
+    selectinload(Passport.sdq_scores),
+    selectinload(Passport.leaving_pack),
+    selectinload(Passport.birth_parent_consents),
+    selectinload(Passport.assignments),
+    selectinload(Passport.access_grants),
+)
+
+
+@dataclass(frozen=True)
+class PassportRow:
+    """One young person in a member of staff's list, as this viewer may see them today."""
+
+    passport_id: uuid.UUID
+    name: str
+    legal_name: str | None  # None when the viewer sees readiness only
+    date_of_birth: date | None  # likewise
+    age: int
+    days_to_18: int
+    claimed: bool
+    care_status: str
+    readiness: ReadinessView
+    open_corrections: int  # answered by those who curate the passport; 0 for anyone else
+    next_step: object  # a lazy, translatable sentence
+    may_open_passport: bool  # the viewer may open the passport itself, not only its readiness
+
+
+def _open_correction_counts(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CorrectionRequest.passport_id, func.count())
+        .where(CorrectionRequest.passport_id.in_(ids), CorrectionRequest.status == CorrectionStatus.OPEN)
+        .group_by(CorrectionRequest.passport_id)
+    )
+    return dict(rows.all())
+
+
+def _live_doses(ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """The live doses of these passports, as plain rows with what the immunisation report reads: a row is
+    several times cheaper to load than an ORM object, and a caseload page reads a thousand or more."""
+    found: dict[uuid.UUID, list] = {passport_id: [] for passport_id in ids}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(
+            ImmunisationDose.passport_id,
+            ImmunisationDose.vaccine_id,
+            ImmunisationDose.given_on,
+            ImmunisationDose.dose_number,
+            ImmunisationDose.where_given,
+            ImmunisationDose.source,
+        )
+        .where(ImmunisationDose.passport_id.in_(ids), ImmunisationDose.archived_at.is_(None))
+        .order_by(ImmunisationDose.given_on)
+    )
+    for row in rows:
+        found[row.passport_id].append(row)
+    return found
+
+
+def _next_step(passport: Passport, row: ReadinessView, corrections: int, age: int):
+    if corrections:
+        return _l("Answer a correction request")
+    if passport.young_person_id is None and age >= policy.INVITE_MIN_AGE:
+        return _l("Invite them to their passport")
+    if row.review is not None and row.review.due_on is None:
+        return _l("Record the initial health assessment")
+    if row.review is not None and row.review.overdue:
+        return _l("Review health assessment is overdue")
+    if row.pack_due:
+        return _l("Prepare and hand over the leaving pack")
+    if row.gaps:
+        return row.gaps[0].words
+    if passport.young_person_id is None:
+        return _l("Keep the passport up to date until they are 16")
+    return _l("Nothing urgent")
+
+
+def build_rows(viewer: User, passports: list[Passport], today: date) -> list[PassportRow]:
+    """List rows for passports a list selected through `policy.visible_passports`. Load them with
+    LIST_ROW_LOADS. A passport whose readiness the viewer may not see gets no row (the SQL form of the policy
+    already left it out; this is the policy asked again, per row, from the same memo the page uses)."""
+    viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
+    with policy.decisions_remembered():
+        visible = [(p, policy.visibility(viewer, p, today)) for p in passports]
+        visible = [(p, seen) for p, seen in visible if seen.shows(Section.READINESS)]
+        curating = [
+            p.id for p, _seen in visible if policy.can(viewer, policy.Action.CURATE_PASSPORT, p, today)
+        ]
+        corrections = _open_correction_counts(curating)
+        doses = _live_doses([p.id for p, _seen in visible])
+        rows = []
+        for passport, seen in visible:
+            ready = _readiness(passport, today, doses=doses[passport.id])
+            age = clock.age_on(passport.date_of_birth, today)
+            count = corrections.get(passport.id, 0)
+            about = seen.shows(Section.ABOUT_ME)
+            rows.append(
+                PassportRow(
+                    passport_id=passport.id,
+                    name=passport.name_to_use,
+                    legal_name=passport.legal_name if about else None,
+                    date_of_birth=passport.date_of_birth if about else None,
+                    age=age,
+                    days_to_18=(clock.birthday(passport.date_of_birth, policy.ADULT_AGE) - today).days,
+                    claimed=passport.young_person_id is not None,
+                    care_status=str(passport.care_status),
+                    readiness=ready,
+                    open_corrections=count,
+                    next_step=_next_step(passport, ready, count, age),
+                    may_open_passport=policy.can(viewer, policy.Action.VIEW_PASSPORT, passport, today),
+                )
+            )
+    return rows

@@ -53,10 +53,21 @@ def _page(template: str, passport, **context):
     return render_template(template, view=view, portal=Portal("me", passport), **context)
 
 
+def _after_18_form(passport) -> StaffAccessForm:
+    """The question "may my nurse and adviser keep seeing my passport from 18?", with any answer given."""
+    answer = {True: "yes", False: "no", None: ""}
+    return StaffAccessForm(
+        prefix="access",
+        nurse=answer[passport.nurse_access_after_18],
+        adviser=answer[passport.adviser_access_after_18],
+    )
+
+
 @bp.get("/")
 @requires_own_passport(Action.VIEW_PASSPORT)
 def overview(passport):
-    return _page("me/overview.html", passport)
+    # In the 30 days before the 18th birthday (and after it, until answered) the question is asked here.
+    return _page("me/overview.html", passport, access_form=_after_18_form(passport))
 
 
 @bp.get("/about-me")
@@ -141,7 +152,7 @@ def choose_birth_history_outputs(passport):
 @bp.get("/leaving-pack")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def leaving_pack_page(passport):
-    return _page("me/leaving_pack.html", passport, pack=leaving_pack.state(passport, clock.today()))
+    return _page("me/leaving_pack.html", passport)
 
 
 @bp.post("/leaving-pack/received")
@@ -387,36 +398,43 @@ SHAREABLE = ("health_summary", "immunisations", "health_plan", "mental_health", 
 def _sharing_forms(passport):
     chosen = set(passport.shared_with_adviser or ())
     return (
-        StaffAccessForm(
-            prefix="access", nurse=passport.nurse_access_after_18, adviser=passport.adviser_access_after_18
-        ),
+        _after_18_form(passport),
         AdviserSharingForm(prefix="sharing", **{name: name in chosen for name in SHAREABLE}),
     )
+
+
+def _who_can_see_page(passport, access_form=None, status=200):
+    default_access, sharing_form = _sharing_forms(passport)
+    return _page(
+        "me/who_can_see.html",
+        passport,
+        access_form=access_form or default_access,
+        sharing_form=sharing_form,
+        people=transparency.who_can_see(passport, clock.today()),
+    ), status
 
 
 @bp.get("/who-can-see")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def who_can_see(passport):
-    access_form, sharing_form = _sharing_forms(passport)
-    return _page(
-        "me/who_can_see.html",
-        passport,
-        access_form=access_form,
-        sharing_form=sharing_form,
-        people=transparency.who_can_see(passport, clock.today()),
-    )
+    return _who_can_see_page(passport)
 
 
 @bp.post("/who-can-see/after-18")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def choose_staff_access(passport):
-    form, _sharing = _sharing_forms(passport)
+    form = StaffAccessForm(prefix="access")
     if form.validate_on_submit():
-        passports.set_staff_access_after_18(
-            current_user, passport, nurse=form.nurse.data, adviser=form.adviser.data
-        )
-        flash(_("Saved. Your choice works straight away."), "success")
-    return redirect(url_for("me.who_can_see"))
+        try:
+            passports.set_staff_access_after_18(current_user, passport, **form.answers())
+        except items.InputProblems as error:
+            for field_name, message in error.problems:
+                apply_service_error(form, ServiceError(message, field=field_name))
+        else:
+            flash(_("Saved. Your choice works straight away."), "success")
+            back = request.form.get("from") == "overview"
+            return redirect(url_for("me.overview") if back else url_for("me.who_can_see"))
+    return _who_can_see_page(passport, access_form=form, status=400)
 
 
 @bp.post("/who-can-see/adviser")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from passport import clock, policy
@@ -18,6 +19,7 @@ from passport.models import (
     ConsentGiver,
     Delivery,
     Passport,
+    ShareLink,
     User,
 )
 from passport.policy import Action
@@ -136,7 +138,22 @@ def withdraw_consent(
     consent.withdrawal_reason = reason.strip()
     consent.withdrawal_recorded_by_id = nurse.id
     consent.withdrawal_recorded_at = clock.now()
+    _ask_again(passport)
     audit.record("birth_consent_withdrawn", actor=nurse, passport=passport, consent_id=consent.id)
+
+
+def _ask_again(passport: Passport) -> None:
+    """After a withdrawal, nothing the young person chose under the old consent carries over to a later one:
+    their birth history is closed again, out of their PDF and share links, and every share link already made
+    loses it for good. A new consent is offered to them afresh, and they choose again."""
+    passport.birth_history_opened_at = None
+    passport.birth_history_in_pdf = False
+    passport.birth_history_in_share_links = False
+    db.session.execute(
+        update(ShareLink)
+        .where(ShareLink.passport_id == passport.id, ShareLink.include_birth_history.is_(True))
+        .values(include_birth_history=False)
+    )
 
 
 @transaction

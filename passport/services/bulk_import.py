@@ -261,5 +261,7 @@ def import_all(admin: User, content: bytes | str) -> int:
 
 def organisation_passport_count(admin: User) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Passport).where(Passport.organisation_id == admin.organisation_id)
+        select(func.count())
+        .select_from(Passport)
+        .where(policy.visible_passports(admin, policy.Action.MANAGE_ASSIGNMENTS, clock.today()))
     )

@@ -18,7 +18,7 @@ from passport import clock, policy
 from passport.models import Passport, User
 from passport.policy import Action, Output
 from passport.projection import build_view
-from passport.services import ServiceError, audit, items, leaving_pack, sharing, transaction, transparency
+from passport.services import ServiceError, audit, items, sharing, transaction, transparency
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +117,7 @@ def export_for(young_person: User, passport: Passport) -> dict[str, Any]:
             }
             for link in sharing.links_of(passport)
         ],
-        "leaving_pack": _plain(leaving_pack.state(passport, today)),
+        "leaving_pack": _plain(view.readiness.pack) if view.readiness else None,
         "who_looked": [
             {"when": e.when.isoformat(), "who": e.who, "role": e.role, "what": str(e.plain_words)}
             for e in transparency.who_looked(passport, limit=10_000)

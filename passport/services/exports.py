@@ -21,7 +21,7 @@ from passport.exports.pdf import render_template_pdf
 from passport.models import Passport, User
 from passport.policy import Action, Output, Section, Selection
 from passport.projection import PassportView, build_view
-from passport.services import ServiceError, audit, health_cards, leaving_pack, transaction
+from passport.services import ServiceError, audit, health_cards, transaction
 
 
 def _produced_on(today: date) -> str:
@@ -144,7 +144,7 @@ def leaving_pack_pdf(nurse: User, passport: Passport) -> bytes:
     pdf = render_template_pdf(
         "pdf/leaving_pack.html",
         view=view,
-        pack=leaving_pack.state(passport, today),
+        pack=view.readiness.pack,
         today=today,
         produced_on=_produced_on(today),
         title=view.name,

@@ -16,7 +16,6 @@ from passport.extensions import db
 from passport.models import ActionOwner, ActionStatus, HealthAction, Passport, User
 from passport.policy import Action
 from passport.services import ServiceError, audit, transaction
-from passport.services.caseload import care_team_passport_ids
 from passport.services.items import InputProblems
 
 # "Specific" in practice: enough words to say what will be done, not "review" or "follow up".
@@ -115,21 +114,17 @@ def action_of(passport: Passport, action_id: uuid.UUID) -> HealthAction | None:
 
 
 def overdue_for(nurse: User, today: date) -> list[HealthAction]:
-    """Agreed actions past their date across the nurse's caseload, oldest first."""
-    actions = db.session.scalars(
-        select(HealthAction)
-        .where(
-            HealthAction.passport_id.in_(care_team_passport_ids(nurse)),
-            HealthAction.status == ActionStatus.AGREED,
-            HealthAction.due_on < today,
+    """Agreed actions past their date on passports this nurse may curate today, oldest first."""
+    curated = select(Passport.id).where(policy.visible_passports(nurse, Action.CURATE_PASSPORT, today))
+    return list(
+        db.session.scalars(
+            select(HealthAction)
+            .where(
+                HealthAction.passport_id.in_(curated),
+                HealthAction.status == ActionStatus.AGREED,
+                HealthAction.due_on < today,
+            )
+            .options(selectinload(HealthAction.assessment), selectinload(HealthAction.passport))
+            .order_by(HealthAction.due_on)
         )
-        .options(selectinload(HealthAction.assessment))
-        .order_by(HealthAction.due_on)
-    ).all()
-    passports = {a.passport_id for a in actions}
-    visible = {
-        p.id
-        for p in db.session.scalars(select(Passport).where(Passport.id.in_(passports)))
-        if policy.can(nurse, Action.CURATE_PASSPORT, p, today)
-    }
-    return [a for a in actions if a.passport_id in visible]
+    )

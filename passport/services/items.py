@@ -472,16 +472,17 @@ def decline_correction(nurse: User, request: CorrectionRequest, reason: str) -> 
 
 
 def open_corrections_for(nurse: User, today: date) -> list[CorrectionRequest]:
-    """The correction queue: open requests on passports this nurse may curate, oldest first."""
-    from passport.services.caseload import care_team_passport_ids
-
-    ids = care_team_passport_ids(nurse)
-    requests = db.session.scalars(
-        select(CorrectionRequest)
-        .where(CorrectionRequest.status == CorrectionStatus.OPEN, CorrectionRequest.passport_id.in_(ids))
-        .order_by(CorrectionRequest.requested_at)
-    ).all()
-    return [r for r in requests if policy.decide(nurse, policy.Action.CURATE_PASSPORT, r.passport, today)]
+    """The correction queue: open requests on passports this nurse may curate today, oldest first."""
+    curated = select(Passport.id).where(policy.visible_passports(nurse, policy.Action.CURATE_PASSPORT, today))
+    return list(
+        db.session.scalars(
+            select(CorrectionRequest)
+            .where(
+                CorrectionRequest.status == CorrectionStatus.OPEN, CorrectionRequest.passport_id.in_(curated)
+            )
+            .order_by(CorrectionRequest.requested_at)
+        )
+    )
 
 
 def corrections_of(passport: Passport) -> list[CorrectionRequest]:

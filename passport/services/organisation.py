@@ -96,7 +96,7 @@ def teams_with_counts(admin: User) -> list[tuple[Team, int, int]]:
     young = dict(
         db.session.execute(
             select(Passport.team_id, func.count())
-            .where(Passport.organisation_id == admin.organisation_id)
+            .where(policy.visible_passports(admin, Action.MANAGE_ASSIGNMENTS, clock.today()))
             .group_by(Passport.team_id)
         ).all()
     )
@@ -117,7 +117,9 @@ def young_people(
     admin: User, text: str = "", page: int = 1, page_size: int = 25
 ) -> tuple[list[YoungPersonRow], int]:
     """The organisation's young people for assigning staff: names and who looks after them. No health data."""
-    statement = select(Passport).where(Passport.organisation_id == admin.organisation_id)
+    statement = select(Passport).where(
+        policy.visible_passports(admin, Action.MANAGE_ASSIGNMENTS, clock.today())
+    )
     if text.strip():
         like = f"%{text.strip().lower()}%"
         statement = statement.where(

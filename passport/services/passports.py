@@ -21,6 +21,7 @@ from passport.models import (
 )
 from passport.policy import Action
 from passport.services import ServiceError, audit, transaction
+from passport.services.items import InputProblems
 from passport.validation import nhs_number_is_valid, normalise_nhs_number
 
 # Nobody in a leaving-care service is older than this; a date before it is a typing mistake.
@@ -182,10 +183,20 @@ def change_nhs_number(nurse: User, passport: Passport, number: str, reason: str)
 
 
 @transaction
-def set_staff_access_after_18(young_person: User, passport: Passport, *, nurse: bool, adviser: bool) -> None:
-    """The young person's choice of whether their nurse and adviser keep access from their 18th birthday."""
+def set_staff_access_after_18(
+    young_person: User, passport: Passport, *, nurse: bool | None, adviser: bool | None
+) -> None:
+    """The young person's answer to whether their nurse and adviser keep access from their 18th birthday.
+    Both questions need an answer; until there is one, the nurse's access ends on the birthday."""
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    problems = []
+    if nurse is None:
+        problems.append(("nurse", _l("Choose yes or no for your nurse")))
+    if adviser is None:
+        problems.append(("adviser", _l("Choose yes or no for your personal adviser")))
+    if problems:
+        raise InputProblems(problems)
     passport.nurse_access_after_18 = nurse
     passport.adviser_access_after_18 = adviser
     audit.record(

@@ -19,19 +19,18 @@ import logging
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Flask
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from passport import clock, policy
+from passport import clock, policy, readiness
 from passport.exports.pdf import PdfRenderError, ascii_filename
 from passport.extensions import db
 from passport.models import (
-    AssignmentRole,
     BatchItemStatus,
     BatchStatus,
     Passport,
@@ -40,8 +39,7 @@ from passport.models import (
     User,
 )
 from passport.policy import Action
-from passport.services import ServiceError, exports, leaving_pack, transaction
-from passport.services.caseload import care_team_filter
+from passport.services import ServiceError, exports, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +57,17 @@ STALE_AFTER = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class Progress:
-    batch: PdfBatch
+    """A batch as the nurse who asked for it sees it: how far it has got, and how many of the PDFs made
+    they may no longer download (someone they can no longer see)."""
+
+    batch_id: uuid.UUID
+    status: str
+    created_at: datetime
+    total: int
     done: int
     skipped: int
     failed: int
-
-    @property
-    def total(self) -> int:
-        return self.batch.total
+    withheld: int = 0
 
     @property
     def made(self) -> int:
@@ -74,8 +75,12 @@ class Progress:
         return self.done + self.skipped + self.failed
 
     @property
+    def downloadable(self) -> int:
+        return self.done - self.withheld
+
+    @property
     def finished(self) -> bool:
-        return self.batch.status == BatchStatus.DONE
+        return self.status == BatchStatus.DONE
 
     @property
     def percent(self) -> int:
@@ -87,20 +92,14 @@ class Progress:
 
 
 def cohort(nurse: User, today: date, *, due_only: bool) -> list[Passport]:
-    """The passports on the nurse's caseload they may curate, by name; only those whose pack is due if
-    `due_only`."""
+    """The passports the nurse may curate today, by name; only those whose pack is due if `due_only`."""
     passports = db.session.scalars(
         select(Passport)
-        .where(care_team_filter(nurse, AssignmentRole.NURSE))
-        .options(selectinload(Passport.assignments), selectinload(Passport.leaving_pack))
+        .where(policy.visible_passports(nurse, Action.CURATE_PASSPORT, today))
+        .options(selectinload(Passport.leaving_pack))
         .order_by(Passport.legal_name, Passport.id)
     )
-    return [
-        p
-        for p in passports
-        if policy.can(nurse, Action.CURATE_PASSPORT, p, today)
-        and (not due_only or leaving_pack.is_due(p, today))
-    ]
+    return [p for p in passports if not due_only or readiness.is_due(p, today)]
 
 
 @transaction
@@ -147,7 +146,7 @@ def start_leaving_packs(nurse: User, *, cohort_name: str) -> PdfBatch:
     return batch
 
 
-def progress_of(batch: PdfBatch) -> Progress:
+def progress_of(batch: PdfBatch, nurse: User, today: date) -> Progress:
     counts = dict(
         db.session.execute(
             select(PdfBatchItem.status, func.count())
@@ -155,15 +154,20 @@ def progress_of(batch: PdfBatch) -> Progress:
             .group_by(PdfBatchItem.status)
         ).all()
     )
+    done = counts.get(BatchItemStatus.DONE, 0)
     return Progress(
-        batch=batch,
-        done=counts.get(BatchItemStatus.DONE, 0),
+        batch_id=batch.id,
+        status=str(batch.status),
+        created_at=batch.created_at,
+        total=batch.total,
+        done=done,
         skipped=counts.get(BatchItemStatus.SKIPPED, 0),
         failed=counts.get(BatchItemStatus.FAILED, 0),
+        withheld=withheld_count(batch, nurse, today) if done else 0,
     )
 
 
-def batches_for(nurse: User) -> list[Progress]:
+def batches_for(nurse: User, today: date) -> list[Progress]:
     """The nurse's own batches that are still kept, newest first."""
     batches = db.session.scalars(
         select(PdfBatch)
@@ -171,7 +175,7 @@ def batches_for(nurse: User) -> list[Progress]:
         .order_by(PdfBatch.created_at.desc())
         .limit(10)
     )
-    return [progress_of(b) for b in batches]
+    return [progress_of(b, nurse, today) for b in batches]
 
 
 def batch_for(nurse: User, batch_id: uuid.UUID) -> PdfBatch | None:
@@ -182,18 +186,57 @@ def batch_for(nurse: User, batch_id: uuid.UUID) -> PdfBatch | None:
     return batch
 
 
-def zip_of(batch: PdfBatch) -> bytes:
-    """The PDFs made so far, in one zip file (stored, not compressed again: PDFs are compressed already)."""
+def _made(batch: PdfBatch, nurse: User, today: date, *, still_visible: bool):
+    """The batch's finished items whose young person the nurse may (or may no longer) curate today: the
+    policy asked again at the moment of download, in its SQL form."""
+    curated = select(Passport.id).where(policy.visible_passports(nurse, Action.CURATE_PASSPORT, today))
+    passport_in = PdfBatchItem.passport_id.in_(curated)
+    return (
+        PdfBatchItem.batch_id == batch.id,
+        PdfBatchItem.status == BatchItemStatus.DONE,
+        passport_in if still_visible else ~passport_in,
+    )
+
+
+def withheld_count(batch: PdfBatch, nurse: User, today: date) -> int:
+    """How many finished PDFs the download will leave out, because the nurse may no longer see that young
+    person (they turned 18 and did not keep their nurse, moved away, or the grant ended)."""
+    return db.session.scalar(
+        select(func.count()).select_from(PdfBatchItem).where(*_made(batch, nurse, today, still_visible=False))
+    )
+
+
+@dataclass(frozen=True)
+class BatchDownload:
+    zip_file: bytes
+    withheld: int
+
+
+def download(batch: PdfBatch, nurse: User, today: date) -> BatchDownload:
+    """The PDFs made so far that the nurse may still see, in one zip file (stored, not compressed again:
+    PDFs are compressed already). A file for someone the nurse can no longer see is left out, and a note in
+    the zip says how many were (never who)."""
     buffer = io.BytesIO()
+    withheld = withheld_count(batch, nurse, today)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         rows = db.session.execute(
             select(PdfBatchItem.filename, PdfBatchItem.pdf)
-            .where(PdfBatchItem.batch_id == batch.id, PdfBatchItem.status == BatchItemStatus.DONE)
+            .where(*_made(batch, nurse, today, still_visible=True))
             .order_by(PdfBatchItem.position)
         )
         for filename, pdf in rows:
             archive.writestr(filename, pdf)
-    return buffer.getvalue()
+        if withheld:
+            archive.writestr("left-out.txt", withheld_note(withheld))
+    return BatchDownload(buffer.getvalue(), withheld)
+
+
+def withheld_note(count: int) -> str:
+    return ngettext(
+        "%(num)d leaving pack was left out: you can no longer see that young person's passport.",
+        "%(num)d leaving packs were left out: you can no longer see those young people's passports.",
+        count,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

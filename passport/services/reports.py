@@ -17,11 +17,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from passport import clock, policy
+from passport import clock, policy, readiness
 from passport.extensions import db
 from passport.immunisations import report_for
 from passport.models import CareStatus, Passport, RegistrationService, User
-from passport.services import assessments
 
 SMALL_NUMBER = 5
 MEASURES = ("gp", "immunised", "assessed_in_time", "pack_by_18")
@@ -95,7 +94,7 @@ def _facts(passport: Passport, today: date) -> _Facts:
             records,
         ).up_to_date
     )
-    review = assessments.review_due(passport, today)
+    review = readiness.review_due(passport, today)
     pack = passport.leaving_pack
     eighteenth = clock.birthday(passport.date_of_birth, policy.ADULT_AGE)
     return _Facts(
@@ -131,10 +130,13 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def organisation_report(admin: User, today: date) -> Report:
+def organisation_report(viewer: User, today: date) -> Report:
+    """The organisation's figures. Who is counted is the policy's answer (Action.INCLUDE_IN_REPORTS): every
+    young person whose passport the organisation holds, except those 18 and over who have not chosen to keep
+    their nurse; the report page says so."""
     passports = db.session.scalars(
         select(Passport)
-        .where(Passport.organisation_id == admin.organisation_id)
+        .where(policy.visible_passports(viewer, policy.Action.INCLUDE_IN_REPORTS, today))
         .options(
             selectinload(Passport.registrations),
             selectinload(Passport.immunisations),

@@ -100,7 +100,10 @@ def create(
         label=label,
         sections=sorted(chosen),
         labels=sorted({x for x in labels if x in {s.value for s in Sensitivity}}),
-        include_birth_history=include_birth_history,
+        # Only if it may go in a link now: a link made while no consent allows it never widens to include it
+        # when one does later (a withdrawal also takes it out of every link for good: birth_history.py).
+        include_birth_history=include_birth_history
+        and bool(policy.birth_history_parts(young_person, passport, today, policy.Output.SHARE_LINK)),
         created_by_id=young_person.id,
         expires_at=ends,
         passcode_hash=hash_password(passcode) if passcode else None,

@@ -27,6 +27,8 @@ class PersonWhoCanSee:
     # For an adviser: what the young person chose to let them see beyond contacts and readiness, as the
     # names of the sharing choices (health_summary, immunisations, health_plan, mental_health, ...).
     shared: tuple[str, ...] = ()
+    # An adviser who cannot see the passport may still see which things are missing (to 25).
+    sees_readiness: bool = False
 
 
 # The sharing choices, in the order the young person sees them (me.who_can_see's form).
@@ -56,6 +58,7 @@ def who_can_see(passport: Passport, today: date) -> list[PersonWhoCanSee]:
                 can_see_now=decision.allowed,
                 refusal=decision.refusal,
                 shared=_shared_with(visible) if staff.role == Role.ADVISER else (),
+                sees_readiness=policy.decide(staff, policy.Action.VIEW_READINESS, passport, today).allowed,
             )
         )
     for grant in passport.access_grants or ():

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from passport import clock, labels, policy
+from passport import clock, labels, policy, readiness
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
 from passport.exports.pdf import pdf_response
@@ -48,7 +48,7 @@ from passport.services import (
     leaving_pack,
     passports,
     pdf_batches,
-    readiness,
+
 )
 from passport.services.items import ItemConflict
 from passport.staff import bp
@@ -128,10 +128,8 @@ def _passport_page(passport, status=200, **context):
         ),
         action_form=ActionForm(),
         corrections=[r for r in items.corrections_of(passport) if r.status == "open"],
-        review=assessments.review_due(passport, clock.today()),
         sdq_scores=passport.sdq_scores,
-        sdq_band=assessments.sdq_band,
-        pack=leaving_pack.state(passport, clock.today()),
+        sdq_band=readiness.sdq_band,
         grant=policy.current_grant(current_user, passport, clock.today()),
         **context,
     ), status
@@ -305,9 +303,7 @@ def leaving_pack_page(passport):
     return render_template(
         "staff/leaving_pack.html",
         view=view,
-        pack=leaving_pack.state(passport, clock.today()),
         grant=policy.current_grant(current_user, passport, clock.today()),
-        readiness=readiness.readiness(passport, clock.today()),
         handover_form=handover_form,
         form=handover_form,
     )
@@ -545,7 +541,7 @@ def leaving_pack_batches():
     return render_template(
         "staff/leaving_pack_batches.html",
         form=form,
-        batches=pdf_batches.batches_for(current_user),
+        batches=pdf_batches.batches_for(current_user, today),
         due_count=len(pdf_batches.cohort(current_user, today, due_only=True)),
         everyone_count=len(pdf_batches.cohort(current_user, today, due_only=False)),
     )
@@ -557,7 +553,7 @@ def leaving_pack_batch(batch_id):
     batch = pdf_batches.batch_for(current_user, batch_id)
     if batch is None:
         abort(404)
-    progress = pdf_batches.progress_of(batch)
+    progress = pdf_batches.progress_of(batch, current_user, clock.today())
     response = make_response(
         render_template("staff/leaving_pack_batch.html", progress=progress, action_form=ActionForm())
     )
@@ -575,7 +571,8 @@ def download_leaving_pack_batch(batch_id):
         abort(404)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.leaving_pack_batch", batch_id=batch_id))
-    response = Response(pdf_batches.zip_of(batch), mimetype="application/zip")
+    made = pdf_batches.download(batch, current_user, clock.today())
+    response = Response(made.zip_file, mimetype="application/zip")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="leaving-packs-{batch.created_at.date().isoformat()}.zip"'
     )

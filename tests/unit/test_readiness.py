@@ -17,7 +17,7 @@ from passport.models import (
     Passport,
     Registration,
 )
-from passport.services.readiness import readiness
+from passport.readiness import readiness
 
 TODAY = date(2026, 11, 24)
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from passport.models import AssessmentKind, CareStatus, HealthAssessment, Passport
-from passport.services.assessments import review_due
+from passport.readiness import review_due
 
 TODAY = date(2026, 12, 2)
 

@@ -381,7 +381,7 @@ class TestHandoverAt18:
         assert client.get(f"/staff/passports/{passport.id}").status_code == 200
         client.sign_in_as(adult)
         assert "You are 18 or over" in text_of(client, "/my-passport/who-can-see")
-        post(client, "/my-passport/who-can-see/after-18", **{"access-adviser": "y"})
+        post(client, "/my-passport/who-can-see/after-18", **{"access-nurse": "no", "access-adviser": "yes"})
         client.sign_in_as(world.nurse)
         assert client.get(f"/staff/passports/{passport.id}").status_code == 403
         client.sign_in_as(world.adviser)
@@ -632,3 +632,81 @@ def test_the_overview_counts_health_items_one_to_a_line(client, world):
     html = client.get("/my-passport/").get_data(as_text=True)
     for count in ("1 allergy", "0 medicines", "1 health condition"):
         assert f"<li>{count}</li>" in html
+
+
+class TestTheAfter18Question:
+    """Access after 18 is asked, not assumed (issue #15): the young person is asked on their overview and on
+    "who can see" in the 30 days before; no answer means the nurse's access ends on the birthday; the adviser
+    keeps readiness only."""
+
+    def passport(self, world, person):
+        return factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            date_of_birth=date(2009, 3, 10),
+            young_person=person,
+            nurse=world.nurse,
+            adviser=world.adviser,
+            nurse_access_after_18=None,
+            adviser_access_after_18=None,
+        )
+
+    def on(self, app, day: date) -> None:
+        app.config["FROZEN_NOW"] = clock.now().replace(year=day.year, month=day.month, day=day.day, hour=12)
+
+    def test_asked_on_the_overview_in_the_30_days_before_and_answered_there(self, app, client, world):
+        person = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = self.passport(world, person)
+        self.on(app, date(2027, 2, 7))
+        client.sign_in_as(person)
+        assert "Who can see your passport after you turn 18?" not in text_of(client, "/my-passport/")
+        self.on(app, date(2027, 2, 20))
+        client.sign_in_as(person)
+        overview = text_of(client, "/my-passport/")
+        assert "Who can see your passport after you turn 18?" in overview
+        assert "If you do not answer, your nurse will not be able to see it from that day." in overview
+        client.sign_in_as(world.nurse)
+        assert "They have not answered the question" in text_of(client, f"/staff/passports/{passport.id}")
+        client.sign_in_as(world.adviser)
+        assert "They have not answered the question" in text_of(client, f"/adviser/young-people/{passport.id}")
+        client.sign_in_as(person)
+        response = client.post(
+            "/my-passport/who-can-see/after-18",
+            data={"csrf_token": csrf_token(client), "access-nurse": "yes", "access-adviser": "no", "from": "overview"},
+        )
+        assert response.status_code == 302 and response.headers["Location"].endswith("/my-passport/")
+        saved = db.session.get(Passport, passport.id)
+        assert (saved.nurse_access_after_18, saved.adviser_access_after_18) == (True, False)
+        assert "Who can see your passport after you turn 18?" not in text_of(client, "/my-passport/")
+        client.sign_in_as(world.nurse)
+        assert "They have said you can still see it after that." in text_of(client, f"/staff/passports/{passport.id}")
+
+    def test_half_an_answer_is_asked_again_beside_the_missing_part(self, app, client, world):
+        person = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = self.passport(world, person)
+        client.sign_in_as(person)
+        response = client.post(
+            "/my-passport/who-can-see/after-18", data={"csrf_token": csrf_token(client), "access-nurse": "yes"}
+        )
+        assert response.status_code == 400
+        text = page_text(response.get_data(as_text=True))
+        assert "Choose yes or no for your personal adviser" in text
+        assert db.session.get(Passport, passport.id).nurse_access_after_18 is None  # nothing half-saved
+
+    def test_no_answer_ends_the_nurses_access_on_the_birthday_and_leaves_the_adviser_readiness(
+        self, app, client, world
+    ):
+        person = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = self.passport(world, person)
+        self.on(app, date(2027, 3, 9))
+        client.sign_in_as(world.nurse)
+        assert client.get(f"/staff/passports/{passport.id}").status_code == 200
+        self.on(app, date(2027, 3, 10))
+        client.sign_in_as(world.nurse)
+        assert client.get(f"/staff/passports/{passport.id}").status_code == 403
+        client.sign_in_as(world.adviser)
+        page = text_of(client, f"/adviser/young-people/{passport.id}")
+        assert "has not said you can see their passport" in page
+        assert "999 000 0018" not in page  # the NHS number is About me: not theirs to see now
+        client.sign_in_as(person)
+        assert "Who can see your passport after you turn 18?" in text_of(client, "/my-passport/")

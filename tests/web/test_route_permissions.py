@@ -213,7 +213,11 @@ MATRIX = {
     ("GET", "/my-passport/corrections"): ("/my-passport/corrections", OWN_PAGE),
     ("GET", "/my-passport/who-can-see"): ("/my-passport/who-can-see", OWN_PAGE),
     ("GET", "/my-passport/who-looked"): ("/my-passport/who-looked", OWN_PAGE),
-    ("POST", "/my-passport/who-can-see/after-18"): ("/my-passport/who-can-see/after-18", OWN_POST),
+    # Sent without an answer: the question again, with what is missing beside each part.
+    ("POST", "/my-passport/who-can-see/after-18"): (
+        "/my-passport/who-can-see/after-18",
+        expect(403, anonymous=302, young_person=400, other_young_person=400),
+    ),
     ("POST", "/my-passport/who-can-see/adviser"): ("/my-passport/who-can-see/adviser", OWN_POST),
     ("GET", "/my-passport/add/{kind}"): ("/my-passport/add/allergy", OWN_PAGE),
     ("GET", "/my-passport/{kind}/{item_id}/change"): (

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from passport.extensions import db
 from passport.models import LeavingPack, NhsNumberRecord, Passport, SdqScore
-from passport.services.assessments import sdq_band
+from passport.readiness import sdq_band
 from tests import factories
 from tests.conftest import csrf_token
 from tests.html_checks import page_text
@@ -282,7 +282,7 @@ class TestChecklistVersions:
 
     @pytest.fixture
     def an_older_checklist(self, monkeypatch):
-        from passport.services import leaving_pack
+        from passport import readiness as leaving_pack
 
         current = leaving_pack.checklist()
         older = leaving_pack.Checklist(
@@ -331,7 +331,7 @@ class TestChecklistVersions:
     def test_a_pack_still_being_worked_through_moves_to_the_current_checklist(
         self, client, world, an_older_checklist
     ):
-        from passport.services import leaving_pack
+        from passport import readiness as leaving_pack
 
         pack = self.pack(world, handed_over=False)
         client.sign_in_as(world.nurse)
