@@ -6,13 +6,14 @@ The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
 from dataclasses import dataclass
 
 import pytest
-from flask import has_app_context
+from flask import before_render_template, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
@@ -149,6 +150,49 @@ def no_secrets_in_logs():
     ]
     if leaks:
         pytest.fail("a log record holds a secret or health data:\n" + "\n".join(leaks), pytrace=False)
+
+
+# The signed-in account itself (Flask-Login's `current_user`, for the header's name and menu) is the one model
+# a template may hold; everything about a young person reaches it through the projection (projection.py).
+TEMPLATE_MAY_HOLD_MODELS = frozenset({"current_user"})
+
+
+def models_in(value, path: str, depth: int = 0) -> list[str]:
+    """Where in a template's context a database model sits: directly, in a list or dict, or inside a view
+    object (dataclass) the projection made."""
+    if isinstance(value, db.Model):
+        return [f"{path}: {type(value).__name__}"]
+    if depth >= 4 or isinstance(value, str | bytes | int | float | bool) or value is None:
+        return []
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in models_in(item, f"{path}[{key!r}]", depth + 1)]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [m for n, item in enumerate(value) for m in models_in(item, f"{path}[{n}]", depth + 1)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            m
+            for f in dataclasses.fields(value)
+            for m in models_in(getattr(value, f.name), f"{path}.{f.name}", depth + 1)
+        ]
+    return []
+
+
+@pytest.fixture(autouse=True)
+def templates_receive_views_not_models(app):
+    """Every template rendered during any test is handed views, never a Passport or other model (the
+    projection is the one way data reaches a page): fails the test that rendered it otherwise."""
+    found: list[str] = []
+
+    def check(sender, template, context, **extra):
+        for key, value in context.items():
+            if key not in TEMPLATE_MAY_HOLD_MODELS:
+                found.extend(f"{template.name}: {m}" for m in models_in(value, key))
+
+    before_render_template.connect(check, app)
+    yield
+    before_render_template.disconnect(check, app)
+    if found:
+        pytest.fail("a template was given a model:\n" + "\n".join(sorted(set(found))), pytrace=False)
 
 
 @pytest.fixture
