@@ -56,8 +56,16 @@ def main() -> None:
         young_person = db.session.get(User, uuid.UUID(manifest["young_person_id"]))
         passport = db.session.get(Passport, uuid.UUID(manifest["passport_id"]))
         for name, make in (
-            ("passport PDF", lambda: exports.passport_pdf(young_person, passport, Selection())),
-            ("emergency card", lambda: exports.emergency_card_pdf(young_person, passport)),
+            (
+                "passport PDF",
+                lambda: exports.passport_pdf(
+                    young_person, passport, Selection(), renderer=pdf.TemplateRenderer()
+                ),
+            ),
+            (
+                "emergency card",
+                lambda: exports.emergency_card_pdf(young_person, passport, renderer=pdf.TemplateRenderer()),
+            ),
         ):
             make()
             durations, size = [], 0

@@ -45,11 +45,11 @@ class Portal:
     """The blueprint a page is served from: "me" (the young person) or "staff" (the nurse)."""
 
     blueprint: str
-    passport: Passport
+    passport_id: uuid.UUID
 
     def url(self, endpoint: str, **values) -> str:
         if self.blueprint == "staff":
-            values["passport_id"] = self.passport.id
+            values["passport_id"] = self.passport_id
         return url_for(f"{self.blueprint}.{endpoint}", **values)
 
     def section_url(self, kind: str) -> str:
@@ -71,7 +71,7 @@ class Portal:
         return url_for("me.ask_for_correction", kind=item.kind, item_id=item.id)
 
     def verify(self, item: ItemView) -> str:
-        return url_for("staff.verify_item", passport_id=self.passport.id, kind=item.kind, item_id=item.id)
+        return url_for("staff.verify_item", passport_id=self.passport_id, kind=item.kind, item_id=item.id)
 
     @property
     def is_staff(self) -> bool:
@@ -115,9 +115,9 @@ def _refused(decision: policy.Decision):
     raise AccessRefused(decision)
 
 
-def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = None):
+def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: uuid.UUID | None = None):
     """Add an item (item_id None) or change one. A stale save shows the item as it is now."""
-    passport, today = portal.passport, clock.today()
+    today = clock.today()
     form_class = ITEM_FORMS[kind_name]
     if item_id is None and portal.is_staff:
         form_class = with_where_it_came_from(form_class)
@@ -169,8 +169,7 @@ def item_form_page(portal: Portal, kind_name: str, item_id: uuid.UUID | None = N
     )
 
 
-def remove_item_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
-    passport = portal.passport
+def remove_item_page(portal: Portal, passport: Passport, kind_name: str, item_id: uuid.UUID):
     item = _item_or_404(passport, kind_name, item_id)
     decision = policy.decide_edit_item(current_user, passport, item, clock.today())
     if not decision:
@@ -189,9 +188,8 @@ def remove_item_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
     )
 
 
-def correction_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
+def correction_page(portal: Portal, passport: Passport, kind_name: str, item_id: uuid.UUID):
     """The young person asks their nurse to correct something they cannot change themselves."""
-    passport = portal.passport
     item = _item_or_404(passport, kind_name, item_id)
     decision = policy.decide_request_correction(current_user, passport, item, clock.today())
     if not decision:
@@ -214,8 +212,7 @@ def correction_page(portal: Portal, kind_name: str, item_id: uuid.UUID):
     )
 
 
-def about_me_form_page(portal: Portal):
-    passport = portal.passport
+def about_me_form_page(portal: Portal, passport: Passport):
     nurse = Role(current_user.role) is Role.NURSE
     form_class = NurseAboutMeForm if nurse else AboutMeForm
     form = form_class(obj=passport)

@@ -21,6 +21,7 @@ from passport.clock import age_on, birthday
 from passport.models import (
     STAFF_ROLES,
     AccessGrant,
+    ActionOwner,
     Assignment,
     BirthPart,
     Passport,
@@ -664,6 +665,14 @@ def decide_request_correction(user: User, passport: Passport, item, today: date)
     if decision and decide_edit_item(user, passport, item, today):
         return Decision(False, Refusal.CAN_EDIT_ITSELF)
     return decision
+
+
+def may_mark_action(user: User, passport: Passport, action_owner: str, today: date) -> bool:
+    """A health-plan action: the nurse marks any as done or not done; the young person marks the ones that
+    are theirs to do."""
+    if can(user, Action.CURATE_PASSPORT, passport, today):
+        return True
+    return action_owner == ActionOwner.YOUNG_PERSON and can(user, Action.ACT_AS_OWNER, passport, today)
 
 
 def handover_notice_due(passport: Passport, today: date) -> bool:

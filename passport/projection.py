@@ -8,6 +8,7 @@ what it never receives.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -143,12 +144,23 @@ class Registrations:
 
 
 @dataclass(frozen=True)
+class SdqView:
+    """A Strengths and Difficulties Questionnaire total, with its band (readiness.SDQ_BANDS)."""
+
+    scored_on: date
+    total: int
+    informant: str
+    band: str
+
+
+@dataclass(frozen=True)
 class HealthSummary:
     conditions: tuple[ItemView, ...]
     allergies: tuple[ItemView, ...]
     medications: tuple[ItemView, ...]
     assessments: tuple[ItemView, ...]
     today: date
+    sdq_scores: tuple[SdqView, ...] = ()
 
     @property
     def current_medications(self) -> tuple[ItemView, ...]:
@@ -247,6 +259,43 @@ class PlanAction:
 
 
 @dataclass(frozen=True)
+class EhcpView:
+    """An Education, Health and Care Plan, so one pathway covers looked-after young people with one."""
+
+    has_ehcp: bool
+    review_on: date | None
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    """Something the young person asked their nurse to correct, naming the record it is about. `item` is
+    that record as this viewer may see it: None for About me, or once the record has been removed."""
+
+    id: uuid.UUID
+    item_kind: str
+    item: ItemView | None
+    what_is_wrong: str
+    status: str
+    requested_at: datetime
+    decided_by: Person | None
+    decided_at: datetime | None
+    decline_reason: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.status == CorrectionStatus.OPEN
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """An out-of-area grant, as the host area's nurse who holds it sees it."""
+
+    scope: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
 class Contacts:
     now: tuple[ItemView, ...]
     later: tuple[ItemView, ...]
@@ -309,6 +358,11 @@ class PassportView:
     contacts: Contacts | None
     readiness: ReadinessView | None = None
     health_plan: tuple[PlanAction, ...] | None = None
+    ehcp: EhcpView | None = None
+    # For the young person and the nurse who curates the passport: every correction asked for, newest first.
+    corrections: tuple[CorrectionView, ...] = ()
+    # The viewer's own out-of-area grant, when that is how they see the passport.
+    grant: GrantView | None = None
     birth_history: BirthHistoryView | None = None
     # Only for the young person (their prompt and choices) and the curating nurse (who can see it).
     birth_status: BirthHistoryStatus | None = None
@@ -316,6 +370,30 @@ class PassportView:
 
     def shows(self, section: Section) -> bool:
         return self.visibility.shows(section)
+
+    @property
+    def open_corrections(self) -> tuple[CorrectionView, ...]:
+        return tuple(c for c in self.corrections if c.open)
+
+    def correction(self, correction_id: uuid.UUID) -> CorrectionView | None:
+        return next((c for c in self.corrections if c.id == correction_id), None)
+
+    def plan_action(self, action_id: uuid.UUID) -> PlanAction | None:
+        return next((a for a in self.health_plan or () if a.id == action_id), None)
+
+    def items(self) -> tuple[ItemView, ...]:
+        """Every item this viewer may see, of every kind."""
+        found: list[ItemView] = []
+        if self.registrations:
+            found += self.registrations.items
+        if self.health:
+            found += (*self.health.conditions, *self.health.allergies)
+            found += (*self.health.medications, *self.health.assessments)
+        if self.immunisations:
+            found += self.immunisations.doses
+        if self.contacts:
+            found += (*self.contacts.now, *self.contacts.later, *self.contacts.past)
+        return tuple(found)
 
     @property
     def viewer_is_owner(self) -> bool:
@@ -336,14 +414,22 @@ def _open_correction_ids(passport: Passport) -> set[uuid.UUID]:
 
 class _Builder:
     def __init__(
-        self, viewer: User, passport: Passport, today: date, visibility: Visibility, reader: User | None
+        self,
+        viewer: User,
+        passport: Passport,
+        today: date,
+        visibility: Visibility,
+        reader: User | None,
+        pending: set[uuid.UUID] | None = None,
     ):
         self.viewer = viewer
         self.reader = reader
         self.passport = passport
         self.today = today
         self.visibility = visibility
-        self.pending = _open_correction_ids(passport) if visibility.sections else set()
+        if pending is None:
+            pending = _open_correction_ids(passport) if visibility.sections else set()
+        self.pending = pending
         # Everyone who recorded, changed or checked an item, by id; see _load_people.
         self.people: dict[uuid.UUID, User] = {viewer.id: viewer}
         self.persons: dict[uuid.UUID, Person] = {}
@@ -489,8 +575,6 @@ def _birth_history(
 
 
 def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAction, ...]:
-    from passport.services.health_plans import may_mark
-
     # The assessments actions were agreed at, from the passport's own list (one query at most), not one
     # lazy load per action.
     agreed_at = (
@@ -498,21 +582,22 @@ def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAct
         if any(a.assessment_id for a in passport.health_actions)
         else {}
     )
-    return tuple(
-        PlanAction(
-            id=a.id,
-            what=a.what,
-            owner=str(a.owner),
-            due_on=a.due_on,
-            status=str(a.status),
-            not_done_reason=a.not_done_reason,
-            done_on=a.done_on,
-            overdue=a.status == "agreed" and a.due_on < today,
-            can_mark=may_mark(viewer, passport, a, today),
-            agreed_at_kind=str(agreed_at[a.assessment_id].kind) if a.assessment_id in agreed_at else None,
-            agreed_at_date=agreed_at[a.assessment_id].assessed_on if a.assessment_id in agreed_at else None,
-        )
-        for a in passport.health_actions
+    return tuple(_plan_action(viewer, passport, a, today, agreed_at) for a in passport.health_actions)
+
+
+def _plan_action(viewer: User, passport: Passport, a, today: date, agreed_at: Mapping) -> PlanAction:
+    return PlanAction(
+        id=a.id,
+        what=a.what,
+        owner=str(a.owner),
+        due_on=a.due_on,
+        status=str(a.status),
+        not_done_reason=a.not_done_reason,
+        done_on=a.done_on,
+        overdue=a.status == "agreed" and a.due_on < today,
+        can_mark=policy.may_mark_action(viewer, passport, str(a.owner), today),
+        agreed_at_kind=str(agreed_at[a.assessment_id].kind) if a.assessment_id in agreed_at else None,
+        agreed_at_date=agreed_at[a.assessment_id].assessed_on if a.assessment_id in agreed_at else None,
     )
 
 
@@ -562,7 +647,7 @@ def _build_view(
     builder = _Builder(viewer, passport, today, visibility, reader)
     age = clock.age_on(passport.date_of_birth, today)
     shows = visibility.shows
-    return PassportView(
+    view = PassportView(
         passport_id=passport.id,
         name=passport.name_to_use,
         viewer_role=Role(viewer.role),
@@ -591,6 +676,10 @@ def _build_view(
                 medications=builder.items("medication", passport.medications),
                 assessments=builder.items("assessment", passport.assessments),
                 today=today,
+                sdq_scores=tuple(
+                    SdqView(s.scored_on, s.total, s.informant, readiness.sdq_band(s.total))
+                    for s in passport.sdq_scores
+                ),
             )
             if shows(Section.HEALTH_SUMMARY)
             else None
@@ -599,10 +688,52 @@ def _build_view(
         contacts=builder.contacts() if shows(Section.CONTACTS) else None,
         readiness=_readiness(passport, today) if shows(Section.READINESS) else None,
         health_plan=_health_plan(viewer, passport, today) if shows(Section.HEALTH_PLAN) else None,
+        ehcp=EhcpView(passport.has_ehcp, passport.ehcp_review_on) if shows(Section.HEALTH_PLAN) else None,
+        grant=_grant(viewer, passport, today),
         birth_history=_birth_history(passport, visibility.birth_parts, reader),
         birth_status=_birth_status(viewer, passport, today, output),
         consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),
     )
+    if output in (Output.PAGE, Output.DATA_EXPORT) and (
+        policy.can(viewer, policy.Action.ACT_AS_OWNER, passport, today)
+        or policy.can(viewer, policy.Action.CURATE_PASSPORT, passport, today)
+    ):
+        view = dataclasses.replace(view, corrections=_corrections(builder, passport, view))
+    return view
+
+
+def _corrections(builder: _Builder, passport: Passport, view: PassportView) -> tuple[CorrectionView, ...]:
+    requests = db.session.scalars(
+        select(CorrectionRequest)
+        .where(CorrectionRequest.passport_id == passport.id)
+        .order_by(CorrectionRequest.requested_at.desc())
+    ).all()
+    builder.people.update(
+        (user.id, user)
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({r.decided_by_id for r in requests if r.decided_by_id}))
+        )
+    )
+    seen = {(item.kind, item.id): item for item in view.items()}
+    return tuple(
+        CorrectionView(
+            id=r.id,
+            item_kind=r.item_kind,
+            item=seen.get((r.item_kind, r.item_id)),
+            what_is_wrong=r.what_is_wrong,
+            status=str(r.status),
+            requested_at=r.requested_at,
+            decided_by=builder.person(r.decided_by_id),
+            decided_at=r.decided_at,
+            decline_reason=r.decline_reason,
+        )
+        for r in requests
+    )
+
+
+def _grant(viewer: User, passport: Passport, today: date) -> GrantView | None:
+    grant = policy.current_grant(viewer, passport, today) if Role(viewer.role) is Role.NURSE else None
+    return GrantView(str(grant.scope), grant.starts_on, grant.ends_on) if grant else None
 
 
 def _readiness(passport: Passport, today: date, doses=None) -> ReadinessView:
@@ -769,3 +900,85 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
                 )
             )
     return rows
+
+
+@dataclass(frozen=True)
+class CorrectionQueueRow:
+    """A correction waiting for the nurse, with the young person it is for and the record it names."""
+
+    passport_id: uuid.UUID
+    name: str
+    correction: CorrectionView
+
+
+def build_correction_queue(viewer: User, requests, today: date) -> list[CorrectionQueueRow]:
+    """Rows for open correction requests a list selected through `policy.visible_passports` (load each
+    request's passport with it). The records they name are loaded one query per kind of item."""
+    viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for r in requests:
+        wanted.setdefault(r.item_kind, set()).add(r.item_id)
+    records = {}
+    for kind_name, ids in wanted.items():
+        kind = ITEM_KINDS.get(kind_name)
+        if kind is not None:
+            records.update(
+                ((kind_name, row.id), row)
+                for row in db.session.scalars(select(kind.model).where(kind.model.id.in_(ids)))
+            )
+    rows = []
+    with policy.decisions_remembered():
+        for r in requests:
+            passport = r.passport
+            seen = policy.visibility(viewer, passport, today)
+            if not seen.sections:
+                continue
+            builder = _Builder(viewer, passport, today, seen, viewer, pending=set())
+            record = records.get((r.item_kind, r.item_id))
+            item = None
+            if record is not None and record.archived_at is None and seen.shows_item(record.sensitivity):
+                builder._load_people([record])
+                item = builder.item(r.item_kind, ITEM_KINDS[r.item_kind].fields, record)
+            rows.append(
+                CorrectionQueueRow(
+                    passport_id=passport.id,
+                    name=passport.name_to_use,
+                    correction=CorrectionView(
+                        id=r.id,
+                        item_kind=r.item_kind,
+                        item=item,
+                        what_is_wrong=r.what_is_wrong,
+                        status=str(r.status),
+                        requested_at=r.requested_at,
+                        decided_by=None,
+                        decided_at=r.decided_at,
+                        decline_reason=r.decline_reason,
+                    ),
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class OverdueActionRow:
+    passport_id: uuid.UUID
+    name: str
+    action: PlanAction
+
+
+def build_overdue_actions(viewer: User, actions, today: date) -> list[OverdueActionRow]:
+    """Rows for overdue health-plan actions a list selected through `policy.visible_passports` (load each
+    action's passport and assessment with it)."""
+    viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
+    with policy.decisions_remembered():
+        return [
+            OverdueActionRow(
+                passport_id=a.passport_id,
+                name=a.passport.name_to_use,
+                action=_plan_action(
+                    viewer, a.passport, a, today, {a.assessment.id: a.assessment} if a.assessment else {}
+                ),
+            )
+            for a in actions
+            if policy.visibility(viewer, a.passport, today).shows(Section.HEALTH_PLAN)
+        ]

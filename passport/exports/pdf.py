@@ -573,3 +573,16 @@ def ascii_filename(filename: str) -> str:
     stem = folded[:-4] if folded.lower().endswith(".pdf") else folded
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:100] or "health-passport"
     return f"{stem}.pdf"
+
+
+class TemplateRenderer:
+    """How a use case turns its view into a document: the web layer (or the batch worker) makes one and hands
+    it to the service (services/exports.py), which never touches Flask's templates or request itself. A test
+    can hand in another, e.g. one that records what would be rendered."""
+
+    def html(self, template_name: str, /, **context: Any) -> str:
+        """A part of a document (one language's copy of the passport), as HTML from our own templates."""
+        return render_template(template_name, **context)
+
+    def pdf(self, template_name: str, /, **context: Any) -> bytes:
+        return render_template_pdf(template_name, **context)

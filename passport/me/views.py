@@ -15,7 +15,7 @@ from passport.access import recent_sign_in_required, requires_own_passport
 from passport.birth_forms import BirthChoicesForm
 from passport.export_forms import ChooseSectionsForm, DownloadPassportForm, OfflineCardForm, ShareLinkForm
 from passport.exports import shc
-from passport.exports.pdf import pdf_response
+from passport.exports.pdf import TemplateRenderer, pdf_response
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import apply_service_error
@@ -50,7 +50,7 @@ KINDS = "<any(registration, condition, allergy, medication, contact, immunisatio
 
 def _page(template: str, passport, **context):
     view = build_view(current_user, passport, clock.today())
-    return render_template(template, view=view, portal=Portal("me", passport), **context)
+    return render_template(template, view=view, portal=Portal("me", passport.id), **context)
 
 
 def _after_18_form(passport) -> StaffAccessForm:
@@ -79,7 +79,7 @@ def about_me(passport):
 @bp.route("/about-me/change", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def change_about_me(passport):
-    return about_me_form_page(Portal("me", passport))
+    return about_me_form_page(Portal("me", passport.id), passport)
 
 
 @bp.get("/gp-and-services")
@@ -114,7 +114,7 @@ def birth(passport):
         birth_history.record_view(current_user, passport, where="young_person_page")
     status = view.birth_status
     form = BirthChoicesForm(in_pdf=status.in_pdf, in_share_links=status.in_share_links)
-    return render_template("me/birth.html", view=view, portal=Portal("me", passport), choices_form=form)
+    return render_template("me/birth.html", view=view, portal=Portal("me", passport.id), choices_form=form)
 
 
 @bp.post("/birth/open")
@@ -193,7 +193,13 @@ def download_passport(passport):
         if not selection.sections:
             form.sections.errors = [_("Choose at least one part of your passport")]
         else:
-            pdf = exports.passport_pdf(current_user, passport, selection, bilingual=bool(form.bilingual.data))
+            pdf = exports.passport_pdf(
+                current_user,
+                passport,
+                selection,
+                renderer=TemplateRenderer(),
+                bilingual=bool(form.bilingual.data),
+            )
             return pdf_response(pdf, f"health-passport-{clock.today().isoformat()}.pdf")
     return _page("me/download_passport.html", passport, form=form)
 
@@ -222,7 +228,7 @@ def download_health_record(passport):
 def download_emergency_card(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("me.downloads"))
-    pdf = exports.emergency_card_pdf(current_user, passport)
+    pdf = exports.emergency_card_pdf(current_user, passport, renderer=TemplateRenderer())
     return pdf_response(pdf, "emergency-card.pdf")
 
 
@@ -347,19 +353,19 @@ def contacts(passport):
 @bp.route(f"/add/{KINDS}", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def add_item(passport, kind):
-    return item_form_page(Portal("me", passport), kind)
+    return item_form_page(Portal("me", passport.id), passport, kind)
 
 
 @bp.route(f"/{KINDS}/<uuid:item_id>/change", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def change_item(passport, kind, item_id):
-    return item_form_page(Portal("me", passport), kind, item_id)
+    return item_form_page(Portal("me", passport.id), passport, kind, item_id)
 
 
 @bp.route(f"/{KINDS}/<uuid:item_id>/remove", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def remove_item(passport, kind, item_id):
-    return remove_item_page(Portal("me", passport), kind, item_id)
+    return remove_item_page(Portal("me", passport.id), passport, kind, item_id)
 
 
 ALL_KINDS = "<any(registration, condition, allergy, medication, assessment, contact, immunisation):kind>"
@@ -368,7 +374,7 @@ ALL_KINDS = "<any(registration, condition, allergy, medication, assessment, cont
 @bp.route(f"/{ALL_KINDS}/<uuid:item_id>/correction", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def ask_for_correction(passport, kind, item_id):
-    return correction_page(Portal("me", passport), kind, item_id)
+    return correction_page(Portal("me", passport.id), passport, kind, item_id)
 
 
 @bp.route("/about-me/correction", methods=["GET", "POST"])
@@ -389,7 +395,7 @@ def ask_for_about_me_correction(passport):
 @bp.get("/corrections")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def corrections(passport):
-    return _page("me/corrections.html", passport, requests=items.corrections_of(passport))
+    return _page("me/corrections.html", passport)
 
 
 SHAREABLE = ("health_summary", "immunisations", "health_plan", "mental_health", "sexual_health")

@@ -9,7 +9,6 @@ import base64
 from dataclasses import dataclass
 from datetime import date
 
-from flask import render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -17,7 +16,7 @@ from markupsafe import Markup
 from passport import clock, policy
 from passport.config import RTL_LOCALES
 from passport.exports import fhir, qr
-from passport.exports.pdf import render_template_pdf
+from passport.exports.pdf import TemplateRenderer
 from passport.models import Passport, User
 from passport.policy import Action, Output, Section, Selection
 from passport.projection import PassportView, build_view
@@ -37,12 +36,12 @@ class Part:
     footer: str
 
 
-def _part(view: PassportView, locale: str, today: date) -> Part:
+def _part(view: PassportView, locale: str, today: date, renderer: TemplateRenderer) -> Part:
     """The passport's body in one language, with the page footer in that language too. The HTML is our own
     template's output, already escaped."""
     with force_locale(locale):
         # Our own autoescaped template's output: marking it safe lets nothing new through.
-        body = Markup(render_template("pdf/_passport_body.html", view=view))  # noqa: S704  # nosec B704
+        body = Markup(renderer.html("pdf/_passport_body.html", view=view))  # noqa: S704  # nosec B704
         return Part(
             lang=locale.replace("_", "-"),
             dir="rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
@@ -59,7 +58,12 @@ def _part(view: PassportView, locale: str, today: date) -> Part:
 
 @transaction
 def passport_pdf(
-    young_person: User, passport: Passport, selection: Selection, *, bilingual: bool = False
+    young_person: User,
+    passport: Passport,
+    selection: Selection,
+    *,
+    renderer: TemplateRenderer,
+    bilingual: bool = False,
 ) -> bytes:
     """The passport in the reader's language; bilingual adds an English copy after it for the clinician."""
     today = clock.today()
@@ -67,10 +71,10 @@ def passport_pdf(
         raise ServiceError(_l("You cannot do this"))
     view = build_view(young_person, passport, today, Output.PDF, selection)
     locale = str(get_locale() or "en_GB")
-    parts = [_part(view, locale, today)]
+    parts = [_part(view, locale, today, renderer)]
     if bilingual and locale != "en_GB":
-        parts.append(_part(view, "en_GB", today))
-    pdf = render_template_pdf(
+        parts.append(_part(view, "en_GB", today, renderer))
+    pdf = renderer.pdf(
         "pdf/passport.html", view=view, parts=parts, produced_on=_produced_on(today), title=view.name
     )
     audit.record("passport_exported", actor=young_person, passport=passport, export="passport_pdf")
@@ -113,7 +117,7 @@ def emergency_card_text(view: PassportView) -> str:
 
 
 @transaction
-def emergency_card_pdf(young_person: User, passport: Passport) -> bytes:
+def emergency_card_pdf(young_person: User, passport: Passport, *, renderer: TemplateRenderer) -> bytes:
     """A wallet card: name, date of birth, NHS number, allergies, conditions, medicines, GP, who to call."""
     today = clock.today()
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, today):
@@ -128,7 +132,7 @@ def emergency_card_pdf(young_person: User, passport: Passport) -> bytes:
         "data:image/png;base64,"
         + base64.b64encode(qr.qr_png_bytes(emergency_card_text(view), scale=3)).decode()
     )
-    pdf = render_template_pdf(
+    pdf = renderer.pdf(
         "pdf/emergency_card.html", view=view, produced_on=_produced_on(today), qr=card_qr, title=view.name
     )
     audit.record("passport_exported", actor=young_person, passport=passport, export="emergency_card")
@@ -136,12 +140,12 @@ def emergency_card_pdf(young_person: User, passport: Passport) -> bytes:
 
 
 @transaction
-def leaving_pack_pdf(nurse: User, passport: Passport) -> bytes:
+def leaving_pack_pdf(nurse: User, passport: Passport, *, renderer: TemplateRenderer) -> bytes:
     today = clock.today()
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, today):
         raise ServiceError(_l("You cannot do this"))
     view = build_view(nurse, passport, today, Output.PDF, Selection())
-    pdf = render_template_pdf(
+    pdf = renderer.pdf(
         "pdf/leaving_pack.html",
         view=view,
         pack=view.readiness.pack,

@@ -77,19 +77,14 @@ def add_action(
     return action
 
 
-def may_mark(user: User, passport: Passport, action: HealthAction, today: date) -> bool:
-    """The nurse marks any action; the young person marks the ones that are theirs to do."""
-    if policy.can(user, Action.CURATE_PASSPORT, passport, today):
-        return True
-    return action.owner == ActionOwner.YOUNG_PERSON and policy.can(user, Action.ACT_AS_OWNER, passport, today)
-
-
 @transaction
 def mark(
     user: User, passport: Passport, action: HealthAction, *, done: bool, reason: str | None = None
 ) -> None:
     today = clock.today()
-    if action.passport_id != passport.id or not may_mark(user, passport, action, today):
+    if action.passport_id != passport.id or not policy.may_mark_action(
+        user, passport, str(action.owner), today
+    ):
         raise ServiceError(_l("You cannot change this"))
     if done:
         action.status = ActionStatus.DONE
@@ -124,7 +119,11 @@ def overdue_for(nurse: User, today: date) -> list[HealthAction]:
                 HealthAction.status == ActionStatus.AGREED,
                 HealthAction.due_on < today,
             )
-            .options(selectinload(HealthAction.assessment), selectinload(HealthAction.passport))
+            .options(
+                selectinload(HealthAction.assessment),
+                selectinload(HealthAction.passport).selectinload(Passport.assignments),
+                selectinload(HealthAction.passport).selectinload(Passport.access_grants),
+            )
             .order_by(HealthAction.due_on)
         )
     )

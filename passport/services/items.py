@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from passport import clock, policy, schedule
@@ -472,13 +473,19 @@ def decline_correction(nurse: User, request: CorrectionRequest, reason: str) -> 
 
 
 def open_corrections_for(nurse: User, today: date) -> list[CorrectionRequest]:
-    """The correction queue: open requests on passports this nurse may curate today, oldest first."""
+    """The correction queue: open requests on passports this nurse may curate today, oldest first, with
+    what the projection's rows read loaded alongside."""
     curated = select(Passport.id).where(policy.visible_passports(nurse, policy.Action.CURATE_PASSPORT, today))
     return list(
         db.session.scalars(
             select(CorrectionRequest)
             .where(
-                CorrectionRequest.status == CorrectionStatus.OPEN, CorrectionRequest.passport_id.in_(curated)
+                CorrectionRequest.status == CorrectionStatus.OPEN,
+                CorrectionRequest.passport_id.in_(curated),
+            )
+            .options(
+                selectinload(CorrectionRequest.passport).selectinload(Passport.assignments),
+                selectinload(CorrectionRequest.passport).selectinload(Passport.access_grants),
             )
             .order_by(CorrectionRequest.requested_at)
         )

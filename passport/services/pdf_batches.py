@@ -28,7 +28,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from passport import clock, policy, readiness
-from passport.exports.pdf import PdfRenderError, ascii_filename
+from passport.exports.pdf import PdfRenderError, TemplateRenderer, ascii_filename
 from passport.extensions import db
 from passport.models import (
     BatchItemStatus,
@@ -323,7 +323,7 @@ def _make_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID) -> None:
             raise ServiceError(_l("You cannot do this"))
         # In the nurse's language, as the PDF they download one at a time is.
         with app.test_request_context("/"), force_locale(nurse.preferred_locale or "en_GB"):
-            item.pdf = exports.leaving_pack_pdf(nurse, passport)
+            item.pdf = exports.leaving_pack_pdf(nurse, passport, renderer=TemplateRenderer())
         item.filename = ascii_filename(
             f"{item.position:03d}-leaving-pack-{passport.legal_name}-{passport.date_of_birth.isoformat()}.pdf"
         )

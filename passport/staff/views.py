@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from passport import clock, labels, policy, readiness
+from passport import clock, labels, policy
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
-from passport.exports.pdf import pdf_response
+from passport.exports.pdf import TemplateRenderer, pdf_response
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import apply_service_error
@@ -35,7 +35,7 @@ from passport.passport_pages import (
 )
 from passport.plan_forms import EhcpForm, HealthActionForm, NotDoneForm
 from passport.policy import Action, Output
-from passport.projection import build_view
+from passport.projection import build_correction_queue, build_overdue_actions, build_view
 from passport.services import (
     ServiceError,
     assessments,
@@ -48,7 +48,6 @@ from passport.services import (
     leaving_pack,
     passports,
     pdf_batches,
-
 )
 from passport.services.items import ItemConflict
 from passport.staff import bp
@@ -115,7 +114,7 @@ def _passport_page(passport, status=200, **context):
     return render_template(
         "staff/passport.html",
         view=view,
-        portal=Portal("staff", passport),
+        portal=Portal("staff", passport.id),
         invite_form=context.pop("invite_form", IssueInviteForm()),
         can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, clock.today()),
         records_form=context.pop(
@@ -127,10 +126,6 @@ def _passport_page(passport, status=200, **context):
             ),
         ),
         action_form=ActionForm(),
-        corrections=[r for r in items.corrections_of(passport) if r.status == "open"],
-        sdq_scores=passport.sdq_scores,
-        sdq_band=readiness.sdq_band,
-        grant=policy.current_grant(current_user, passport, clock.today()),
         **context,
     ), status
 
@@ -145,7 +140,7 @@ def passport_page(passport):
 @bp.route("/passports/<uuid:passport_id>/about-me", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def change_about_me(passport):
-    return about_me_form_page(Portal("staff", passport))
+    return about_me_form_page(Portal("staff", passport.id), passport)
 
 
 @bp.route("/passports/<uuid:passport_id>/nhs-number", methods=["GET", "POST"])
@@ -167,19 +162,19 @@ def change_nhs_number(passport):
 @bp.route(f"/passports/<uuid:passport_id>/add/{KINDS}", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def add_item(passport, kind):
-    return item_form_page(Portal("staff", passport), kind)
+    return item_form_page(Portal("staff", passport.id), passport, kind)
 
 
 @bp.route(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/change", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def change_item(passport, kind, item_id):
-    return item_form_page(Portal("staff", passport), kind, item_id)
+    return item_form_page(Portal("staff", passport.id), passport, kind, item_id)
 
 
 @bp.route(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/remove", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def remove_item(passport, kind, item_id):
-    return remove_item_page(Portal("staff", passport), kind, item_id)
+    return remove_item_page(Portal("staff", passport.id), passport, kind, item_id)
 
 
 @bp.post(f"/passports/<uuid:passport_id>/{KINDS}/<uuid:item_id>/verify")
@@ -213,7 +208,7 @@ def set_immunisation_records(passport):
 
 def _birth_page(passport, template: str, **context):
     view = build_view(current_user, passport, clock.today(), output=Output.CURATION)
-    return render_template(template, view=view, portal=Portal("staff", passport), **context)
+    return render_template(template, view=view, portal=Portal("staff", passport.id), **context)
 
 
 @bp.route("/passports/<uuid:passport_id>/birth-history", methods=["GET", "POST"])
@@ -303,7 +298,6 @@ def leaving_pack_page(passport):
     return render_template(
         "staff/leaving_pack.html",
         view=view,
-        grant=policy.current_grant(current_user, passport, clock.today()),
         handover_form=handover_form,
         form=handover_form,
     )
@@ -314,7 +308,7 @@ def leaving_pack_page(passport):
 def leaving_pack_pdf(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
-    pdf = exports.leaving_pack_pdf(current_user, passport)
+    pdf = exports.leaving_pack_pdf(current_user, passport, renderer=TemplateRenderer())
     return pdf_response(pdf, f"leaving-pack-{clock.today().isoformat()}.pdf")
 
 
@@ -405,7 +399,9 @@ def update_health_action(passport, action_id):
             flash(_("Marked as not done"), "success")
             return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
     view = build_view(current_user, passport, clock.today())
-    return render_template("staff/update_health_action.html", form=form, view=view, action=action)
+    return render_template(
+        "staff/update_health_action.html", form=form, view=view, action=view.plan_action(action.id)
+    )
 
 
 @bp.route("/passports/<uuid:passport_id>/ehcp", methods=["GET", "POST"])
@@ -427,15 +423,17 @@ def ehcp(passport):
 @bp.get("/overdue-actions")
 @requires(Action.VIEW_CASELOAD)
 def overdue_actions():
-    actions = health_plans.overdue_for(current_user, clock.today())
-    return render_template("staff/overdue_actions.html", actions=actions)
+    today = clock.today()
+    rows = build_overdue_actions(current_user, health_plans.overdue_for(current_user, today), today)
+    return render_template("staff/overdue_actions.html", rows=rows)
 
 
 @bp.get("/corrections")
 @requires(Action.VIEW_CASELOAD)
 def correction_queue():
-    requests = items.open_corrections_for(current_user, clock.today())
-    return render_template("staff/corrections.html", requests=requests)
+    today = clock.today()
+    rows = build_correction_queue(current_user, items.open_corrections_for(current_user, today), today)
+    return render_template("staff/corrections.html", rows=rows)
 
 
 @bp.route("/passports/<uuid:passport_id>/corrections/<uuid:request_id>", methods=["GET", "POST"])
@@ -483,13 +481,13 @@ def answer_correction(passport, request_id):
     view = build_view(current_user, passport, clock.today())
     return render_template(
         "staff/correction.html",
-        correction=correction,
+        correction=view.correction(correction.id),
         view=view,
         form=form,
         decline_form=decline_form,
         conflict=conflict,
         action_form=ActionForm(),
-        portal=Portal("staff", passport),
+        portal=Portal("staff", passport.id),
     )
 
 

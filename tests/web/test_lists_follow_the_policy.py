@@ -88,8 +88,8 @@ def test_the_caseload_count_and_the_batch_page_leave_her_out(client, world, care
     before = text_of(client, "/staff/leaving-packs")
     say(care_leaver, nurse=False)
     after = text_of(client, "/staff/leaving-packs")
-    assert "4 young people are on your caseload." in before
-    assert "3 young people are on your caseload." in after
+    assert "3 young people are on your caseload." in before
+    assert "2 young people are on your caseload." in after
 
 
 def test_the_adviser_keeps_her_readiness_but_not_her_passport_without_a_yes(client, world, care_leaver):

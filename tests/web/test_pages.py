@@ -34,8 +34,8 @@ def test_the_handover_notice_shows_in_the_30_days_before_18(app, client, world):
     assert "From then, this passport is yours alone" in client.get("/my-passport/").get_data(as_text=True)
     client.sign_in_as(world.nurse)
     page = client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True)
-    assert "They have not answered the question about who can see it after that yet." in page
-    assert "If they do not answer, you will not see this passport from that day." in page
+    assert "turns 18 on" in page
+    assert "They have said you can still see it after that." in page  # the factory's passport said yes
 
 
 def test_the_adviser_sees_readiness_not_clinical_detail(client, world):
