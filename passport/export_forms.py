@@ -59,6 +59,10 @@ class ShareLinkForm(ChooseSectionsForm):
         ),
         validators=[Optional(), Length(max=40)],
     )
+    include_health_card = BooleanField(
+        _l("Also add my signed vaccine card"),
+        description=_l("Health apps can check it is real. It has your name, date of birth and vaccines."),
+    )
 
 
 class PasscodeForm(FlaskForm):

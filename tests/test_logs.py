@@ -458,6 +458,7 @@ def test_a_real_gunicorn_logs_paths_without_invite_codes_or_share_tokens(tmp_pat
     }
     env.update(
         PASSPORT_ENV="production",
+        SHC_ISSUER="https://passport.example.org",
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=url,
         ALLOW_SQLITE_IN_PRODUCTION="1",

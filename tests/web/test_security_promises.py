@@ -326,7 +326,23 @@ def test_a_consent_that_allows_no_exports_keeps_it_on_the_young_persons_page_onl
 # ---- 11. Every change is a POST with a CSRF token; a GET changes nothing -----------------------------------
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.id for t in TARGETS])
+# The SMART Health Link manifest is an API for apps on other sites (the spec's POST, JSON in and out). It
+# takes no cookie and changes nothing a visitor could be tricked into changing, so it has no CSRF token:
+# tests/web/test_smart_health_links.py holds it to the spec instead.
+NO_CSRF_BY_DESIGN = {"share.shl_manifest"}
+CSRF_TARGETS = [t for t in TARGETS if t.endpoint not in NO_CSRF_BY_DESIGN]
+
+
+def test_only_the_smart_health_link_api_is_exempt_from_csrf(app):
+    from passport.extensions import csrf
+
+    exempt = {f"{view.__module__}.{view.__name__}" for view in app.view_functions.values()} & set(
+        csrf._exempt_views
+    )
+    assert exempt == {"passport.share.views.shl_manifest"}
+
+
+@pytest.mark.parametrize("target", CSRF_TARGETS, ids=[t.id for t in CSRF_TARGETS])
 def test_a_post_without_its_csrf_token_changes_nothing(app, world, target):
     view = app.view_functions[target.endpoint]
     persona = persona_for(view.required_permission)
