@@ -128,6 +128,8 @@ def open_to_other_apps(response):
             )
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Max-Age"] = "600"
+            response.status_code = 204
+            response.headers["Content-Type"] = "text/plain"
     return response
 
 
