@@ -77,7 +77,8 @@ class VerifyCardForm(FlaskForm):
     card = TextAreaField(
         _l("Paste the card"),
         description=_l(
-            "The text that starts with shc:/ from a QR code scanner, or the contents of the file."
+            "The text that starts with shc:/ from a QR code scanner (for a card in several QR codes, every "
+            "part, one a line), or the contents of the file."
         ),
         validators=[Optional(), Length(max=20000)],
     )

@@ -229,6 +229,11 @@ def offline_card(passport):
             apply_service_error(form, error)
     qr_image = None
     if card is not None:
+        if request.form.get("as_file"):
+            response = make_response(card.file_bytes)
+            response.headers["Content-Type"] = shc.MEDIA_TYPE
+            response.headers["Content-Disposition"] = 'attachment; filename="vaccine-card.smart-health-card"'
+            return response
         qr_image = (
             "data:image/png;base64," + base64.b64encode(shc.health_card_qr_png(card.jws, scale=4)).decode()
         )

@@ -222,12 +222,6 @@ class CardFileCheck:
     def failed(self) -> tuple[CardCheck, ...]:
         return tuple(card for card in self.cards if not card.valid)
 
-    # The single-card answer, as the page showed it before files could hold several.
-    def __getattr__(self, name: str):
-        if name in {"reason", "organisation", "issued_at", "name", "doses"} and len(self.cards) == 1:
-            return getattr(self.cards[0], name)
-        raise AttributeError(name)
-
 
 def _credentials(text: str) -> list[str] | None:
     """The JWS strings in what someone pasted: a .smart-health-card file (every credential in it), the
