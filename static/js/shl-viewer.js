@@ -130,7 +130,7 @@
       row.setAttribute("role", "row");
       cells.forEach(function (value, index) {
         var cell = document.createElement("td");
-        cell.className = "nhsuk-table__cell";
+        cell.className = "nhsuk-table__cell" + (value == null || value === "" ? " app-empty-cell" : "");
         var heading = document.createElement("span");
         heading.className = "nhsuk-table-responsive__heading";
         heading.setAttribute("aria-hidden", "true");
@@ -278,6 +278,8 @@
 
   // ---- The page ----------------------------------------------------------------------------------------
 
+  // Another link pasted into the address bar of this page changes only the part after #: start again.
+  window.addEventListener("hashchange", function () { window.location.reload(); });
   var payload = readPayload();
   document.querySelectorAll(".app-language-form").forEach(function (languageForm) {
     languageForm.addEventListener("submit", function () {
