@@ -136,7 +136,8 @@ def _which_part(event_type: str, details: dict) -> object:
     if details.get("item_kind"):
         return labels.ITEM_KIND.get(details["item_kind"], "")
     if event_type == "share_link_opened":
-        names = [SECTION_PART[s] for s in (details.get("sections") or "").split(",") if s in SECTION_PART]
+        shown = set((details.get("sections") or "").split(","))
+        names = [name for section, name in SECTION_PART.items() if section in shown]  # in the form's order
         return ", ".join(str(name) for name in names)
     if event_type == "share_link_refused":
         return REFUSAL_PART.get(details.get("why", ""), "")
