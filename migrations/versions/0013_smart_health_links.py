@@ -1,5 +1,8 @@
-"""smart health links: a manifest token, a wrapped file key and a signed-card choice on each share link, and
-the short-lived encrypted files a manifest hands out by location
+"""smart health links
+
+Each share link gets a manifest token (hashed), its file key wrapped under that token, and the young person's
+choice to add the signed card; share_link_file holds the short-lived encrypted files a manifest hands out by
+location.
 
 Revision ID: 0013
 Revises: 0009
