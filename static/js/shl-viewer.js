@@ -165,6 +165,10 @@
     return Boolean(coding && coding[0] && coding[0].code === "confirmed");
   }
   function recordedAs(resource, patientUrl) {
+    var said = recordedBy(resource, patientUrl);
+    return said && said !== msg("by-nurse") ? said + ". " + msg("not-checked") : said;
+  }
+  function recordedBy(resource, patientUrl) {
     var said = resource.asserter || resource.informationSource;
     if (said && said.reference === patientUrl) { return msg("by-young-person"); }
     if (resource.resourceType === "Immunization") {

@@ -79,6 +79,7 @@ def test_production_refuses_sqlite_unless_told_it_is_a_pilot():
             SECRET_KEY="x" * 40,
             SQLALCHEMY_DATABASE_URI="sqlite:///prod.sqlite3",
             ALLOW_SQLITE_IN_PRODUCTION=False,
+            SHC_ISSUER=ISSUER,
         )
 
 
