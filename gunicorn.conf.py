@@ -48,12 +48,14 @@ class PrivateAccessLogger(Logger):
         for key in ("U", "r", "f"):
             if isinstance(atoms.get(key), str):
                 atoms[key] = _SHARE_TOKEN.sub(r"\1/s/[hidden]", _QUERY.sub("", atoms[key]))
+                atoms[key] = _SHL_TOKEN.sub(r"\1/shl/\2[hidden]", atoms[key])
         atoms["q"] = "-"
         return atoms
 
 
 _QUERY = re.compile(r"\?[^\s\"\x1b]*")
 _SHARE_TOKEN = re.compile(r"(^|[\s\"]|://[^/\s\"]*)/s/[^/?#\s\"\x1b]+")
+_SHL_TOKEN = re.compile(r"(^|[\s\"]|://[^/\s\"]*)/shl/(files/)?[^/?#\s\"\x1b]+")
 logger_class = PrivateAccessLogger
 
 

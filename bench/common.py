@@ -114,6 +114,7 @@ def production_environment(url: str) -> dict[str, str]:
     """Environment for the app as production runs it, on a benchmark database."""
     return {
         "PASSPORT_ENV": "production",
+        "SHC_ISSUER": "https://passport.example.org",
         "SECRET_KEY": BENCH_SECRET_KEY,
         "DATABASE_URL": url,
         "ALLOW_SQLITE_IN_PRODUCTION": "1",

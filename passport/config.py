@@ -7,6 +7,7 @@ may change is an environment variable, so several app servers can share one conf
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -65,8 +66,9 @@ class Config:
     # Shorter than a sign-up code: it opens an account that already holds health data.
     PASSWORD_RESET_LIFETIME = timedelta(days=3)
 
-    # The https address that signs offline health cards (their "iss"); without it, the address the request
-    # came to. Set it in production so cards do not depend on which host name a young person used.
+    # The https address that signs offline health cards (their "iss"), fixed by configuration: a card made
+    # at one host name verifies at any other. Production refuses to start without it; development and tests
+    # use a fixed stand-in (below), never the request's host.
     SHC_ISSUER = os.environ.get("SHC_ISSUER")
 
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
@@ -91,9 +93,15 @@ class Config:
     FROZEN_NOW = None
 
 
+# A stand-in issuer for development and tests: https, as the spec requires, and the same whatever address
+# the app was opened at. No verifier outside can fetch its keys, which is right for invented data.
+DEVELOPMENT_SHC_ISSUER = "https://health-passport.localhost"
+
+
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-secret-key"
+    SHC_ISSUER = os.environ.get("SHC_ISSUER") or DEVELOPMENT_SHC_ISSUER
     SEND_HSTS = False
 
 
@@ -105,6 +113,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     SEND_HSTS = False
+    SHC_ISSUER = DEVELOPMENT_SHC_ISSUER
 
 
 class ProductionConfig(Config):
@@ -169,6 +178,14 @@ def check_production_settings(settings: dict) -> None:
         raise ConfigurationError(
             "SECRET_KEY must be set to a random value of at least 32 characters in production "
             '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    issuer = settings.get("SHC_ISSUER") or ""
+    if not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*[^\s?#/])?", issuer):
+        # Every signed card names its issuer, and verifiers fetch <issuer>/.well-known/jwks.json: a card
+        # signed under a host name that happened to reach the server would fail everywhere else.
+        raise ConfigurationError(
+            "SHC_ISSUER must be set in production to the site's https address, with no trailing slash "
+            "(for example https://passport.example.org): it is the issuer of every signed health card."
         )
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite://") and not settings.get(
         "ALLOW_SQLITE_IN_PRODUCTION"

@@ -59,6 +59,10 @@ class ShareLinkForm(ChooseSectionsForm):
         ),
         validators=[Optional(), Length(max=40)],
     )
+    include_health_card = BooleanField(
+        _l("Also add my signed vaccine card"),
+        description=_l("Health apps can check it is real. It has your name, date of birth and vaccines."),
+    )
 
 
 class PasscodeForm(FlaskForm):
@@ -73,7 +77,8 @@ class VerifyCardForm(FlaskForm):
     card = TextAreaField(
         _l("Paste the card"),
         description=_l(
-            "The text that starts with shc:/ from a QR code scanner, or the contents of the file."
+            "The text that starts with shc:/ from a QR code scanner (for a card in several QR codes, every "
+            "part, one a line), or the contents of the file."
         ),
         validators=[Optional(), Length(max=20000)],
     )

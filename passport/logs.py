@@ -19,13 +19,16 @@ from flask import Flask
 # path starts a line or a quoted request line, or follows a host name (a referrer).
 _QUERY = re.compile(r"\?[^\s\"\x1b]*")
 _SHARE_TOKEN = re.compile(r"(^|[\s\"]|://[^/\s\"]*)/s/[^/?#\s\"\x1b]+")
+# A SMART Health Link's manifest and its files carry tokens in the path the same way.
+_SHL_TOKEN = re.compile(r"(^|[\s\"]|://[^/\s\"]*)/shl/(files/)?[^/?#\s\"\x1b]+")
 # Not a password: what a share token is replaced with.
 HIDDEN_TOKEN = "/s/[hidden]"  # noqa: S105  # nosec B105
 
 
 def redact(text: str) -> str:
     """A log line's request paths without query strings or share tokens."""
-    return _SHARE_TOKEN.sub(r"\1" + HIDDEN_TOKEN, _QUERY.sub("", text))
+    text = _SHARE_TOKEN.sub(r"\1" + HIDDEN_TOKEN, _QUERY.sub("", text))
+    return _SHL_TOKEN.sub(r"\1/shl/\2[hidden]", text)
 
 
 class RedactRequests(logging.Filter):

@@ -490,6 +490,9 @@ class Output(StrEnum):
     SHARE_LINK = "share_link"
     FHIR = "fhir"
     DATA_EXPORT = "data_export"
+    # A share link's files as a SMART Health Link: a FHIR document and a signed card leaving for any app,
+    # so birth history needs the consent for share links AND the one for FHIR.
+    SHARE_LINK_FHIR = "share_link_fhir"
 
 
 @dataclass(frozen=True)
@@ -522,7 +525,7 @@ class Selection:
 
 
 # Outputs that leave the app: what goes in them is the young person's choice, on top of the policy.
-CHOSEN_OUTPUTS = frozenset({Output.PDF, Output.SHARE_LINK, Output.FHIR})
+CHOSEN_OUTPUTS = frozenset({Output.PDF, Output.SHARE_LINK, Output.FHIR, Output.SHARE_LINK_FHIR})
 
 
 def visibility(
@@ -572,12 +575,13 @@ def _visibility(user: User, passport: Passport, today: date, output: Output) -> 
 # Which consent flag lets birth history into which output, beyond the young person being allowed to see it.
 # The data export is a file the young person keeps, like their PDF, so it needs the same permission: a
 # consent that allows no exports keeps the birth history on the young person's own page only.
-CONSENT_FLAG_FOR_OUTPUT: dict[Output, str | None] = {
+CONSENT_FLAG_FOR_OUTPUT: dict[Output, str | tuple[str, ...] | None] = {
     Output.PAGE: None,
     Output.DATA_EXPORT: "may_include_in_pdf",
     Output.PDF: "may_include_in_pdf",
     Output.FHIR: "may_include_in_fhir",
     Output.SHARE_LINK: "may_include_in_share_links",
+    Output.SHARE_LINK_FHIR: ("may_include_in_share_links", "may_include_in_fhir"),
 }
 
 
@@ -585,12 +589,13 @@ def consented_birth_parts(passport: Passport, output: Output = Output.PAGE) -> f
     """Parts of the birth history that active (not withdrawn) birth-parent consents open to the young
     person, and to this output."""
     flag = CONSENT_FLAG_FOR_OUTPUT.get(output)
+    flags = () if flag is None else (flag,) if isinstance(flag, str) else flag
     parts: set[BirthPart] = set()
     for consent in passport.birth_parent_consents:
         if (
             consent.withdrawn_on is None
             and consent.young_person_may_see
-            and (flag is None or getattr(consent, flag))
+            and all(getattr(consent, name) for name in flags)
         ):
             parts.update(BirthPart(part) for part in consent.covers or ())
     return frozenset(parts)
@@ -602,7 +607,7 @@ def young_person_chose(passport: Passport, output: Output) -> bool:
         return False
     if output in (Output.PDF, Output.FHIR):
         return passport.birth_history_in_pdf
-    if output is Output.SHARE_LINK:
+    if output in (Output.SHARE_LINK, Output.SHARE_LINK_FHIR):
         return passport.birth_history_in_share_links
     return True
 

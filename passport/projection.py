@@ -54,7 +54,7 @@ class Person:
 # Outputs read by someone other than the person who made them: a clinician opening a share link, a GP
 # reading the PDF. They speak about the young person ("Added by the young person"), never to the reader as if
 # the reader had done it ("Added by you").
-READ_BY_SOMEONE_ELSE = frozenset({Output.SHARE_LINK, Output.PDF, Output.FHIR})
+READ_BY_SOMEONE_ELSE = frozenset({Output.SHARE_LINK, Output.PDF, Output.FHIR, Output.SHARE_LINK_FHIR})
 
 
 def _person(user: User | None, reader: User | None) -> Person | None:

@@ -87,6 +87,10 @@ def _add_security_headers(app: Flask) -> None:
             "base-uri 'none'; "
             "object-src 'none'"
         )
+        # A page may tighten the policy further (never loosen it): the SMART Health Link viewer adds
+        # Trusted Types, so no script on it can write HTML from a string.
+        for directive in getattr(g, "csp_extra", ()):
+            response.headers["Content-Security-Policy"] += f"; {directive}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"

@@ -119,6 +119,7 @@ def test_demo_code_refuses_to_run_in_production(tmp_path):
         SECRET_KEY="a-production-secret-key-that-is-long-enough-0123456789",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         ALLOW_SQLITE_IN_PRODUCTION=True,
+        SHC_ISSUER="https://passport.example.org",
     )
     with production.app_context():  # the suite's own test app is current otherwise
         result = production.test_cli_runner().invoke(args=["demo-code", "nurse@example.org"])

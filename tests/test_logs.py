@@ -385,6 +385,9 @@ def test_redaction_keeps_the_path_and_drops_query_strings_and_share_tokens():
     assert logs.redact("/s/abc?x=1") == "/s/[hidden]"
     assert logs.redact("GET /staff/passports/1234/add/allergy") == "GET /staff/passports/1234/add/allergy"
     assert logs.redact("https://example.org/s/abc") == "https://example.org/s/[hidden]"
+    # A SMART Health Link's manifest and file addresses hold tokens too.
+    assert logs.redact('"POST /shl/abc_DEF-123 HTTP/1.1" 200') == '"POST /shl/[hidden] HTTP/1.1" 200'
+    assert logs.redact("GET /shl/files/xyz-1?x=1") == "GET /shl/files/[hidden]"
     # The dev server colours its request lines: the colour codes stay.
     assert logs.redact("\x1b[32mGET /claim?code=X HTTP/1.1\x1b[0m") == "\x1b[32mGET /claim HTTP/1.1\x1b[0m"
 
@@ -393,6 +396,7 @@ def test_gunicorn_and_the_app_redact_alike():
     settings = _gunicorn_settings()
     assert settings["_QUERY"].pattern == logs._QUERY.pattern
     assert settings["_SHARE_TOKEN"].pattern == logs._SHARE_TOKEN.pattern
+    assert settings["_SHL_TOKEN"].pattern == logs._SHL_TOKEN.pattern
 
 
 # --- gunicorn, as production runs it ----------------------------------------------------------------------
@@ -458,6 +462,7 @@ def test_a_real_gunicorn_logs_paths_without_invite_codes_or_share_tokens(tmp_pat
     }
     env.update(
         PASSPORT_ENV="production",
+        SHC_ISSUER="https://passport.example.org",
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=url,
         ALLOW_SQLITE_IN_PRODUCTION="1",

@@ -63,6 +63,7 @@ __all__ = [
     "health_card_qr_svg",
     "jwk_thumbprint",
     "jwks_document",
+    "jws_from_qr_texts",
     "jws_to_qr_numeric",
     "load_private_jwk",
     "parse_health_card_file",
@@ -419,13 +420,19 @@ def _check_issuer_url(issuer: str) -> None:
         raise ValueError("issuer must not end with '/'")
 
 
-def sign_health_card_payload(payload: Mapping[str, Any], private_jwk: Mapping[str, Any]) -> str:
+def sign_health_card_payload(
+    payload: Mapping[str, Any],
+    private_jwk: Mapping[str, Any],
+    *,
+    max_chars: int | None = QR_MAX_JWS_CHARS,
+) -> str:
     """Sign a complete SMART Health Card payload as a compact JWS that fits one QR code.
 
     Most callers want `sign_health_card`, which builds the payload. Raises `ValueError` for a
     payload that is not a health card, `InvalidKey` for a bad key and `CardTooLarge` when the JWS
-    exceeds `QR_MAX_JWS_CHARS`: a card is never split across several QR codes (the spec deprecates
-    that), so the caller must ask for fewer items instead.
+    exceeds ``max_chars`` (`QR_MAX_JWS_CHARS` by default): a card is never split across several QR
+    codes (the spec deprecates that), so the caller must ask for fewer items instead. A card that
+    travels only as a file (in a SMART Health Link) passes ``max_chars=None``.
     """
     problem = _payload_problem(payload)
     if problem:
@@ -438,8 +445,8 @@ def sign_health_card_payload(payload: Mapping[str, Any], private_jwk: Mapping[st
     # JWS wants the raw 64-byte r||s (RFC 7518 §3.4), not the DER that cryptography produces.
     signature = r.to_bytes(_CURVE_BYTES, "big") + s.to_bytes(_CURVE_BYTES, "big")
     jws = signing_input + "." + _b64url_encode(signature)
-    if len(jws) > QR_MAX_JWS_CHARS:
-        raise CardTooLarge(len(jws))
+    if max_chars is not None and len(jws) > max_chars:
+        raise CardTooLarge(len(jws), max_chars)
     return jws
 
 
@@ -450,6 +457,7 @@ def sign_health_card(
     issued_at: datetime,
     *,
     extra_types: Sequence[str] = (),
+    max_chars: int | None = QR_MAX_JWS_CHARS,
 ) -> str:
     """Sign a FHIR Bundle as a SMART Health Card JWS (errors as for `sign_health_card_payload`).
 
@@ -470,7 +478,7 @@ def sign_health_card(
             "credentialSubject": {"fhirVersion": FHIR_VERSION, "fhirBundle": fhir_bundle},
         },
     }
-    return sign_health_card_payload(payload, private_jwk)
+    return sign_health_card_payload(payload, private_jwk, max_chars=max_chars)
 
 
 # --- verification ---------------------------------------------------------------------------------
@@ -646,6 +654,52 @@ def qr_numeric_to_jws(text: str) -> str:
             raise InvalidQrText(f"{digits[i : i + 2]!r} does not encode a JWS character")
         chars.append(chr(value + _QR_FIRST_CHAR))
     return "".join(chars)
+
+
+_CHUNK = re.compile(r"shc:/([0-9]{1,2})/([0-9]{1,2})/([0-9]+)")
+# The deprecated multi-part form split a card over at most this many codes.
+_MAX_CHUNKS = 10
+
+
+def jws_from_qr_texts(texts: Iterable[str]) -> str:
+    """The JWS in what a scanner read: one ``shc:/`` text, or every part of a deprecated multi-part card
+    (``shc:/1/3/…``, ``shc:/2/3/…``, ``shc:/3/3/…``) in any order.
+
+    More forgiving than `qr_numeric_to_jws`, as a verifier should be with what people paste: the prefix is
+    read in any letter case (a scanner reading the code in alphanumeric mode may give ``SHC:/``) and blank
+    lines are ignored. Raises `InvalidQrText` for anything else, a missing or repeated part included.
+    """
+    parts = []
+    for text in texts:
+        text = (text or "").strip()
+        if not text:
+            continue
+        if text[: len(QR_PREFIX)].lower() == QR_PREFIX:
+            text = QR_PREFIX + text[len(QR_PREFIX) :]
+        parts.append(text)
+    if not parts:
+        raise InvalidQrText("there is no QR text")
+    if len(parts) == 1 and "/" not in parts[0][len(QR_PREFIX) :]:
+        return qr_numeric_to_jws(parts[0])
+    chunks: dict[int, str] = {}
+    total = None
+    for part in parts:
+        match = _CHUNK.fullmatch(part)
+        if not match:
+            raise InvalidQrText("each part of a multi-part card looks like shc:/1/3/ followed by digits")
+        index, count = int(match.group(1)), int(match.group(2))
+        if not 2 <= count <= _MAX_CHUNKS or not 1 <= index <= count:
+            raise InvalidQrText("the part numbers are not possible")
+        if total not in (None, count):
+            raise InvalidQrText("the parts come from cards of different sizes")
+        if index in chunks:
+            raise InvalidQrText(f"part {index} is there twice")
+        total = count
+        chunks[index] = match.group(3)
+    if len(chunks) != total:
+        missing = sorted(set(range(1, (total or 0) + 1)) - set(chunks))
+        raise InvalidQrText(f"part {missing[0]} of {total} is missing")
+    return qr_numeric_to_jws(QR_PREFIX + "".join(chunks[i] for i in range(1, total + 1)))
 
 
 def health_card_qr(jws: str, *, box_size: int = 1, border: int = 0) -> QRCode:

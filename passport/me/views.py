@@ -42,6 +42,7 @@ from passport.services import (
     leaving_pack,
     passports,
     sharing,
+    smart_links,
     transparency,
 )
 
@@ -245,6 +246,11 @@ def offline_card(passport):
             apply_service_error(form, error)
     qr_image = None
     if card is not None:
+        if request.form.get("as_file"):
+            response = make_response(card.file_bytes)
+            response.headers["Content-Type"] = shc.MEDIA_TYPE
+            response.headers["Content-Disposition"] = 'attachment; filename="vaccine-card.smart-health-card"'
+            return response
         qr_image = (
             "data:image/png;base64," + base64.b64encode(shc.health_card_qr_png(card.jws, scale=4)).decode()
         )
@@ -271,6 +277,7 @@ def share(passport):
                 include_birth_history=bool(form.birth_history.data),
                 expires_on=form.expires_on.data,
                 passcode=form.passcode.data or None,
+                include_health_card=bool(form.include_health_card.data),
             )
         except items.InputProblems as error:
             for field_name, message in error.problems:
@@ -278,9 +285,19 @@ def share(passport):
         except ServiceError as error:
             apply_service_error(form, error)
     if created is not None:
-        link = url_for("share.open_link", token=created.token, _external=True)
+        smart_link = smart_links.viewer_link(
+            created,
+            viewer_url=url_for("share.viewer", _external=True),
+            manifest_url=url_for("share.shl_manifest", token=created.shl_token, _external=True),
+        )
         return _page(
-            "me/share_created.html", passport, link=link, share_link=created.link, qr=qr_data_uri(link)
+            "me/share_created.html",
+            passport,
+            smart_link=smart_link,
+            link=url_for("share.open_link", token=created.token, _external=True),
+            share_link=created.link,
+            qr=qr_data_uri(smart_link),
+            stop_form=ActionForm(),
         )
     return _page("me/share.html", passport, form=form, links=sharing.links_of(passport), now=clock.now())
 

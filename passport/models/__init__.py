@@ -45,7 +45,7 @@ from passport.models.plans import (
     HealthAction,
     Transfer,
 )
-from passport.models.sharing import ShareLink, SigningKey
+from passport.models.sharing import ShareLink, ShareLinkFile, SigningKey
 from passport.models.user import STAFF_ROLES, LoginSession, RecoveryCode, Role, User
 
 __all__ = [
@@ -94,6 +94,7 @@ __all__ = [
     "SdqScore",
     "Sensitivity",
     "ShareLink",
+    "ShareLinkFile",
     "SigningKey",
     "Source",
     "Team",

@@ -84,6 +84,11 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("share_link_created", ("link_id",)),
         EventType("share_link_revoked", ("link_id",)),
         EventType("share_link_opened", ("link_id", "label"), _l("Opened a link you shared")),
+        EventType(
+            "share_link_refused",
+            ("link_id", "label", "why"),
+            _l("Tried to open a link you shared, but could not"),
+        ),
         EventType("passport_exported", ("export",), _l("Downloaded your passport")),
         EventType("health_card_issued", (), _l("Made an offline health card")),
         EventType("signing_key_created", ("kid",)),

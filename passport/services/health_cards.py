@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -27,11 +27,11 @@ from passport.services import ServiceError, audit, transaction
 
 
 def issuer_url() -> str:
-    """The card's issuer: an https URL whose /.well-known/jwks.json lists the keys (SMART Health Cards)."""
-    configured = current_app.config.get("SHC_ISSUER")
-    if configured:
-        return configured.rstrip("/")
-    return f"https://{request.host}"
+    """The card's issuer: an https URL whose /.well-known/jwks.json lists the keys (SMART Health Cards).
+
+    Fixed by configuration (SHC_ISSUER), never taken from the request, so a card verifies whatever host
+    name the verify page was opened at (production refuses to start without it: config.py)."""
+    return current_app.config["SHC_ISSUER"].rstrip("/")
 
 
 def active_key(organisation_id: uuid.UUID) -> SigningKey | None:
@@ -139,6 +139,28 @@ class IssuedCard:
     jws: str
     qr_text: str  # shc:/ followed by digits
 
+    @property
+    def file_bytes(self) -> bytes:
+        """The same card as a .smart-health-card file."""
+        return shc.health_card_file_bytes(self.jws)
+
+
+def sign_view(view: PassportView, organisation_id: uuid.UUID, *, max_chars: int | None) -> str | None:
+    """A signed card of what this view shows (the person, their vaccines, allergies if the view has them),
+    or None when the organisation has no key or the view does not name the person. ``max_chars`` None for
+    a card that travels as a file only (a SMART Health Link), where one QR's limit does not apply."""
+    key = active_key(organisation_id)
+    if key is None or view.about_me is None:
+        return None
+    return shc.sign_health_card(
+        card_bundle(view),
+        issuer_url(),
+        json.loads(key.private_jwk),
+        clock.now(),
+        extra_types=("https://smarthealth.cards#immunization",),
+        max_chars=max_chars,
+    )
+
 
 @transaction
 def issue(young_person: User, passport: Passport, *, include_allergies: bool) -> IssuedCard:
@@ -175,41 +197,74 @@ def issue(young_person: User, passport: Passport, *, include_allergies: bool) ->
 
 @dataclass(frozen=True)
 class CardCheck:
+    """One credential as the verify page reports it. ``number`` counts from 1 in the order given."""
+
     valid: bool
     reason: str | None
     organisation: str | None
     issued_at: datetime | None
     name: str | None
     doses: int
+    number: int = 1
 
 
-def check(text: str) -> CardCheck:
-    """Check a pasted QR text (shc:/…), a JWS, or a .smart-health-card file's contents. Never raises."""
-    text = (text or "").strip()
-    jws = text
-    if text.startswith("shc:/"):
+@dataclass(frozen=True)
+class CardFileCheck:
+    """Everything pasted or uploaded at once: a file may hold several credentials, each checked."""
+
+    cards: tuple[CardCheck, ...]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.cards) and all(card.valid for card in self.cards)
+
+    @property
+    def failed(self) -> tuple[CardCheck, ...]:
+        return tuple(card for card in self.cards if not card.valid)
+
+
+def _credentials(text: str) -> list[str] | None:
+    """The JWS strings in what someone pasted: a .smart-health-card file (every credential in it), the
+    text of one QR code or of every part of a multi-part one (shc:/ in any letter case, one a line), or a
+    bare JWS. None when it is none of those."""
+    if text.startswith("{"):
         try:
-            jws = shc.qr_numeric_to_jws(text)
-        except shc.InvalidQrText:
-            return CardCheck(False, "malformed", None, None, None, 0)
-    elif text.startswith("{"):
-        try:
-            cards = shc.parse_health_card_file(text.encode())
-            jws = cards[0] if cards else ""
+            return shc.parse_health_card_file(text.encode("utf-8", "surrogatepass"))
         except (shc.InvalidHealthCardFile, ValueError):
-            return CardCheck(False, "malformed", None, None, None, 0)
-    result = shc.verify_health_card(jws, {issuer_url(): published_keys()}, now=clock.now())
+            return None
+    if text[: len(shc.QR_PREFIX)].lower() == shc.QR_PREFIX:
+        try:
+            return [shc.jws_from_qr_texts(text.split())]
+        except shc.InvalidQrText:
+            return None
+    return [text]
+
+
+def _check_one(jws: str, number: int, trusted: dict) -> CardCheck:
+    result = shc.verify_health_card(jws, trusted, now=clock.now())
     if not result.valid:
-        return CardCheck(False, str(result.reason), None, None, None, 0)
+        return CardCheck(False, str(result.reason), None, None, None, 0, number)
     key = db.session.scalar(select(SigningKey).where(SigningKey.kid == result.kid))
     bundle = result.fhir_bundle or {}
-    resources = [e.get("resource", {}) for e in bundle.get("entry", [])]
+    resources = [e.get("resource", {}) for e in bundle.get("entry", []) if isinstance(e, dict)]
     patient = next((r for r in resources if r.get("resourceType") == "Patient"), {})
+    names = patient.get("name") or [{}]
     return CardCheck(
         True,
         None,
         key.organisation.name if key else None,
         result.issued_at,
-        (patient.get("name") or [{}])[0].get("text"),
+        names[0].get("text") if isinstance(names[0], dict) else None,
         sum(1 for r in resources if r.get("resourceType") == "Immunization"),
+        number,
     )
+
+
+def check(text: str) -> CardFileCheck:
+    """Check a pasted QR text, a JWS, or a .smart-health-card file's contents: every credential in it,
+    against this service's issuer (SHC_ISSUER) and its published keys. Never raises."""
+    credentials = _credentials((text or "").strip())
+    if not credentials:
+        return CardFileCheck((CardCheck(False, "malformed", None, None, None, 0),))
+    trusted = {issuer_url(): published_keys()}
+    return CardFileCheck(tuple(_check_one(jws, n, trusted) for n, jws in enumerate(credentials, 1)))

@@ -1,9 +1,14 @@
 """Share links: the young person shows chosen sections to someone (a new GP, a dentist) for a limited time.
 
-The token is 256 bits from secrets.token_urlsafe(32) and only its SHA-256 is stored. Expired, revoked or
-locked links answer 404. An optional passcode allows a fixed number of wrong tries over the link's whole
-life, counted with one conditional UPDATE so parallel guesses cannot get past the cap. What the page shows is
-worked out when it is opened, so a withdrawn consent or a changed choice takes effect at once.
+Each link opens two ways: as a SMART Health Link (the QR code and the copied link, services/smart_links.py)
+and as a plain page at /s/<token> for a browser without JavaScript. Both tokens are 256 bits from
+secrets.token_urlsafe(32) and only their SHA-256 is stored. Expired, revoked or locked links answer 404.
+
+An optional passcode allows a fixed number of wrong tries over the link's whole life, shared by both ways
+in. Each try takes a place under the cap with one conditional UPDATE, committed, before the passcode is
+checked at all; the right passcode gives its place back. So 20 parallel guesses against a cap of 5 check
+exactly 5, and none is checked once the cap is reached (SECURITY.md 31). What a link shows is worked out
+when it is opened, so a withdrawn consent or a changed choice takes effect at once.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from passport import clock, policy
+from passport.exports import shl
 from passport.extensions import db
-from passport.models import Passport, Sensitivity, ShareLink, User
+from passport.models import Passport, Sensitivity, ShareLink, ShareLinkFile, User
 from passport.policy import Action, Section, Selection
 from passport.services import ServiceError, audit, transaction
 from passport.services.items import InputProblems
@@ -46,7 +52,9 @@ def token_hash(token: str) -> str:
 @dataclass(frozen=True)
 class NewShareLink:
     link: ShareLink
-    token: str  # shown once, in the URL and QR; only its hash is kept
+    token: str  # the plain page's token, shown once; only its hash is kept
+    shl_token: str  # the manifest's token, in the SMART Health Link; only its hash is kept
+    shl_key: str  # the files' key, in the SMART Health Link only; kept wrapped under shl_token
 
 
 def selection_of(link: ShareLink) -> Selection:
@@ -68,6 +76,7 @@ def create(
     include_birth_history: bool,
     expires_on: date | None,
     passcode: str | None,
+    include_health_card: bool = False,
 ) -> NewShareLink:
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
@@ -89,9 +98,22 @@ def create(
         problems.append(("expires_on", _l("A link can work for 90 days at most")))
     if passcode and not 4 <= len(passcode) <= 40:
         problems.append(("passcode", _l("A passcode must be 4 to 40 characters, or leave it empty")))
+    if include_health_card:
+        from passport.services import health_cards
+
+        if Section.ABOUT_ME.value not in chosen:
+            problems.append(
+                ("include_health_card", _l("A signed card has your name on it. Tick About me too"))
+            )
+        elif health_cards.active_key(passport.organisation_id) is None:
+            problems.append(
+                ("include_health_card", _l("Signed cards are not set up for your area yet. Ask your nurse"))
+            )
     if problems:
         raise InputProblems(problems)
     token = secrets.token_urlsafe(32)
+    shl_token = secrets.token_urlsafe(32)
+    shl_key = shl.new_key()
     # The link stops at the end of the chosen day, UK time.
     ends = datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=clock.UK)
     link = ShareLink(
@@ -107,42 +129,98 @@ def create(
         created_by_id=young_person.id,
         expires_at=ends,
         passcode_hash=hash_password(passcode) if passcode else None,
+        shl_token_hash=token_hash(shl_token),
+        include_health_card=include_health_card,
     )
     db.session.add(link)
     db.session.flush()
+    link.shl_key_wrapped = shl.wrap_key(shl_key, shl_token, str(link.id))
     audit.record("share_link_created", actor=young_person, passport=passport, link_id=link.id)
-    return NewShareLink(link, token)
+    return NewShareLink(link, token, shl_token, shl_key)
+
+
+def find(token: str, column=ShareLink.token_hash) -> ShareLink | None:
+    """The link a token belongs to, live or not (None for no such link)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(ShareLink).where(column == token_hash(token)))
 
 
 def find_live(token: str) -> ShareLink | None:
-    if not token or len(token) > 100:
-        return None
-    link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == token_hash(token)))
+    link = find(token)
     if link is None or not link.is_live(clock.now(), passcode_cap()):
         return None
     return link
 
 
-def check_passcode(link: ShareLink, passcode: str) -> bool:
-    """True for the right passcode. A wrong one is counted at once, in its own committed statement, and
-    only while under the cap: 20 parallel wrong guesses record exactly the cap, never more."""
-    if link.passcode_hash is None:
-        return True
-    if verify_password(link.passcode_hash, passcode or ""):
-        return True
-    db.session.execute(
+def find_live_shl(shl_token: str) -> ShareLink | None:
+    link = find(shl_token, ShareLink.shl_token_hash)
+    if link is None or not link.is_live(clock.now(), passcode_cap()):
+        return None
+    return link
+
+
+@dataclass(frozen=True)
+class PasscodeTry:
+    right: bool
+    remaining: int  # wrong tries left before the link stops for good
+    checked: bool = True  # False: the cap was already reached, so the passcode was not even looked at
+
+
+def try_passcode(link: ShareLink, passcode: str) -> PasscodeTry:
+    """Check a passcode against the link's lifetime cap, atomically.
+
+    First one conditional UPDATE takes a place under the cap (and is committed, so parallel requests see
+    it); only a request that got a place has its passcode checked. A right passcode gives the place back:
+    the cap counts wrong passcodes. With the cap reached nothing is checked, the right passcode included."""
+    cap = passcode_cap()
+    stored_hash = link.passcode_hash
+    if stored_hash is None:
+        return PasscodeTry(True, cap)
+    link_id = link.id
+    reserved = db.session.execute(
         update(ShareLink)
-        .where(ShareLink.id == link.id, ShareLink.failed_passcodes < passcode_cap())
+        .where(ShareLink.id == link_id, ShareLink.failed_passcodes < cap, ShareLink.revoked_at.is_(None))
         .values(failed_passcodes=ShareLink.failed_passcodes + 1)
-    )
+    ).rowcount
     db.session.commit()
-    return False
+    if not reserved:
+        return PasscodeTry(False, 0, checked=False)
+    if verify_password(stored_hash, passcode or ""):
+        db.session.execute(
+            update(ShareLink)
+            .where(ShareLink.id == link_id, ShareLink.failed_passcodes > 0)
+            .values(failed_passcodes=ShareLink.failed_passcodes - 1)
+        )
+        db.session.commit()
+        return PasscodeTry(True, cap - db.session.get(ShareLink, link_id).failed_passcodes)
+    failed = db.session.scalar(select(ShareLink.failed_passcodes).where(ShareLink.id == link_id)) or 0
+    return PasscodeTry(False, max(cap - failed, 0))
+
+
+def check_passcode(link: ShareLink, passcode: str) -> bool:
+    """True for the right passcode (see try_passcode)."""
+    return try_passcode(link, passcode).right
 
 
 @transaction
-def record_open(link: ShareLink) -> None:
+def record_open(link: ShareLink, *, recipient: str | None = None, how: str = "page") -> None:
+    """Written where the young person reads it ("who has looked"): who the link was for, and for a SMART
+    Health Link the name the requester gave (the spec asks every requester for one)."""
     link.last_opened_at = clock.now()
-    audit.record("share_link_opened", actor=None, passport=link.passport, link_id=link.id, label=link.label)
+    details = {"label": link.label, "sections": ",".join(link.sections or ()), "how": how}
+    if recipient is not None:
+        details["recipient"] = recipient
+    audit.record("share_link_opened", actor=None, passport=link.passport, link_id=link.id, **details)
+
+
+@transaction
+def record_refused(link: ShareLink, *, why: str, recipient: str | None = None, how: str = "page") -> None:
+    """A try that opened nothing (a wrong passcode, a stopped link), so the young person sees it too."""
+    details = {"label": link.label, "why": why, "how": how}
+    if recipient is not None:
+        details["recipient"] = recipient
+    audit.record("share_link_refused", actor=None, passport=link.passport, link_id=link.id, **details)
 
 
 @transaction
@@ -153,6 +231,8 @@ def revoke(young_person: User, passport: Passport, link: ShareLink) -> None:
         raise ServiceError(_l("You cannot change this"))
     if link.revoked_at is None:
         link.revoked_at = clock.now()
+        # Files handed out by location go at once, not when their hour is up.
+        db.session.execute(delete(ShareLinkFile).where(ShareLinkFile.share_link_id == link.id))
         audit.record("share_link_revoked", actor=young_person, passport=passport, link_id=link.id)
 
 

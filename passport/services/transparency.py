@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from passport import policy
+from passport import labels, policy
 from passport.extensions import db
 from passport.models import AuditEvent, Passport, Role
 from passport.services.audit import EVENT_TYPES
@@ -85,6 +86,79 @@ class LookedEntry:
     role: str | None
     plain_words: object
     item_kind: str | None
+    # "Which part" in the young person's words: the kind of item, the sections a link showed, the download.
+    part: object = ""
+
+
+# The parts of the passport a share link can show, as the young person reads them in "Which part".
+SECTION_PART = {
+    "about_me": _l("About me"),
+    "health_summary": _l("My health"),
+    "immunisations": _l("My vaccines"),
+    "registrations": _l("My GP and other services"),
+    "contacts": _l("People who can help"),
+}
+EXPORT_PART = {
+    "passport_pdf": _l("Your passport as a PDF"),
+    "emergency_card": _l("Your emergency card"),
+    "leaving_pack_pdf": _l("Your leaving pack"),
+    "fhir": _l("Your health record for other systems"),
+    "data_export": _l("All your data"),
+}
+VIEW_PART = {
+    "staff_page": _l("Your whole passport"),
+    "adviser_readiness": _l("What is ready before you leave care, and your contacts"),
+}
+EVENT_PART = {
+    "about_me_changed": _l("About me"),
+    "nhs_number_changed": _l("About me"),
+    "immunisation_records_changed": _l("My vaccines"),
+    "sharing_changed": _l("Who can see it"),
+    "care_team_changed": _l("Who can see it"),
+    "access_granted": _l("Who can see it"),
+    "access_grant_ended": _l("Who can see it"),
+    "leaving_pack_updated": _l("Your leaving pack"),
+    "leaving_pack_handed_over": _l("Your leaving pack"),
+    "health_action_added": _l("Your health plan"),
+    "health_action_updated": _l("Your health plan"),
+    "health_card_issued": _l("My vaccines"),
+}
+REFUSAL_PART = {
+    "wrong_passcode": _l("The passcode was wrong"),
+    "stopped": _l("The link had stopped"),
+}
+# Birth-history events say nothing about which part: the log must not reveal the record is there.
+_SAYS_NOTHING = frozenset(
+    {"birth_history_changed", "birth_consent_recorded", "birth_consent_withdrawn", "birth_history_viewed"}
+)
+
+
+def _which_part(event_type: str, details: dict) -> object:
+    if event_type in _SAYS_NOTHING:
+        return ""
+    if details.get("item_kind"):
+        return labels.ITEM_KIND.get(details["item_kind"], "")
+    if event_type == "share_link_opened":
+        shown = set((details.get("sections") or "").split(","))
+        names = [name for section, name in SECTION_PART.items() if section in shown]  # in the form's order
+        return ", ".join(str(name) for name in names)
+    if event_type == "share_link_refused":
+        return REFUSAL_PART.get(details.get("why", ""), "")
+    if event_type == "passport_exported":
+        return EXPORT_PART.get(details.get("export", ""), "")
+    if event_type == "passport_viewed":
+        return VIEW_PART.get(details.get("view", ""), VIEW_PART["staff_page"])
+    return EVENT_PART.get(event_type, "")
+
+
+def _who(event, details: dict) -> str:
+    if event.actor:
+        return event.actor.display_name
+    # A share link has no account behind it. A SMART Health Link's requester gives a name, which the young
+    # person sees with who they made the link for; the plain page can only be named by the link.
+    if details.get("recipient"):
+        return f"{details['recipient']} ({details.get('label', '')})"
+    return details.get("label", "")
 
 
 def who_looked(passport: Passport, limit: int = 200) -> list[LookedEntry]:
@@ -107,11 +181,11 @@ def who_looked(passport: Passport, limit: int = 200) -> list[LookedEntry]:
         entries.append(
             LookedEntry(
                 when=event.occurred_at,
-                # A share link has no account behind it: name it by who the young person made it for.
-                who=event.actor.display_name if event.actor else details.get("label", ""),
+                who=_who(event, details),
                 role=event.actor_role,
                 plain_words=spec.plain_words,
                 item_kind=details.get("item_kind"),
+                part=_which_part(event.event_type, details),
             )
         )
     return entries

@@ -249,9 +249,13 @@ class TestShareLinks:
             **{"expires_on-day": str(today.day), "expires_on-month": str(today.month)},
             **{"expires_on-year": str(today.year)},
         ).get_data(as_text=True)
-        shown = re.search(r'dir="ltr">(http://localhost/s/[^<]+)<', html).group(1)
+        # The QR code and the copy button give the SMART Health Link (our viewer, then #shlink:/…); the
+        # plain link for a browser without JavaScript is on the page too.
+        shown = re.search(r'id="smart-link" dir="ltr">(http://localhost/view#shlink:/[^<]+)<', html).group(1)
         assert decode_qr_image(html) == shown
-        assert app.test_client().get(shown.replace("http://localhost", "")).status_code == 200
+        assert app.test_client().get("/view").status_code == 200
+        plain = re.search(r'dir="ltr">(http://localhost/s/[^<]+)<', html).group(1)
+        assert app.test_client().get(plain.replace("http://localhost", "")).status_code == 200
 
     def test_expired_and_stopped_links_are_404(self, app, client, world):
         url = self.make_link(client, world)
@@ -315,7 +319,7 @@ class TestShareLinks:
         visitor = app.test_client()
         assert "Enter the passcode" in visitor.get(url).get_data(as_text=True)
         response = visitor.post(url, data={"csrf_token": csrf_token(visitor), "passcode": "sunflower"})
-        assert "Health passport shared with you" in response.get_data(as_text=True)
+        assert "Health summary: Robin Fairweather" in response.get_data(as_text=True)
 
     def test_opening_one_link_is_throttled_even_with_the_right_passcode(self, app, client, world):
         """Ten tries a quarter of an hour per link, right or wrong: the link's lifetime cap stops wrong

@@ -61,6 +61,15 @@ TABLE = [
     ("owner", Output.SHARE_LINK, [consent(share=True)], {}, BOTH),
     ("owner", Output.SHARE_LINK, [consent(share=True)], {"in_shares": False}, NONE),
     ("owner", Output.SHARE_LINK, [consent(share=True, withdrawn=True)], {}, NONE),
+    # A share link's files as a SMART Health Link are FHIR leaving for any app: both consents are needed.
+    ("owner", Output.SHARE_LINK_FHIR, [FULL], {}, BOTH),
+    ("owner", Output.SHARE_LINK_FHIR, [consent(share=True)], {}, NONE),
+    ("owner", Output.SHARE_LINK_FHIR, [consent(fhir=True)], {}, NONE),
+    ("owner", Output.SHARE_LINK_FHIR, [consent(share=True), consent(fhir=True)], {}, NONE),  # not one consent
+    ("owner", Output.SHARE_LINK_FHIR, [FULL], {"in_shares": False}, NONE),
+    ("owner", Output.SHARE_LINK_FHIR, [FULL], {"opened": False}, NONE),
+    ("owner", Output.SHARE_LINK_FHIR, [consent(share=True, fhir=True, withdrawn=True)], {}, NONE),
+    ("assigned_nurse", Output.SHARE_LINK_FHIR, [FULL], {}, NONE),
     ("owner", Output.DATA_EXPORT, [FULL], {}, BOTH),
     ("owner", Output.DATA_EXPORT, [FULL], {"opened": False}, NONE),
     ("owner", Output.DATA_EXPORT, [consent()], {}, NONE),  # the consent allows no exports

@@ -783,3 +783,27 @@ def test_health_card_file_refuses_non_jws() -> None:
         shc.health_card_file([])
     with pytest.raises(ValueError):
         shc.health_card_file("not a jws")
+
+
+# --- what a verifier accepts from people ---------------------------------------------------------------
+
+
+def test_the_three_part_example_reads_in_any_order_and_verifies(trusted_examples: dict) -> None:
+    parts = [fixture_text(f"example-02-f-qr-code-numeric-value-{n}.txt") for n in (2, 0, 1)]
+    jws = shc.jws_from_qr_texts(parts)
+    assert len(jws) == 3285
+    assert shc.verify_health_card(jws, trusted_examples, now=EXAMPLE_NOW).valid
+
+
+def test_a_missing_or_repeated_part_is_refused() -> None:
+    parts = [fixture_text(f"example-02-f-qr-code-numeric-value-{n}.txt") for n in (0, 1)]
+    with pytest.raises(shc.InvalidQrText, match="part 3 of 3 is missing"):
+        shc.jws_from_qr_texts(parts)
+    with pytest.raises(shc.InvalidQrText, match="twice"):
+        shc.jws_from_qr_texts([parts[0], parts[0], parts[1]])
+
+
+def test_the_prefix_is_read_in_any_case(example_jws: str) -> None:
+    numeric = fixture_text("example-00-f-qr-code-numeric-value-0.txt")
+    assert shc.jws_from_qr_texts(["SHC:/" + numeric[5:]]) == example_jws
+    assert shc.jws_from_qr_texts(["", "  Shc:/" + numeric[5:] + "\n"]) == example_jws

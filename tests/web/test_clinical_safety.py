@@ -77,7 +77,7 @@ def test_h3_each_item_says_who_recorded_or_checked_it(app, client, world):
     added and nobody has checked yet."""
     factories.create_item("allergy", passport=world.passport, by=world.young_person, substance="Kiwi")
     text = main_text(app.test_client().get(make_link(client, world.young_person)).get_data(as_text=True))
-    assert "Each item says whether a nurse checked it or the young person added it" in text
+    assert "Each entry says whether a nurse checked it against records or the young person added it" in text
     penicillin, kiwi = text.split("Penicillin", 1)[1].split("Kiwi", 1)
     assert "Checked by a nurse" in penicillin and "Not checked by a nurse yet" not in penicillin
     kiwi = kiwi.split("Medicines")[0]

@@ -340,7 +340,7 @@ def _url(app, target: Target, world: World) -> str:
 
 # POST routes whose button no page of the test world shows: a shared link without a passcode, a leaving pack
 # not handed over yet. They are still posted to, with only a CSRF token.
-WITHOUT_A_FORM = {"share.open_link", "me.confirm_leaving_pack"}
+WITHOUT_A_FORM = {"share.open_link", "me.confirm_leaving_pack", "share.shl_manifest"}
 
 
 def _prepare(target: Target, world: World) -> None:

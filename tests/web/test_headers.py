@@ -60,6 +60,7 @@ def test_session_cookie_is_httponly_and_lax(client, world):
 
 
 PRODUCTION_DB = {"DATABASE_URL": "postgresql+psycopg://app@db.invalid/passport"}
+ISSUER = "https://passport.example.org"
 
 
 @pytest.mark.parametrize("secret", [None, "", "dev", "change-me", "short-but-not-default"])
@@ -78,11 +79,17 @@ def test_production_refuses_sqlite_unless_told_it_is_a_pilot():
             SECRET_KEY="x" * 40,
             SQLALCHEMY_DATABASE_URI="sqlite:///prod.sqlite3",
             ALLOW_SQLITE_IN_PRODUCTION=False,
+            SHC_ISSUER=ISSUER,
         )
 
 
 def test_production_cookies_are_secure_and_host_prefixed():
-    app = create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=PRODUCTION_DB["DATABASE_URL"])
+    app = create_app(
+        "production",
+        SECRET_KEY="x" * 40,
+        SQLALCHEMY_DATABASE_URI=PRODUCTION_DB["DATABASE_URL"],
+        SHC_ISSUER=ISSUER,
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -95,9 +102,34 @@ def test_production_sends_hsts():
         SECRET_KEY="x" * 40,
         SQLALCHEMY_DATABASE_URI="sqlite://",
         ALLOW_SQLITE_IN_PRODUCTION=True,
+        SHC_ISSUER=ISSUER,
     )
     response = app.test_client().get("/static/app.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [None, "", "http://passport.example.org", "https://passport.example.org/", "passport.example.org"],
+)
+def test_production_refuses_to_start_without_a_fixed_https_card_issuer(monkeypatch, issuer):
+    """Item 12 of issue 18: the signed card's issuer came from the request's host name, so a card made at
+    one address failed at another, and production started without SHC_ISSUER."""
+    monkeypatch.delenv("SHC_ISSUER", raising=False)
+    with pytest.raises(ConfigurationError, match="SHC_ISSUER"):
+        create_app(
+            "production",
+            SECRET_KEY="x" * 40,
+            SQLALCHEMY_DATABASE_URI=PRODUCTION_DB["DATABASE_URL"],
+            SHC_ISSUER=issuer,
+        )
+    app = create_app(
+        "production",
+        SECRET_KEY="x" * 40,
+        SQLALCHEMY_DATABASE_URI=PRODUCTION_DB["DATABASE_URL"],
+        SHC_ISSUER=ISSUER,
+    )
+    assert app.config["SHC_ISSUER"] == ISSUER
 
 
 def test_unknown_environment_name_is_refused():

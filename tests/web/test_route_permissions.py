@@ -89,6 +89,7 @@ def _example_url(app, rule, world: World) -> str:
         "staff_id": world.nurse.id,
         "link_id": world.share_link.id,
         "token": factories.WORLD_SHARE_TOKEN,
+        "file_token": "no-such-file-0000000000000000000000000000000",
         "batch_id": NO_SUCH_BATCH,  # a nurse's own batches: tests/web/test_pdf_batches.py
         "grant_id": world.grant.id,
         "action_id": world.health_action.id,
@@ -203,6 +204,10 @@ MATRIX = {
     ("POST", "/my-passport/my-data.json"): ("/my-passport/my-data.json", OWN_DOWNLOAD),
     ("GET", "/s/{token}"): ("/s/" + SHARE_TOKEN, OPEN_TO_ALL),
     ("GET", "/.well-known/jwks.json"): ("/.well-known/jwks.json", OPEN_TO_ALL),
+    ("GET", "/view"): ("/view", OPEN_TO_ALL),
+    # A SMART Health Link's file handed out by location: single use and short-lived, so an unknown one is
+    # 404 to everyone (tests/web/test_smart_health_links.py fetches real ones).
+    ("GET", "/shl/files/{file_token}"): ("/shl/files/no-such-file", expect(404)),
     ("GET", "/verify-card"): ("/verify-card", OPEN_TO_ALL),
     ("GET", "/my-passport/leaving-pack"): ("/my-passport/leaving-pack", OWN_PAGE),
     ("POST", "/my-passport/leaving-pack/received"): ("/my-passport/leaving-pack/received", OWN_POST),
@@ -387,6 +392,7 @@ COVERED_ELSEWHERE = {
     ("POST", "/my-passport/offline-card"),
     ("POST", "/my-passport/share"),
     ("POST", "/s/{token}"),
+    ("POST", "/shl/{token}"),  # tests/web/test_smart_health_links.py (JSON, public, no CSRF: the spec's API)
     ("POST", "/verify-card"),
     ("POST", "/admin/teams"),  # test_admin.py
     ("POST", "/admin/staff/{staff_id}/deactivate"),

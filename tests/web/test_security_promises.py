@@ -20,7 +20,7 @@ from passport.export_forms import SECTION_CHOICES
 from passport.extensions import db
 from passport.models import AuditEvent, BirthParentConsent, Role, ShareLink, User
 from passport.services import health_cards, passwords
-from tests import factories
+from tests import factories, shl_client
 from tests.conftest import csrf_token
 from tests.exports.test_exports_web import pdf_text
 from tests.html_checks import page_text
@@ -230,8 +230,13 @@ def _every_output(app, client, world, share_urls: list[str] | None = None) -> di
     ).get_data(as_text=True)
     share_url = re.search(r"http://localhost(/s/[A-Za-z0-9_-]+)<", created).group(1)
     outputs["share page"] = app.test_client().get(share_url).get_data(as_text=True)
+    # The same link as a SMART Health Link: every file decrypted by the independent client.
+    smart_link = re.search(r'id="smart-link" dir="ltr">([^<]+)<', created).group(1)
+    _, _, files = shl_client.Client(app.test_client()).resolve(smart_link)
+    outputs["SMART Health Link files"] = " ".join(f.body.decode() for f in files)
     if share_urls is not None:
         share_urls.append(share_url)
+        share_urls.append(smart_link)
     client.sign_in_as(world.nurse)
     outputs["leaving-pack PDF"] = pdf_text(
         client.post(
@@ -299,7 +304,13 @@ def test_with_consent_it_reaches_exactly_the_chosen_outputs_and_withdrawal_close
     open_as_young_person(client, world)
     share_urls: list[str] = []
     leaked = _leaked(_every_output(app, client, world, share_urls))
-    assert set(leaked) == {"passport PDF", "FHIR record", "data export", "share page"}
+    assert set(leaked) == {
+        "passport PDF",
+        "FHIR record",
+        "data export",
+        "share page",
+        "SMART Health Link files",
+    }
     consent = db.session.get(BirthParentConsent, consent.id)
     consent.withdrawn_on = clock.today()
     db.session.commit()
@@ -308,6 +319,9 @@ def test_with_consent_it_reaches_exactly_the_chosen_outputs_and_withdrawal_close
     old_link = app.test_client().get(share_urls[0])
     assert old_link.status_code == 200 and world.passport.legal_name in old_link.get_data(as_text=True)
     assert birth_leaks(old_link.get_data(as_text=True)) == set()
+    _, _, files = shl_client.Client(app.test_client()).resolve(share_urls[1])
+    assert world.passport.legal_name in files[0].body.decode()
+    assert birth_leaks(files[0].body.decode()) == set()
 
 
 def test_a_consent_that_allows_no_exports_keeps_it_on_the_young_persons_page_only(app, client, world):
@@ -326,7 +340,23 @@ def test_a_consent_that_allows_no_exports_keeps_it_on_the_young_persons_page_onl
 # ---- 11. Every change is a POST with a CSRF token; a GET changes nothing -----------------------------------
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.id for t in TARGETS])
+# The SMART Health Link manifest is an API for apps on other sites (the spec's POST, JSON in and out). It
+# takes no cookie and changes nothing a visitor could be tricked into changing, so it has no CSRF token:
+# tests/web/test_smart_health_links.py holds it to the spec instead.
+NO_CSRF_BY_DESIGN = {"share.shl_manifest"}
+CSRF_TARGETS = [t for t in TARGETS if t.endpoint not in NO_CSRF_BY_DESIGN]
+
+
+def test_only_the_smart_health_link_api_is_exempt_from_csrf(app):
+    from passport.extensions import csrf
+
+    exempt = {f"{view.__module__}.{view.__name__}" for view in app.view_functions.values()} & set(
+        csrf._exempt_views
+    )
+    assert exempt == {"passport.share.views.shl_manifest"}
+
+
+@pytest.mark.parametrize("target", CSRF_TARGETS, ids=[t.id for t in CSRF_TARGETS])
 def test_a_post_without_its_csrf_token_changes_nothing(app, world, target):
     view = app.view_functions[target.endpoint]
     persona = persona_for(view.required_permission)

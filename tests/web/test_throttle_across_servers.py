@@ -74,6 +74,7 @@ def production_env():
     }
     env.update(
         PASSPORT_ENV="production",
+        SHC_ISSUER="https://passport.example.org",
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}",
         REDIS_URL=REDIS_URL,
