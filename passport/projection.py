@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from passport import clock, policy, readiness, schedule
 from passport.extensions import db
 from passport.immunisations import report_for
+from passport.item_kinds import ITEM_KINDS
 from passport.models import (
     BIRTH_FIELDS,
     BirthPart,
@@ -39,7 +40,6 @@ from passport.models import (
     User,
 )
 from passport.policy import Output, Section, Visibility
-from passport.services.items import ITEM_KINDS
 
 
 @dataclass(frozen=True)

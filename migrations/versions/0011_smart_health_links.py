@@ -4,8 +4,8 @@ Each share link gets a manifest token (hashed), its file key wrapped under that 
 choice to add the signed card; share_link_file holds the short-lived encrypted files a manifest hands out by
 location.
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 10:00:00.000000
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-07 10:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -295,11 +295,11 @@ def share(passport):
             passport,
             smart_link=smart_link,
             link=url_for("share.open_link", token=created.token, _external=True),
-            share_link=created.link,
+            share_link=sharing.summary_of(created.link),
             qr=qr_data_uri(smart_link),
             stop_form=ActionForm(),
         )
-    return _page("me/share.html", passport, form=form, links=sharing.links_of(passport), now=clock.now())
+    return _page("me/share.html", passport, form=form, links=sharing.summaries_of(passport))
 
 
 def _default_expiry_parts() -> dict[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -234,6 +235,44 @@ def revoke(young_person: User, passport: Passport, link: ShareLink) -> None:
         # Files handed out by location go at once, not when their hour is up.
         db.session.execute(delete(ShareLinkFile).where(ShareLinkFile.share_link_id == link.id))
         audit.record("share_link_revoked", actor=young_person, passport=passport, link_id=link.id)
+
+
+@dataclass(frozen=True)
+class ShareLinkSummary:
+    """A share link as its young person (and the page a clinician opens) sees it: never its token, hash or
+    passcode."""
+
+    id: uuid.UUID
+    label: str
+    sections: tuple[str, ...]
+    created_at: datetime
+    last_day: date  # the last day it works (it stops at the end of it, UK time)
+    stopped: bool
+    ended: bool  # past its last day, or locked by wrong passcodes
+    has_passcode: bool
+    last_opened_at: datetime | None
+
+    @property
+    def working(self) -> bool:
+        return not (self.stopped or self.ended)
+
+
+def summary_of(link: ShareLink) -> ShareLinkSummary:
+    return ShareLinkSummary(
+        id=link.id,
+        label=link.label,
+        sections=tuple(link.sections or ()),
+        created_at=link.created_at,
+        last_day=link.last_day,
+        stopped=link.revoked_at is not None,
+        ended=not link.is_live(clock.now(), passcode_cap()) and link.revoked_at is None,
+        has_passcode=link.passcode_hash is not None,
+        last_opened_at=link.last_opened_at,
+    )
+
+
+def summaries_of(passport: Passport) -> list[ShareLinkSummary]:
+    return [summary_of(link) for link in links_of(passport)]
 
 
 def links_of(passport: Passport) -> list[ShareLink]:

@@ -31,7 +31,11 @@ def _shared_page(link):
     view = build_view(owner, passport, clock.today(), Output.SHARE_LINK, sharing.selection_of(link))
     sharing.record_open(link)
     return _private(
-        make_response(render_template("share/shared.html", view=view, share_link=link, today=clock.today()))
+        make_response(
+            render_template(
+                "share/shared.html", view=view, share_link=sharing.summary_of(link), today=clock.today()
+            )
+        )
     )
 
 
