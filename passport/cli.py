@@ -76,6 +76,9 @@ def register_commands(app: Flask) -> None:
     from passport.worker import render_leaving_packs
 
     app.cli.add_command(render_leaving_packs)
+    from passport.reminder_commands import send_reminders
+
+    app.cli.add_command(send_reminders)
 
 
 def _born(age: int, extra_days: int, today: date) -> date:
