@@ -29,12 +29,18 @@ def init_app(app: Flask) -> None:
     from passport.auth import bp as auth_bp
     from passport.me import bp as me_bp
     from passport.messages import bp as messages_bp
+    from passport.offline import bp as offline_bp
+    from passport.offline.views import init_app as delete_ended_offline_copies
     from passport.public import bp as public_bp
     from passport.share import bp as share_bp
     from passport.staff import bp as staff_bp
 
-    for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp, share_bp, messages_bp):
+    for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp, share_bp):
         app.register_blueprint(blueprint)
+    # Reminders by text and email; the installable app and the copy kept on a phone (issue 19).
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(offline_bp)
+    delete_ended_offline_copies(app)
 
     _configure_sign_in()
     _refuse_nul_characters(app)

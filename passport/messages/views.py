@@ -220,4 +220,4 @@ def stop_one_click():
     if row is None:
         abort(404)
     messages.stop_by_link(row)
-    return "", 204
+    return "", 204, {"Content-Type": "text/plain; charset=utf-8"}

@@ -362,6 +362,22 @@ MATRIX = {
     ("GET", "/messages/stop"): ("/messages/stop", expect(404)),
     ("POST", "/messages/stop"): ("/messages/stop", expect(404)),
     ("POST", "/messages/stop/one-click"): ("/messages/stop/one-click", expect(404)),
+    # The copy kept on a phone (tests/offline/): the young person's own, never staff's.
+    ("GET", "/my-passport/offline-copy"): ("/my-passport/offline-copy", OWN_PAGE),
+    ("POST", "/my-passport/offline-copy/keep"): ("/my-passport/offline-copy/keep", OWN_POST),
+    ("POST", "/my-passport/offline-copy/stop"): ("/my-passport/offline-copy/stop", OWN_POST),
+    ("POST", "/my-passport/offline-copy/stop-everywhere"): (
+        "/my-passport/offline-copy/stop-everywhere",
+        OWN_POST,
+    ),
+    # Only for the phone that keeps a copy (its cookie): these browsers keep none.
+    ("GET", "/my-passport/offline-copy/saved"): (
+        "/my-passport/offline-copy/saved",
+        expect(403, anonymous=302, young_person=404, other_young_person=404),
+    ),
+    ("GET", "/offline-copy/status"): ("/offline-copy/status", OPEN_TO_ALL),
+    ("GET", "/service-worker.js"): ("/service-worker.js", OPEN_TO_ALL),
+    ("GET", "/manifest.webmanifest"): ("/manifest.webmanifest", OPEN_TO_ALL),
 }
 
 # State-changing routes whose GET form is in the matrix, or which have their own tests.
