@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import click
 
-from passport.services import notify, reminders
+from passport import clock
+from passport.extensions import db
+from passport.models import Channel, MessageChannel
+from passport.services import accounts, messages, notify, reminders
 
 
 @click.command("send-reminders")
@@ -41,3 +44,28 @@ def send_reminders() -> None:
         if result.stopped in ("AuthError",) or result.stopped.startswith("no template id"):
             raise click.ClickException(message + " Check NOTIFY_API_KEY and the NOTIFY_TEMPLATE_* settings.")
         click.echo(message)
+
+
+# The demo: Kai (17) gets reminders by text and email, the nurse and the adviser the weekly email, so a
+# newcomer who runs `make run` (which runs send-reminders) sees what would be sent on each one's Messages
+# page. The number is from the range Ofcom keeps for drama (07700 900000 to 900999): nobody's phone.
+DEMO_MESSAGES = (
+    ("young.person@example.org", Channel.SMS, "+447700900123"),
+    ("young.person@example.org", Channel.EMAIL, "young.person@example.org"),
+    ("nurse@example.org", Channel.EMAIL, "nurse@example.org"),
+    ("adviser@example.org", Channel.EMAIL, "adviser@example.org"),
+)
+
+
+def set_up_demo_messages() -> None:
+    """Turn on the demo people's messages (safe to run again: only what is missing)."""
+    for email, channel, address in DEMO_MESSAGES:
+        user = accounts.find_user_by_email(email)
+        if user is None or messages.channel_of(user, channel) is not None:
+            continue
+        db.session.add(
+            MessageChannel(
+                user_id=user.id, channel=channel, address=address, verified_at=clock.now(), enabled=True
+            )
+        )
+    db.session.commit()

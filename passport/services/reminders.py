@@ -34,7 +34,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from passport import clock, policy, schedule
+from passport import clock, policy
 from passport.extensions import db
 from passport.immunisations import report_for
 from passport.models import (
@@ -85,7 +85,7 @@ def _vaccines_due(passport: Passport, user: User, today: date, now: datetime) ->
         return []
     doses = [d for d in passport.immunisations if d.archived_at is None]
     report = report_for(passport.date_of_birth, doses, today, passport.sex_registered_at_birth, records)
-    due = sorted(p.programme_id for p in report.programmes if p.status in (schedule.DUE, schedule.OVERDUE))
+    due = sorted(p.programme_id for p in report.programmes if p.status in ("due", "overdue"))
     if not due:
         return []
     return [

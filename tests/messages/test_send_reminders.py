@@ -336,3 +336,64 @@ def test_the_staff_weekly_email_names_names_only_once_a_week(world, notify_serve
         len(notify_server.sent) == 1
         or clock.today().isocalendar()[1] != (clock.today() - timedelta(days=1)).isocalendar()[1]
     )
+
+
+def test_each_kind_of_reminder_and_what_a_detailed_email_says(world, notify_server, app):
+    """Vaccines to catch up on, a health check due, 30 days before 18, a link that ends tomorrow, and a
+    correction answered: one email each, each saying what it is about (this person chose that)."""
+    from passport.models import CorrectionRequest, CorrectionStatus, Passport, ShareLink
+    from passport.services import sharing
+
+    app.config["FROZEN_NOW"] = at_uk(10)
+    turn_on(world.young_person, Channel.EMAIL, world.young_person.email, more_detail=True)
+    passport = db.session.get(Passport, world.passport.id)
+    passport.immunisation_records = "none"  # no reliable history: a full catch-up is due
+    passport.date_of_birth = factories.date_of_birth_for_age(18, extra_days=-20, today=clock.today())
+    link = db.session.get(ShareLink, world.share_link.id)
+    link.expires_at = datetime.combine(
+        clock.today() + timedelta(days=2), datetime.min.time(), tzinfo=clock.UK
+    )
+    correction = db.session.get(CorrectionRequest, world.correction.id)
+    correction.status, correction.decided_at = CorrectionStatus.DECLINED, clock.now()
+    db.session.commit()
+
+    reminders.run()
+
+    details = {
+        m.kind: m.personalisation["detail"]
+        for m in db.session.scalars(select(SentMessage).where(SentMessage.user_id == world.young_person.id))
+    }
+    assert set(details) == {
+        "vaccines_due",
+        "assessment_due",
+        "turning_18",
+        "share_link_ends",
+        "correction_answered",
+    }
+    assert "catch up" in details["vaccines_due"]
+    assert "You turn 18 on" in details["turning_18"]
+    assert "(Test GP) stops working tomorrow" in details["share_link_ends"]
+    assert "answered a correction" in details["correction_answered"]
+    assert len(notify_server.sent) == 5
+    assert sharing  # the link's own rules decide when it ends; the reminder only reads them
+
+
+def test_a_vaccine_recorded_changes_what_is_due_and_brings_a_new_reminder(world, notify_server, app):
+    from passport.models import Passport
+
+    app.config["FROZEN_NOW"] = at_uk(10)
+    turn_on(world.young_person, Channel.EMAIL, world.young_person.email)
+    passport = db.session.get(Passport, world.passport.id)
+    passport.immunisation_records = "none"
+    db.session.commit()
+    reminders.run()
+    reminders.run()
+    vaccine_emails = [m for m in db.session.scalars(select(SentMessage)) if m.kind == "vaccines_due"]
+    assert len(vaccine_emails) == 1
+    factories.create_item(
+        "immunisation", passport=world.passport, by=world.nurse, vaccine_id="menacwy", given_on=clock.today()
+    )
+    app.config["FROZEN_NOW"] = at_uk(10, days=1)
+    reminders.run()
+    vaccine_emails = [m for m in db.session.scalars(select(SentMessage)) if m.kind == "vaccines_due"]
+    assert len(vaccine_emails) == 2
