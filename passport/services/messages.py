@@ -280,7 +280,8 @@ def check_code(user: User, channel: Channel, typed: str) -> MessageChannel:
     counted = db.session.execute(
         update(MessageChannel)
         .where(MessageChannel.id == row.id, MessageChannel.code_attempts < CODE_ATTEMPTS)
-        .values(code_attempts=MessageChannel.code_attempts + 1)
+        # Only the count moves: this is a refused attempt, not a change of choice (updated_at stays).
+        .values(code_attempts=MessageChannel.code_attempts + 1, updated_at=MessageChannel.updated_at)
     ).rowcount
     db.session.commit()
     if not counted:
