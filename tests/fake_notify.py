@@ -171,7 +171,6 @@ class FakeNotify:
                     "template": template,
                     "personalisation": personalisation,
                     "reference": body.get("reference"),
-                    "one_click_unsubscribe_url": body.get("one_click_unsubscribe_url"),
                     "body": text,
                 }
             )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport.access import public, requires, requires_own_passport
-from passport.extensions import csrf, limiter
+from passport.extensions import limiter
 from passport.forms import apply_service_error
 from passport.item_forms import ActionForm
 from passport.messages import bp
@@ -207,17 +207,3 @@ def stop():
         stopped=stopped,
         heading=heading,
     )
-
-
-@bp.post("/stop/one-click")
-@public
-@csrf.exempt
-def stop_one_click():
-    """RFC 8058 one-click unsubscribe: an email app posts "List-Unsubscribe=One-Click" here itself (Notify
-    puts this address in the email's List-Unsubscribe header). The signed link stands in for a CSRF token:
-    it can only ever switch that one address off."""
-    row = messages.channel_for_stop_token(request.args.get("t"))
-    if row is None:
-        abort(404)
-    messages.stop_by_link(row)
-    return "", 204, {"Content-Type": "text/plain; charset=utf-8"}

@@ -150,7 +150,6 @@ class NotifySender:
                     template_id=template_id,
                     personalisation=personalisation,
                     reference=reference,
-                    one_click_unsubscribe_url=personalisation.get("stop_url") or None,
                 )
         except APIError as error:
             raise _refusal(error) from None

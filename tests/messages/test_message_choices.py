@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from passport.extensions import db
-from passport.models import AuditEvent, Channel, MessageChannel, MessageStatus, SentMessage
+from passport.models import AuditEvent, Channel, MessageStatus, SentMessage
 from passport.services import messages
 from tests.conftest import csrf_token
 from tests.messages.conftest import turn_on
@@ -116,15 +116,6 @@ def test_turning_off_and_on_from_the_messages_page(client, world):
     assert messages.channel_of(world.young_person, Channel.EMAIL).enabled is True
     client.post("/messages/email/detail", data={"more_detail": "y", "csrf_token": csrf_token(client)})
     assert messages.channel_of(world.young_person, Channel.EMAIL).more_detail is True
-
-
-def test_one_click_unsubscribe_from_an_email_app(client, world):
-    row = turn_on(world.young_person, Channel.EMAIL, world.young_person.email)
-    token = messages.stop_token(row)
-    response = client.post(f"/messages/stop/one-click?t={token}", data={"List-Unsubscribe": "One-Click"})
-    assert response.status_code == 204
-    assert db.session.get(MessageChannel, row.id).enabled is False
-    assert client.post("/messages/stop/one-click?t=forged").status_code == 404
 
 
 def test_a_stop_link_for_nobody_is_not_found(client):

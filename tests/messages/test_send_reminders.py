@@ -57,7 +57,7 @@ def test_a_young_person_gets_a_text_and_an_email_once(world, notify_server, dayt
     assert "health check" not in text["body"].lower() and "assessment" not in text["body"].lower()
     email = next(s for s in notify_server.sent if s["type"] == "email")
     assert email["personalisation"]["detail"] == ""  # they did not choose more detail
-    assert email["one_click_unsubscribe_url"].startswith("http")
+    assert "/messages/stop?t=" in email["personalisation"]["stop_url"]
     assert statuses(world.young_person) == {"assessment_due/sms": "sent", "assessment_due/email": "sent"}
 
     second = reminders.run()

@@ -348,7 +348,7 @@ def _url(app, target: Target, world: World) -> str:
         values["passport_id"] = world.unclaimed_passport.id
     if target.endpoint == "staff.download_leaving_pack_batch":
         values["batch_id"] = db.session.scalar(select(PdfBatch.id))  # the nurse's own, from _prepare
-    if target.endpoint in {"messages.stop", "messages.stop_one_click"}:
+    if target.endpoint == "messages.stop":
         # The link at the end of a message carries its signed token (_prepare made the number it stops).
         values["t"] = messages.stop_token(messages.channel_of(world.young_person, Channel.SMS))
     with app.test_request_context():
@@ -358,7 +358,7 @@ def _url(app, target: Target, world: World) -> str:
 # POST routes whose button no page of the test world shows: a shared link without a passcode, a leaving pack
 # not handed over yet. They are still posted to, with only a CSRF token.
 # (The copy on this phone: its button shows only to the phone that keeps one, by a cookie these clients lack.)
-WITHOUT_A_FORM = {"share.open_link", "me.confirm_leaving_pack", "messages.stop_one_click", "offline.stop"}
+WITHOUT_A_FORM = {"share.open_link", "me.confirm_leaving_pack", "offline.stop"}
 
 
 def _prepare(target: Target, world: World) -> None:

@@ -361,7 +361,6 @@ MATRIX = {
     # Public, but only with a signed link: without one, nobody finds anything.
     ("GET", "/messages/stop"): ("/messages/stop", expect(404)),
     ("POST", "/messages/stop"): ("/messages/stop", expect(404)),
-    ("POST", "/messages/stop/one-click"): ("/messages/stop/one-click", expect(404)),
     # The copy kept on a phone (tests/offline/): the young person's own, never staff's.
     ("GET", "/my-passport/offline-copy"): ("/my-passport/offline-copy", OWN_PAGE),
     ("POST", "/my-passport/offline-copy/keep"): ("/my-passport/offline-copy/keep", OWN_POST),
