@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField
 
 from passport import clock
@@ -28,6 +29,7 @@ from passport.access import public, requires_own_passport
 from passport.assets import static_url
 from passport.config import RTL_LOCALES
 from passport.exports import shc
+from passport.extensions import db
 from passport.item_forms import ActionForm
 from passport.offline import bp
 from passport.policy import Action
@@ -48,7 +50,12 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static":
             return response
         token = offline_copies.device_token()
-        if token and offline_copies.should_end(token):
+        try:
+            ended = bool(token) and offline_copies.should_end(token)
+        except SQLAlchemyError:  # the database is down: this answer is already an error page; ask next time
+            db.session.rollback()
+            return response
+        if ended:
             response.headers.update(offline_copies.END_HEADERS)
             response.delete_cookie(
                 offline_copies.cookie_name(),

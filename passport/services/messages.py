@@ -252,7 +252,16 @@ def ask_for_code(user: User, channel: Channel, typed: str) -> CodeSent:
     )
     db.session.add(message)
     db.session.commit()  # the code and the message row, before Notify is asked: nothing is sent half-recorded
-    outcome = deliver(message.id, code=code)
+    try:
+        outcome = deliver(message.id, code=code)
+    except StopRun:  # Notify's rate limit, or a key it refused: the person can only try again later
+        outcome = MessageStatus.FAILED
+        db.session.execute(
+            update(SentMessage).where(SentMessage.id == message.id).values(status=MessageStatus.FAILED)
+        )
+    if outcome != MessageStatus.SENT and outcome != MessageStatus.LOGGED:
+        row.pending_address = row.code_hash = None  # nothing to type: the code never went
+    db.session.commit()
     db.session.refresh(message)
     if outcome == MessageStatus.INVALID_RECIPIENT:
         raise ServiceError(

@@ -145,3 +145,16 @@ def test_without_notify_the_code_is_on_the_message_log_page(client, world, app):
     code = re.search(r"Your Health Passport code is (\d{6})", log_page).group(1)
     client.post("/messages/text/code", data={"code": code, "csrf_token": csrf_token(client)})
     assert messages.channel_of(world.young_person, Channel.SMS).active
+
+
+def test_notify_rate_limiting_a_code_says_try_later_not_a_500(client, world, notify_server):
+    from tests import fake_notify
+
+    notify_server.fail_next(*fake_notify.RATE_LIMIT)
+    client.sign_in_as(world.young_person)
+    page = _add_number(client, "07700900123")
+    assert page.status_code == 200
+    assert "Try again in a few minutes" in page.get_data(as_text=True)
+    row = messages.channel_of(world.young_person, Channel.SMS)
+    assert row.pending_address is None and row.address is None
+    assert client.get("/messages/text/code").status_code == 302  # no code to type
