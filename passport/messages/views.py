@@ -19,6 +19,15 @@ from passport.services.notify import TEMPLATES
 from passport.services.reminders import KIND_PAGES, KIND_WORDS
 
 HOW = "<any(text, email):how>"
+
+
+@bp.app_template_filter("left_to_right")
+def left_to_right(text: str) -> str:
+    """A number or address inside a sentence, kept left to right in Arabic, Farsi and Pashto (Unicode's
+    left-to-right isolate: text only, no markup in a translated sentence)."""
+    return f"\u2066{text}\u2069" if text else ""
+
+
 CHANNEL_OF = {"text": Channel.SMS, "email": Channel.EMAIL}
 
 
