@@ -200,9 +200,12 @@ def _insert_or_skip(values: dict) -> bool:
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     values = {"id": uuid.uuid4(), "created_at": clock.now(), "attempts": 0, **values}
     statement = (
-        dialect.insert(SentMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        dialect.insert(SentMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(SentMessage.id)
     )
-    added = db.session.execute(statement).rowcount == 1
+    added = db.session.execute(statement).scalar() is not None
     db.session.commit()
     return added
 
