@@ -194,9 +194,10 @@ KIND_PAGES = {kind.name: kind.page for kind in REMINDER_KINDS}
 # ---- Planning: insert each due message, or skip it if it is already there -------------------------------
 
 
-def _insert_or_skip(values: dict) -> bool:
+def _insert_or_skip(values: dict, *, commit: bool = True) -> bool:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING: True when this call added the row. Two runs planning the
-    same reminder at the same moment both ask; the database lets exactly one in."""
+    same reminder at the same moment both ask; the database lets exactly one in (on PostgreSQL the second
+    waits for the first to commit, then skips)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     values = {"id": uuid.uuid4(), "created_at": clock.now(), "attempts": 0, **values}
     statement = (
@@ -206,8 +207,13 @@ def _insert_or_skip(values: dict) -> bool:
         .returning(SentMessage.id)
     )
     added = db.session.execute(statement).scalar() is not None
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return added
+
+
+def _dedupe_key(key: str, user: User, row: MessageChannel) -> str:
+    return f"{key}:{user.id}:{Channel(row.channel).value}"
 
 
 def _plan(
@@ -223,11 +229,13 @@ def _plan(
     send_by=None,
     snapshot=None,
     status=MessageStatus.QUEUED,
+    commit: bool = True,
 ) -> bool:
     channel = Channel(row.channel)
+    dedupe_key = _dedupe_key(key, user, row)
     return _insert_or_skip(
         {
-            "dedupe_key": f"{key}:{user.id}:{channel.value}",
+            "dedupe_key": dedupe_key,
             "user_id": user.id,
             "passport_id": passport_id,
             "kind": kind,
@@ -242,7 +250,8 @@ def _plan(
             else None,
             "send_by": send_by,
             "snapshot": snapshot,
-        }
+        },
+        commit=commit,
     )
 
 
@@ -304,10 +313,16 @@ def plan_young_people(today: date, now: datetime) -> int:
     for user, passport, channels in _young_people_to_remind():
         if not policy.can(user, policy.Action.ACT_AS_OWNER, passport, today):
             continue
+        # What this person already has (one query), and one commit for all of theirs: a daily run over
+        # thousands of people that finds nothing new writes nothing.
+        known = set(db.session.scalars(select(SentMessage.dedupe_key).where(SentMessage.user_id == user.id)))
+        added = 0
         for kind in REMINDER_KINDS:
             for due in kind.find(passport, user, today, now):
                 for row in channels:
-                    planned += _plan(
+                    if _dedupe_key(due.key, user, row) in known:
+                        continue  # planned on an earlier day: nothing to work out or write
+                    added += _plan(
                         key=due.key,
                         user=user,
                         row=row,
@@ -317,7 +332,11 @@ def plan_young_people(today: date, now: datetime) -> int:
                         now=now,
                         passport_id=passport.id,
                         send_by=due.send_by,
+                        commit=False,
                     )
+        if added:
+            db.session.commit()
+        planned += added
     return planned
 
 
