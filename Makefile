@@ -21,6 +21,7 @@ help: ## List the targets
 run: install frontend translations ## Start the app on SQLite with demo data at http://127.0.0.1:5000
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
+	$(BIN)/flask send-reminders
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 serve: install frontend translations ## Run under gunicorn (production-style); set DATABASE_URL, SECRET_KEY

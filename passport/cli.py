@@ -76,6 +76,9 @@ def register_commands(app: Flask) -> None:
     from passport.worker import render_leaving_packs
 
     app.cli.add_command(render_leaving_packs)
+    from passport.reminder_commands import send_reminders
+
+    app.cli.add_command(send_reminders)
 
 
 def _born(age: int, extra_days: int, today: date) -> date:
@@ -93,6 +96,9 @@ def seed_demo() -> None:
     else:
         click.echo("Demo data is already there.")
     _set_up_demo_authenticator_apps()
+    from passport.reminder_commands import set_up_demo_messages
+
+    set_up_demo_messages()
     demo = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
     if health_cards.active_key(demo.id) is None:  # so the demo can make signed offline cards
         health_cards.new_signing_key(demo)
@@ -102,6 +108,10 @@ def seed_demo() -> None:
     for email, name, _preferred, age, _days, _nhs in DEMO_YOUNG_PEOPLE:
         if email:
             click.echo(f"  {'young person':<13} {email:<28} {name}, {age}")
+    click.echo(
+        "\nKai gets reminders by text and email, and the nurse and adviser a weekly email. With no Notify"
+        "\nkeys nothing is sent: run flask --app wsgi send-reminders, then sign in and open Messages."
+    )
     click.echo(
         "\nStaff then give a security code from an authenticator app. Add the key below to an app, or print"
         "\nthe current code with: flask --app wsgi demo-code EMAIL"

@@ -22,6 +22,10 @@ INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "development-only-secr
 SUPPORTED_LOCALES = ("en_GB", "cy", "ar", "fa", "ps", "ti", "sq", "vi")
 RTL_LOCALES = frozenset({"ar", "fa", "ps"})
 
+# The GOV.UK Notify templates the app sends through, each named by an id from the environment
+# (NOTIFY_TEMPLATE_REMINDER_SMS …). docs/reminders.md has the text to paste into each.
+NOTIFY_TEMPLATE_NAMES = ("reminder_sms", "reminder_email", "code_sms", "code_email", "digest_email")
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -85,6 +89,18 @@ class Config:
     # 20 guesses a day at 3 live 6-digit codes is about a 1 in 17,000 chance a day.
     TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 15 minutes; 20 per day")
 
+    # GOV.UK Notify, for reminders by text and email (docs/reminders.md). With no key, messages are written
+    # to the message log instead (a laptop, a demo); production with no key sends nothing.
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    # Connect and read timeouts: a hung Notify costs a request (sending a code) a few seconds at most.
+    NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_TIMEOUT_SECONDS", "5"))
+    NOTIFY_TEMPLATE_IDS = {
+        name: os.environ.get(f"NOTIFY_TEMPLATE_{name.upper()}", "") for name in NOTIFY_TEMPLATE_NAMES
+    }
+    # The address people open the app at (https://…), for the links in messages the daily run sends.
+    BASE_URL = os.environ.get("BASE_URL", "")
+
     SEND_HSTS = True
     # Compress HTML, CSS, JS and JSON in the app (passport/assets.py). Turn off behind a proxy that does it.
     COMPRESS_RESPONSES = _bool("COMPRESS_RESPONSES", True)
@@ -114,6 +130,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SEND_HSTS = False
     SHC_ISSUER = DEVELOPMENT_SHC_ISSUER
+    # Tests point the app at their own local Notify (tests/fake_notify.py), never at one from the environment.
+    NOTIFY_API_KEY = ""
+    NOTIFY_TEMPLATE_IDS = dict.fromkeys(NOTIFY_TEMPLATE_NAMES, "")
 
 
 class ProductionConfig(Config):
@@ -195,3 +214,16 @@ def check_production_settings(settings: dict) -> None:
             "DATABASE_URL points at SQLite. Set a PostgreSQL DATABASE_URL, or "
             "ALLOW_SQLITE_IN_PRODUCTION=1 for a single-server pilot."
         )
+    if settings.get("NOTIFY_API_KEY"):
+        missing = [
+            f"NOTIFY_TEMPLATE_{name.upper()}"
+            for name in NOTIFY_TEMPLATE_NAMES
+            if not (settings.get("NOTIFY_TEMPLATE_IDS") or {}).get(name)
+        ]
+        if not settings.get("BASE_URL"):
+            missing.append("BASE_URL")
+        if missing:
+            raise ConfigurationError(
+                "NOTIFY_API_KEY is set, so set BASE_URL (the https address of the app) and the id of every "
+                f"Notify template too (docs/reminders.md). Missing: {', '.join(missing)}."
+            )

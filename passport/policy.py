@@ -70,6 +70,9 @@ class Action(StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     # Staff only: the second sign-in step (an authenticator app code), the one thing open before it is done.
     COMPLETE_SIGN_IN = "complete_sign_in"
+    # Messages: reminders to young people, the weekly email to nurses and advisers (services/reminders.py).
+    RECEIVE_MESSAGES = "receive_messages"
+    GET_WEEKLY_EMAIL = "get_weekly_email"
 
 
 class Refusal(StrEnum):
@@ -224,6 +227,8 @@ ROLE_RULES: dict[Action, frozenset[Role]] = {
     Action.VIEW_AUDIT_LOG: frozenset({Role.ADMIN}),
     Action.MANAGE_OWN_ACCOUNT: frozenset(Role),
     Action.COMPLETE_SIGN_IN: frozenset(STAFF_ROLES),
+    Action.RECEIVE_MESSAGES: frozenset({Role.YOUNG_PERSON, Role.NURSE, Role.ADVISER}),
+    Action.GET_WEEKLY_EMAIL: frozenset({Role.NURSE, Role.ADVISER}),
 }
 
 

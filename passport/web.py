@@ -28,12 +28,19 @@ def init_app(app: Flask) -> None:
     from passport.adviser import bp as adviser_bp
     from passport.auth import bp as auth_bp
     from passport.me import bp as me_bp
+    from passport.messages import bp as messages_bp
+    from passport.offline import bp as offline_bp
+    from passport.offline.views import init_app as delete_ended_offline_copies
     from passport.public import bp as public_bp
     from passport.share import bp as share_bp
     from passport.staff import bp as staff_bp
 
     for blueprint in (public_bp, auth_bp, me_bp, staff_bp, adviser_bp, admin_bp, share_bp):
         app.register_blueprint(blueprint)
+    # Reminders by text and email; the installable app and the copy kept on a phone (issue 19).
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(offline_bp)
+    delete_ended_offline_copies(app)
 
     _configure_sign_in()
     _refuse_nul_characters(app)
@@ -233,6 +240,7 @@ NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
     Role.YOUNG_PERSON: (
         (_l("My passport"), "me.overview"),
         (_l("Who can see it"), "me.who_can_see"),
+        (_l("Messages"), "messages.index"),
     ),
     Role.NURSE: (
         (_l("Caseload"), "staff.caseload_list"),
@@ -240,8 +248,9 @@ NAVIGATION: dict[Role, tuple[tuple[object, str], ...]] = {
         (_l("Overdue actions"), "staff.overdue_actions"),
         (_l("New passport"), "staff.new_passport"),
         (_l("Reports"), "admin.organisation_reports"),
+        (_l("Messages"), "messages.index"),
     ),
-    Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"),),
+    Role.ADVISER: ((_l("Your young people"), "adviser.dashboard"), (_l("Messages"), "messages.index")),
     Role.ADMIN: (
         (_l("Staff"), "admin.staff_list"),
         (_l("Teams"), "admin.teams"),

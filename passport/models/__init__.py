@@ -29,6 +29,7 @@ from passport.models.items import (
     Sensitivity,
     Source,
 )
+from passport.models.messages import Channel, MessageChannel, MessageStatus, OfflineCopy, SentMessage
 from passport.models.organisation import Organisation, Team
 from passport.models.passport import (
     Assignment,
@@ -66,6 +67,7 @@ __all__ = [
     "BirthParentConsent",
     "BirthPart",
     "CareStatus",
+    "Channel",
     "Condition",
     "ConsentGiver",
     "Contact",
@@ -82,7 +84,10 @@ __all__ = [
     "LeavingPack",
     "LoginSession",
     "Medication",
+    "MessageChannel",
+    "MessageStatus",
     "NhsNumberRecord",
+    "OfflineCopy",
     "Organisation",
     "Passport",
     "PdfBatch",
@@ -93,6 +98,7 @@ __all__ = [
     "Role",
     "SdqScore",
     "Sensitivity",
+    "SentMessage",
     "ShareLink",
     "ShareLinkFile",
     "SigningKey",

@@ -169,6 +169,10 @@ def end_other_sessions(user: User, reason: str) -> None:
         )
         .values(revoked_at=clock.now(), ended_reason=reason)
     )
+    # Copies of the passport kept on other phones go with their sessions (services/offline_copies.py).
+    from passport.services import offline_copies
+
+    offline_copies.end_for_user(user, reason, keep_this_phone=True)
 
 
 def end_all_sessions(user: User, reason: str) -> None:
@@ -178,6 +182,10 @@ def end_all_sessions(user: User, reason: str) -> None:
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=clock.now(), ended_reason=reason)
     )
+    # And every copy of the passport kept on a phone: deleted from each phone as it next comes online.
+    from passport.services import offline_copies
+
+    offline_copies.end_for_user(user, reason)
 
 
 @transaction

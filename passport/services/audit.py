@@ -99,6 +99,14 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("two_factor_passed", ("method",)),
         EventType("two_factor_refused", ("method", "reason")),
         EventType("two_factor_reset", ("staff_id",)),
+        # Reminders by text and email (services/messages.py, services/reminders.py). Never the number,
+        # the address or what the message said.
+        EventType("messages_choice_changed", ("choice",)),
+        EventType("message_sent", ("kind", "channel", "status")),
+        EventType("offline_copy_started", ("copy_id",), _l("Kept a copy of your passport on a phone")),
+        EventType(
+            "offline_copy_ended", ("copy_id", "reason"), _l("Deleted the copy of your passport on a phone")
+        ),
     )
 }
 

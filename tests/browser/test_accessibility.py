@@ -24,7 +24,14 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PERSONAS = ("anonymous", "young_person", "nurse", "adviser", "admin")
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 # Pages that download a file or only answer a POST are not pages to look at.
-NOT_PAGES = {"/admin/reports.csv", "/.well-known/jwks.json", "/healthz"}
+NOT_PAGES = {
+    "/admin/reports.csv",
+    "/.well-known/jwks.json",
+    "/healthz",
+    "/offline-copy/status",
+    "/service-worker.js",
+    "/manifest.webmanifest",
+}
 
 
 def pages_for(persona: str, world) -> list[str]:

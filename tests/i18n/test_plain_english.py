@@ -17,6 +17,8 @@ YOUNG_PERSONS_PAGES = [
     *sorted((TEMPLATES / "me").glob("*.html")),
     *sorted((TEMPLATES / "public").glob("*.html")),
     *sorted((TEMPLATES / "auth").glob("*.html")),
+    *sorted((TEMPLATES / "offline").glob("*.html")),  # the copy kept on a phone
+    *sorted((TEMPLATES / "messages").glob("*.html")),  # reminders: the young person's, and the stop link
     *(TEMPLATES / "macros" / name for name in ("items.html", "vaccines.html", "birth.html", "plan.html",
                                                 "passport.html", "choose_sections.html")),
 ]  # fmt: skip

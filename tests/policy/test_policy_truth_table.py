@@ -215,6 +215,9 @@ ROLE_TABLE = {
     Action.VIEW_REPORTS: {Role.ADMIN, Role.NURSE},  # the designated nurse is one of the nurses
     Action.MANAGE_OWN_ACCOUNT: set(Role),
     Action.COMPLETE_SIGN_IN: {Role.NURSE, Role.ADVISER, Role.ADMIN},  # the second step: staff only
+    # Reminders to young people; the weekly email to the staff who look after them (not admins).
+    Action.RECEIVE_MESSAGES: {Role.YOUNG_PERSON, Role.NURSE, Role.ADVISER},
+    Action.GET_WEEKLY_EMAIL: {Role.NURSE, Role.ADVISER},
 }
 
 

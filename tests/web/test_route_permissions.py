@@ -93,6 +93,7 @@ def _example_url(app, rule, world: World) -> str:
         "batch_id": NO_SUCH_BATCH,  # a nurse's own batches: tests/web/test_pdf_batches.py
         "grant_id": world.grant.id,
         "action_id": world.health_action.id,
+        "how": "text",
     }
     for argument in rule.arguments:
         # A new kind of URL argument needs an example here.
@@ -354,6 +355,37 @@ MATRIX = {
         "/admin/staff/{nurse.id}/reset-authenticator-app",
         {**ADMIN_ONLY, "admin": 302, "other_admin": 404},
     ),
+    # Messages (tests/messages/): the young person's reminders, the staff weekly email, the stop link.
+    ("GET", "/messages/"): ("/messages/", expect(200, anonymous=302, admin=403, other_admin=403)),
+    ("GET", "/messages/{how}"): ("/messages/text", OWN_PAGE),
+    # No code asked for yet: sent back to type a number.
+    ("GET", "/messages/{how}/code"): ("/messages/text/code", OWN_POST),
+    ("POST", "/messages/{how}/stop"): ("/messages/text/stop", OWN_POST),
+    ("POST", "/messages/{how}/start"): ("/messages/text/start", OWN_POST),
+    ("POST", "/messages/email/detail"): ("/messages/email/detail", OWN_POST),
+    ("POST", "/messages/weekly-email"): (
+        "/messages/weekly-email",
+        expect(403, anonymous=302, nurse=302, other_team_nurse=302, other_nurse=302, adviser=302),
+    ),
+    # Public, but only with a signed link: without one, nobody finds anything.
+    ("GET", "/messages/stop"): ("/messages/stop", expect(404)),
+    ("POST", "/messages/stop"): ("/messages/stop", expect(404)),
+    # The copy kept on a phone (tests/offline/): the young person's own, never staff's.
+    ("GET", "/my-passport/offline-copy"): ("/my-passport/offline-copy", OWN_PAGE),
+    ("POST", "/my-passport/offline-copy/keep"): ("/my-passport/offline-copy/keep", OWN_POST),
+    ("POST", "/my-passport/offline-copy/stop"): ("/my-passport/offline-copy/stop", OWN_POST),
+    ("POST", "/my-passport/offline-copy/stop-everywhere"): (
+        "/my-passport/offline-copy/stop-everywhere",
+        OWN_POST,
+    ),
+    # Only for the phone that keeps a copy (its cookie): these browsers keep none.
+    ("GET", "/my-passport/offline-copy/saved"): (
+        "/my-passport/offline-copy/saved",
+        expect(403, anonymous=302, young_person=404, other_young_person=404),
+    ),
+    ("GET", "/offline-copy/status"): ("/offline-copy/status", OPEN_TO_ALL),
+    ("GET", "/service-worker.js"): ("/service-worker.js", OPEN_TO_ALL),
+    ("GET", "/manifest.webmanifest"): ("/manifest.webmanifest", OPEN_TO_ALL),
 }
 
 # State-changing routes whose GET form is in the matrix, or which have their own tests.
@@ -406,6 +438,8 @@ COVERED_ELSEWHERE = {
     ("POST", "/staff/passports/{passport_id}/sdq"),
     ("POST", "/staff/passports/{passport_id}/birth-history/consents/new"),
     ("POST", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"),
+    ("POST", "/messages/{how}"),  # tests/messages/test_message_choices.py
+    ("POST", "/messages/{how}/code"),
 }
 
 
