@@ -21,7 +21,7 @@ from passport.item_forms import ActionForm
 from passport.models import AccessGrant, Role
 from passport.plan_forms import GrantForm, TransferForm
 from passport.policy import Action
-from passport.services import ServiceError, bulk_import, items, moves, organisation, reports
+from passport.services import ServiceError, bulk_import, items, moves, organisation, reports, staff_accounts
 from passport.services.audit import EVENT_TYPES
 
 
@@ -43,7 +43,7 @@ def teams():
 @bp.route("/staff/<uuid:staff_id>/deactivate", methods=["GET", "POST"])
 @requires(Action.MANAGE_STAFF)
 def deactivate_staff(staff_id):
-    staff = organisation.staff_member(current_user, staff_id)
+    staff = staff_accounts.staff_member(current_user, staff_id)
     if staff is None:
         abort(404)
     form = ActionForm()
@@ -58,7 +58,9 @@ def deactivate_staff(staff_id):
         except ServiceError as error:
             flash(error.message, "error")
         return redirect(url_for("admin.staff_list"))
-    return render_template("admin/deactivate_staff.html", form=form, staff=staff)
+    return render_template(
+        "admin/deactivate_staff.html", form=form, staff=staff_accounts.as_staff_member(staff)
+    )
 
 
 @bp.get("/young-people")
@@ -78,9 +80,7 @@ def care_team(passport):
     teams = organisation.teams_with_counts(current_user)
     nurses = organisation.staff_choices(current_user, Role.NURSE)
     advisers = organisation.staff_choices(current_user, Role.ADVISER)
-    form.team.choices = [SelectChoice("", _("No team"))] + [
-        SelectChoice(str(t.id), t.name) for t, *_ in teams
-    ]
+    form.team.choices = [SelectChoice("", _("No team"))] + [SelectChoice(str(t.id), t.name) for t in teams]
     form.nurses.choices = [SelectChoice(str(n.id), n.display_name) for n in nurses]
     form.adviser.choices = [SelectChoice("", _("No personal adviser"))] + [
         SelectChoice(str(a.id), a.display_name) for a in advisers
@@ -224,10 +224,8 @@ def audit_filter_form():
     form.event_type.choices = [SelectChoice("", _("Anything"))] + [
         SelectChoice(name, name.replace("_", " ")) for name in sorted(EVENT_TYPES)
     ]
-    from passport.services.staff_accounts import staff_of
-
     form.actor.choices = [SelectChoice("", _("Anyone"))] + [
-        SelectChoice(str(u.id), u.display_name) for u in staff_of(current_user)
+        SelectChoice(str(u.id), u.display_name) for u in staff_accounts.staff_of(current_user)
     ]
     form.validate()
     return form

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from passport.extensions import db
-from passport.models import Assignment, LoginSession, Passport, Team, User
+from passport.models import Assignment, LoginSession, Passport, Role, Team, User
 from passport.services import bulk_import
 from tests import factories
 from tests.conftest import csrf_token
@@ -50,6 +50,31 @@ class TestTeamsAndStaff:
             == 0
         )
         assert db.session.get(User, world.nurse.id).active is False
+
+    def test_the_staff_list_says_where_each_account_is_up_to(self, client, world):
+        waiting = factories.create_user(
+            role=Role.ADVISER,
+            organisation=world.organisation,
+            team=world.other_team,
+            password=None,
+            totp_secret=None,
+        )
+        client.sign_in_as(world.admin)
+        post(client, f"/admin/staff/{world.nurse.id}/deactivate")
+        text = main_text(client.get("/admin/staff").get_data(as_text=True))
+
+        def row_of(person) -> str:
+            """Their row: from their email to the next row's "Name" (each cell carries its heading)."""
+            return text.split(person.email, 1)[1].split(" Name ", 1)[0]
+
+        assert "Role Nurse Team North Status Deactivated Authenticator app Set up" in row_of(world.nurse)
+        assert (
+            "Role Personal adviser Team South Status Waiting for set-up Authenticator app Not set up yet"
+            in row_of(waiting)
+        )
+        assert "Role Organisation admin Team No team Status Active Authenticator app Set up" in row_of(
+            world.admin
+        )
 
     def test_an_admin_cannot_touch_another_organisations_staff(self, client, world):
         client.sign_in_as(world.other_admin)

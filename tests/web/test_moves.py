@@ -366,3 +366,21 @@ class TestAuditLogFilters:
             ).get_data(as_text=True)
         )
         assert "0 events" in other
+
+    def test_each_event_says_who_and_what_without_ids(self, client, world):
+        client.sign_in_as(world.admin)
+        post(
+            client,
+            f"/admin/young-people/{world.unclaimed_passport.id}/out-of-area",
+            grantee_email=world.other_nurse.email,
+            scope="see",
+            **date_fields("starts_on", date.today()),
+            **date_fields("ends_on", date.today() + timedelta(days=60)),
+        )
+        text = main_text(
+            client.get("/admin/audit", query_string={"event_type": "access_granted"}).get_data(as_text=True)
+        )
+        assert "1 event, newest first" in text
+        assert f"Who {world.admin.display_name} (Organisation admin) What access_granted" in text
+        assert f"Details grantee_organisation: {world.other_organisation.name}" in text
+        assert "grant_id" not in text
