@@ -21,6 +21,7 @@ from passport.item_forms import ActionForm
 from passport.models import AccessGrant, Role
 from passport.plan_forms import GrantForm, TransferForm
 from passport.policy import Action
+from passport.projection import build_care_team_view
 from passport.services import ServiceError, bulk_import, items, moves, organisation, reports, staff_accounts
 from passport.services.audit import EVENT_TYPES
 
@@ -85,11 +86,11 @@ def care_team(passport):
     form.adviser.choices = [SelectChoice("", _("No personal adviser"))] + [
         SelectChoice(str(a.id), a.display_name) for a in advisers
     ]
-    current = [a for a in passport.assignments if a.ended_at is None]
+    care_team = build_care_team_view(current_user, passport, clock.today())
     if request.method == "GET":
-        form.team.data = str(passport.team_id or "")
-        form.nurses.data = [str(a.staff_id) for a in current if a.role == "nurse"]
-        form.adviser.data = next((str(a.staff_id) for a in current if a.role == "adviser"), "")
+        form.team.data = str(care_team.team_id or "")
+        form.nurses.data = [str(staff_id) for staff_id in care_team.nurse_ids]
+        form.adviser.data = str(care_team.adviser_id or "")
     if form.validate_on_submit():
         try:
             organisation.set_care_team(
@@ -104,7 +105,7 @@ def care_team(passport):
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("admin.young_people"))
-    return render_template("admin/care_team.html", form=form, passport=passport)
+    return render_template("admin/care_team.html", form=form, care_team=care_team)
 
 
 @bp.route("/young-people/<uuid:passport_id>/out-of-area", methods=["GET", "POST"])
@@ -128,7 +129,11 @@ def out_of_area(passport):
         else:
             flash(_("Access given. It ends by itself on the end date."), "success")
             return redirect(url_for("admin.out_of_area", passport_id=passport.id))
-    return render_template("admin/out_of_area.html", form=form, passport=passport, today=clock.today())
+    return render_template(
+        "admin/out_of_area.html",
+        form=form,
+        care_team=build_care_team_view(current_user, passport, clock.today()),
+    )
 
 
 @bp.post("/young-people/<uuid:passport_id>/out-of-area/<uuid:grant_id>/end")
@@ -161,7 +166,11 @@ def transfer(passport):
         else:
             flash(_("The passport has moved, with all its history."), "success")
             return redirect(url_for("admin.young_people"))
-    return render_template("admin/transfer.html", form=form, passport=passport)
+    return render_template(
+        "admin/transfer.html",
+        form=form,
+        care_team=build_care_team_view(current_user, passport, clock.today()),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
