@@ -25,6 +25,8 @@ from passport.immunisations import report_for
 from passport.item_kinds import ITEM_KINDS
 from passport.models import (
     BIRTH_FIELDS,
+    AccessGrant,
+    Assignment,
     BirthPart,
     Contact,
     CorrectionRequest,
@@ -982,3 +984,114 @@ def build_overdue_actions(viewer: User, actions, today: date) -> list[OverdueAct
             for a in actions
             if policy.visibility(viewer, a.passport, today).shows(Section.HEALTH_PLAN)
         ]
+# ---------------------------------------------------------------------------------------------------------
+# The organisation admin's pages about one young person (who looks after them, out-of-area access, a move to
+# another organisation): names, dates and who did what, never anything from the passport itself.
+
+
+@dataclass(frozen=True)
+class CareTeamMember:
+    """A nurse or personal adviser named for the young person, now or before."""
+
+    staff_id: uuid.UUID
+    name: str
+    role: str  # AssignmentRole: "nurse" or "adviser"
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutOfAreaGrant:
+    """A host area's nurse who may see (or see and update) the passport for a set time."""
+
+    id: uuid.UUID
+    grantee: str
+    grantee_organisation: str
+    scope: str  # GrantScope
+    starts_on: date
+    ends_on: date
+    reason: str | None
+    granted_by: str | None
+    granted_at: datetime
+    ended_early: bool  # someone ended it before its end date, or the passport moved organisation
+    ended: bool  # its end date has passed
+
+
+@dataclass(frozen=True)
+class CareTeamView:
+    """One young person as their organisation's admin manages them, on one day."""
+
+    passport_id: uuid.UUID
+    name: str
+    date_of_birth: date
+    team_id: uuid.UUID | None
+    team: str | None
+    members: tuple[CareTeamMember, ...]  # current first, then ended, newest first
+    grants: tuple[OutOfAreaGrant, ...]  # by start date, as the young person sees them
+
+    @property
+    def current_members(self) -> tuple[CareTeamMember, ...]:
+        return tuple(m for m in self.members if m.ended_at is None)
+
+    @property
+    def nurse_ids(self) -> tuple[uuid.UUID, ...]:
+        return tuple(m.staff_id for m in self.current_members if m.role == "nurse")
+
+    @property
+    def adviser_id(self) -> uuid.UUID | None:
+        return next((m.staff_id for m in self.current_members if m.role == "adviser"), None)
+
+
+def build_care_team_view(viewer: User, passport: Passport, today: date) -> CareTeamView:
+    """The admin's view of who looks after this young person and who else may see their passport. Only for
+    a viewer who may manage their care team (policy.Action.MANAGE_ASSIGNMENTS)."""
+    if not policy.can(viewer, policy.Action.MANAGE_ASSIGNMENTS, passport, today):
+        raise PermissionError("this viewer may not manage this young person's care team")
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.passport_id == passport.id)
+        .options(selectinload(Assignment.staff))
+        .order_by(Assignment.ended_at.is_not(None), Assignment.ended_at.desc(), Assignment.started_at.desc())
+    )
+    grants = db.session.scalars(
+        select(AccessGrant)
+        .where(AccessGrant.passport_id == passport.id)
+        .options(
+            selectinload(AccessGrant.grantee).selectinload(User.organisation),
+            selectinload(AccessGrant.granted_by),
+        )
+        .order_by(AccessGrant.starts_on, AccessGrant.granted_at)
+    )
+    return CareTeamView(
+        passport_id=passport.id,
+        name=passport.name_to_use,
+        date_of_birth=passport.date_of_birth,
+        team_id=passport.team_id,
+        team=passport.team.name if passport.team else None,
+        members=tuple(
+            CareTeamMember(
+                staff_id=a.staff_id,
+                name=a.staff.display_name,
+                role=str(a.role),
+                started_at=a.started_at,
+                ended_at=a.ended_at,
+            )
+            for a in assignments
+        ),
+        grants=tuple(
+            OutOfAreaGrant(
+                id=g.id,
+                grantee=g.grantee.display_name,
+                grantee_organisation=g.grantee.organisation.name,
+                scope=str(g.scope),
+                starts_on=g.starts_on,
+                ends_on=g.ends_on,
+                reason=g.reason,
+                granted_by=g.granted_by.display_name if g.granted_by else None,
+                granted_at=g.granted_at,
+                ended_early=g.revoked_at is not None,
+                ended=g.ends_on < today,
+            )
+            for g in grants
+        ),
+    )

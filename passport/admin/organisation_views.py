@@ -21,7 +21,8 @@ from passport.item_forms import ActionForm
 from passport.models import AccessGrant, Role
 from passport.plan_forms import GrantForm, TransferForm
 from passport.policy import Action
-from passport.services import ServiceError, bulk_import, items, moves, organisation, reports
+from passport.projection import build_care_team_view
+from passport.services import ServiceError, bulk_import, items, moves, organisation, reports, staff_accounts
 from passport.services.audit import EVENT_TYPES
 
 
@@ -43,7 +44,7 @@ def teams():
 @bp.route("/staff/<uuid:staff_id>/deactivate", methods=["GET", "POST"])
 @requires(Action.MANAGE_STAFF)
 def deactivate_staff(staff_id):
-    staff = organisation.staff_member(current_user, staff_id)
+    staff = staff_accounts.staff_member(current_user, staff_id)
     if staff is None:
         abort(404)
     form = ActionForm()
@@ -58,7 +59,9 @@ def deactivate_staff(staff_id):
         except ServiceError as error:
             flash(error.message, "error")
         return redirect(url_for("admin.staff_list"))
-    return render_template("admin/deactivate_staff.html", form=form, staff=staff)
+    return render_template(
+        "admin/deactivate_staff.html", form=form, staff=staff_accounts.as_staff_member(staff)
+    )
 
 
 @bp.get("/young-people")
@@ -78,18 +81,16 @@ def care_team(passport):
     teams = organisation.teams_with_counts(current_user)
     nurses = organisation.staff_choices(current_user, Role.NURSE)
     advisers = organisation.staff_choices(current_user, Role.ADVISER)
-    form.team.choices = [SelectChoice("", _("No team"))] + [
-        SelectChoice(str(t.id), t.name) for t, *_ in teams
-    ]
+    form.team.choices = [SelectChoice("", _("No team"))] + [SelectChoice(str(t.id), t.name) for t in teams]
     form.nurses.choices = [SelectChoice(str(n.id), n.display_name) for n in nurses]
     form.adviser.choices = [SelectChoice("", _("No personal adviser"))] + [
         SelectChoice(str(a.id), a.display_name) for a in advisers
     ]
-    current = [a for a in passport.assignments if a.ended_at is None]
+    care_team = build_care_team_view(current_user, passport, clock.today())
     if request.method == "GET":
-        form.team.data = str(passport.team_id or "")
-        form.nurses.data = [str(a.staff_id) for a in current if a.role == "nurse"]
-        form.adviser.data = next((str(a.staff_id) for a in current if a.role == "adviser"), "")
+        form.team.data = str(care_team.team_id or "")
+        form.nurses.data = [str(staff_id) for staff_id in care_team.nurse_ids]
+        form.adviser.data = str(care_team.adviser_id or "")
     if form.validate_on_submit():
         try:
             organisation.set_care_team(
@@ -104,7 +105,7 @@ def care_team(passport):
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("admin.young_people"))
-    return render_template("admin/care_team.html", form=form, passport=passport)
+    return render_template("admin/care_team.html", form=form, care_team=care_team)
 
 
 @bp.route("/young-people/<uuid:passport_id>/out-of-area", methods=["GET", "POST"])
@@ -128,7 +129,11 @@ def out_of_area(passport):
         else:
             flash(_("Access given. It ends by itself on the end date."), "success")
             return redirect(url_for("admin.out_of_area", passport_id=passport.id))
-    return render_template("admin/out_of_area.html", form=form, passport=passport, today=clock.today())
+    return render_template(
+        "admin/out_of_area.html",
+        form=form,
+        care_team=build_care_team_view(current_user, passport, clock.today()),
+    )
 
 
 @bp.post("/young-people/<uuid:passport_id>/out-of-area/<uuid:grant_id>/end")
@@ -161,7 +166,11 @@ def transfer(passport):
         else:
             flash(_("The passport has moved, with all its history."), "success")
             return redirect(url_for("admin.young_people"))
-    return render_template("admin/transfer.html", form=form, passport=passport)
+    return render_template(
+        "admin/transfer.html",
+        form=form,
+        care_team=build_care_team_view(current_user, passport, clock.today()),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -224,10 +233,8 @@ def audit_filter_form():
     form.event_type.choices = [SelectChoice("", _("Anything"))] + [
         SelectChoice(name, name.replace("_", " ")) for name in sorted(EVENT_TYPES)
     ]
-    from passport.services.staff_accounts import staff_of
-
     form.actor.choices = [SelectChoice("", _("Anyone"))] + [
-        SelectChoice(str(u.id), u.display_name) for u in staff_of(current_user)
+        SelectChoice(str(u.id), u.display_name) for u in staff_accounts.staff_of(current_user)
     ]
     form.validate()
     return form

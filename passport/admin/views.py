@@ -43,7 +43,7 @@ def new_staff():
             link = url_for("auth.staff_set_up", code=issued.code, _external=True)
             return render_template(
                 "admin/staff_created.html",
-                staff=staff,
+                staff=staff_accounts.as_staff_member(staff),
                 code=issued.code_for_display,
                 link=link,
                 expires_at=issued.invite.expires_at,
@@ -76,4 +76,6 @@ def reset_authenticator_app(staff_id):
                 "success",
             )
             return redirect(url_for("admin.staff_list"))
-    return render_template("admin/reset_authenticator_app.html", form=form, staff=staff)
+    return render_template(
+        "admin/reset_authenticator_app.html", form=form, staff=staff_accounts.as_staff_member(staff)
+    )

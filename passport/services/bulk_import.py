@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,6 +65,9 @@ class Problem:
 
 @dataclass(frozen=True)
 class ImportRow:
+    """One young person ready to import, as the preview shows them: the team and staff the file names are
+    already matched to the organisation's own."""
+
     row: int
     local_reference: str
     legal_name: str
@@ -71,9 +75,10 @@ class ImportRow:
     date_of_birth: date
     nhs_number: str | None
     care_status: CareStatus
-    team: Team | None
-    nurse: User | None
-    adviser: User | None
+    team_id: uuid.UUID | None
+    team: str | None  # the team's name as the organisation spells it
+    nurse_id: uuid.UUID | None
+    adviser_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,7 @@ def check(admin: User, content: bytes | str) -> Checked:
             team = teams.get(values["team"].lower())
             if team is None:
                 problem("team", _l("There is no team with this name in your organisation"))
-        people = {}
+        people: dict[str, uuid.UUID] = {}  # column: the member of staff it names
         for column, role in (("nurse_email", Role.NURSE), ("adviser_email", Role.ADVISER)):
             email = values.get(column, "").lower()
             if email:
@@ -206,7 +211,8 @@ def check(admin: User, content: bytes | str) -> Checked:
                     problem(
                         column, _l("No active %(role)s with this email in your organisation", role=role.value)
                     )
-                people[column] = person
+                else:
+                    people[column] = person.id
         problems.extend(row_problems)
         if not row_problems:
             rows.append(
@@ -218,9 +224,10 @@ def check(admin: User, content: bytes | str) -> Checked:
                     date_of_birth=born,
                     nhs_number=normalise_nhs_number(nhs) if nhs else None,
                     care_status=status,
-                    team=team,
-                    nurse=people.get("nurse_email"),
-                    adviser=people.get("adviser_email"),
+                    team_id=team.id if team else None,
+                    team=team.name if team else None,
+                    nurse_id=people.get("nurse_email"),
+                    adviser_id=people.get("adviser_email"),
                 )
             )
     if not rows and not problems:
@@ -239,7 +246,7 @@ def import_all(admin: User, content: bytes | str) -> int:
     for row in checked.rows:
         passport = Passport(
             organisation_id=admin.organisation_id,
-            team_id=row.team.id if row.team else None,
+            team_id=row.team_id,
             legal_name=row.legal_name,
             preferred_name=row.preferred_name,
             date_of_birth=row.date_of_birth,
@@ -252,9 +259,12 @@ def import_all(admin: User, content: bytes | str) -> int:
             db.session.add(
                 NhsNumberRecord(passport_id=passport.id, number=row.nhs_number, reason="first_recorded")
             )
-        for person, role in ((row.nurse, AssignmentRole.NURSE), (row.adviser, AssignmentRole.ADVISER)):
-            if person is not None:
-                db.session.add(Assignment(passport_id=passport.id, staff_id=person.id, role=role))
+        for staff_id, role in (
+            (row.nurse_id, AssignmentRole.NURSE),
+            (row.adviser_id, AssignmentRole.ADVISER),
+        ):
+            if staff_id is not None:
+                db.session.add(Assignment(passport_id=passport.id, staff_id=staff_id, role=role))
     audit.record("caseload_imported", actor=admin, rows=len(checked.rows))
     return len(checked.rows)
 

@@ -35,14 +35,6 @@ def _must_admin(admin: User) -> None:
         raise ServiceError(_l("Only an organisation admin can do this"))
 
 
-def staff_member(admin: User, staff_id: uuid.UUID) -> User | None:
-    """A member of staff of the admin's own organisation, or None (never someone else's)."""
-    user = db.session.get(User, staff_id)
-    if user is None or user.organisation_id != admin.organisation_id or user.role == Role.YOUNG_PERSON:
-        return None
-    return user
-
-
 @transaction
 def deactivate(admin: User, staff: User) -> None:
     """They can no longer sign in, and every session they have ends now."""
@@ -81,7 +73,17 @@ def create_team(admin: User, name: str) -> Team:
     return team
 
 
-def teams_with_counts(admin: User) -> list[tuple[Team, int, int]]:
+@dataclass(frozen=True)
+class TeamWithCounts:
+    """A team on the admin's teams page and in their choices of team."""
+
+    id: uuid.UUID
+    name: str
+    staff: int
+    young_people: int
+
+
+def teams_with_counts(admin: User) -> list[TeamWithCounts]:
     """Each team with its number of staff and of young people."""
     teams = db.session.scalars(
         select(Team).where(Team.organisation_id == admin.organisation_id).order_by(Team.name)
@@ -100,7 +102,7 @@ def teams_with_counts(admin: User) -> list[tuple[Team, int, int]]:
             .group_by(Passport.team_id)
         ).all()
     )
-    return [(t, staff.get(t.id, 0), young.get(t.id, 0)) for t in teams]
+    return [TeamWithCounts(t.id, t.name, staff.get(t.id, 0), young.get(t.id, 0)) for t in teams]
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,37 @@ class AuditFilter:
     page: int = 1
 
 
-def audit_events(admin: User, filters: AuditFilter) -> tuple[list[AuditEvent], int]:
+# Ids in an event's details name rows nobody reading the log can look up: the log shows the rest.
+AUDIT_DETAILS_NOT_SHOWN = frozenset(
+    {"item_id", "link_id", "consent_id", "action_id", "grant_id", "staff_id", "team_id"}
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the admin's audit log."""
+
+    occurred_at: datetime
+    event_type: str
+    actor: str | None  # None for the service itself, or someone with a share link (no account)
+    actor_role: str | None
+    details: tuple[tuple[str, object], ...]  # (name, value), in the order they were recorded
+
+
+def _audit_entry(event: AuditEvent) -> AuditEntry:
+    return AuditEntry(
+        occurred_at=event.occurred_at,
+        event_type=event.event_type,
+        actor=event.actor.display_name if event.actor else None,
+        actor_role=event.actor_role,
+        details=tuple(
+            (key, value) for key, value in (event.details or {}).items() if key not in AUDIT_DETAILS_NOT_SHOWN
+        ),
+    )
+
+
+def audit_events(admin: User, filters: AuditFilter) -> tuple[list[AuditEntry], int]:
+    """One page of the organisation's audit log, newest first, and how many events match in all."""
     statement = select(AuditEvent).where(AuditEvent.organisation_id == admin.organisation_id)
     if filters.event_type:
         statement = statement.where(AuditEvent.event_type == filters.event_type)
@@ -235,4 +267,4 @@ def audit_events(admin: User, filters: AuditFilter) -> tuple[list[AuditEvent], i
         .limit(AUDIT_PAGE_SIZE)
         .offset((max(filters.page, 1) - 1) * AUDIT_PAGE_SIZE)
     ).all()
-    return list(events), total
+    return [_audit_entry(event) for event in events], total

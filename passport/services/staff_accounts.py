@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,6 +14,35 @@ from passport.extensions import db
 from passport.models import STAFF_ROLES, Role, Team, User
 from passport.policy import Action
 from passport.services import ServiceError, accounts, audit, invites, transaction
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of staff as their organisation's admin sees them: who they are and where their account is
+    up to. Never their password, secrets or sessions."""
+
+    id: uuid.UUID
+    display_name: str
+    email: str
+    role: Role
+    team: str | None
+    active: bool
+    has_password: bool  # False while the account waits for them to set it up
+    has_authenticator_app: bool
+
+
+def as_staff_member(user: User) -> StaffMember:
+    """The one place a staff account becomes what the admin's pages show (load `User.team` with it)."""
+    return StaffMember(
+        id=user.id,
+        display_name=user.display_name,
+        email=user.email,
+        role=Role(user.role),
+        team=user.team.name if user.team else None,
+        active=user.active,
+        has_password=bool(user.password_hash),
+        has_authenticator_app=user.totp_confirmed_at is not None,
+    )
 
 
 @transaction
@@ -36,15 +68,17 @@ def create_staff_account(
     return staff, issued
 
 
-def staff_of(admin: User) -> list[User]:
-    return list(
-        db.session.scalars(
+def staff_of(admin: User) -> list[StaffMember]:
+    """Everyone on the staff of the admin's organisation, by name."""
+    return [
+        as_staff_member(user)
+        for user in db.session.scalars(
             select(User)
             .where(User.organisation_id == admin.organisation_id, User.role != Role.YOUNG_PERSON)
             .options(joinedload(User.team))
             .order_by(User.display_name)
         )
-    )
+    ]
 
 
 def staff_member(admin: User, staff_id) -> User | None:

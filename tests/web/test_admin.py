@@ -4,16 +4,21 @@ the reports with small numbers hidden."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from passport import clock
 from passport.extensions import db
-from passport.models import Assignment, LoginSession, Passport, Team, User
-from passport.services import bulk_import
+from passport.models import Assignment, LoginSession, Passport, Role, Team, User
+from passport.projection import build_care_team_view
+from passport.services import audit, bulk_import, organisation
 from tests import factories
 from tests.conftest import csrf_token
 from tests.html_checks import main_text, page_text
+from tests.web.test_performance_shape import queries_for
 
 
 def post(client, url, **data):
@@ -51,6 +56,31 @@ class TestTeamsAndStaff:
         )
         assert db.session.get(User, world.nurse.id).active is False
 
+    def test_the_staff_list_says_where_each_account_is_up_to(self, client, world):
+        waiting = factories.create_user(
+            role=Role.ADVISER,
+            organisation=world.organisation,
+            team=world.other_team,
+            password=None,
+            totp_secret=None,
+        )
+        client.sign_in_as(world.admin)
+        post(client, f"/admin/staff/{world.nurse.id}/deactivate")
+        text = main_text(client.get("/admin/staff").get_data(as_text=True))
+
+        def row_of(person) -> str:
+            """Their row: from their email to the next row's "Name" (each cell carries its heading)."""
+            return text.split(person.email, 1)[1].split(" Name ", 1)[0]
+
+        assert "Role Nurse Team North Status Deactivated Authenticator app Set up" in row_of(world.nurse)
+        assert (
+            "Role Personal adviser Team South Status Waiting for set-up Authenticator app Not set up yet"
+            in row_of(waiting)
+        )
+        assert "Role Organisation admin Team No team Status Active Authenticator app Set up" in row_of(
+            world.admin
+        )
+
     def test_an_admin_cannot_touch_another_organisations_staff(self, client, world):
         client.sign_in_as(world.other_admin)
         assert post(client, f"/admin/staff/{world.nurse.id}/deactivate").status_code == 404
@@ -82,6 +112,47 @@ class TestCareTeam:
         client.sign_in_as(world.nurse)
         assert client.get(f"/staff/passports/{world.passport.id}").status_code == 404
 
+    def test_the_page_starts_from_who_looks_after_them_now(self, client, world):
+        client.sign_in_as(world.admin)
+        html = client.get(f"/admin/young-people/{world.passport.id}/care-team").get_data(as_text=True)
+        assert re.search(rf'<option[^>]*value="{world.team.id}"[^>]*selected', html)
+        assert re.search(rf'value="{world.nurse.id}" checked', html)
+        assert not re.search(rf'value="{world.other_team_nurse.id}" checked', html)
+        assert re.search(rf'<option[^>]*value="{world.adviser.id}"[^>]*selected', html)
+
+    def test_the_care_team_view_keeps_who_looked_after_them_before(self, world):
+        admin = db.session.get(User, world.admin.id)
+        passport = db.session.get(Passport, world.passport.id)
+        organisation.set_care_team(
+            admin,
+            passport,
+            team_id=world.other_team.id,
+            nurse_ids={world.other_team_nurse.id},
+            adviser_id=None,
+        )
+        view = build_care_team_view(admin, passport, clock.today())
+        assert (view.name, view.date_of_birth, view.team) == (
+            "Robin Fairweather",
+            passport.date_of_birth,
+            "South",
+        )
+        assert [(m.staff_id, m.role) for m in view.current_members] == [(world.other_team_nurse.id, "nurse")]
+        assert view.nurse_ids == (world.other_team_nurse.id,) and view.adviser_id is None
+        ended = {m.staff_id: m for m in view.members if m.ended_at is not None}
+        assert set(ended) == {world.nurse.id, world.adviser.id}
+        assert ended[world.adviser.id].role == "adviser"
+        (grant,) = view.grants
+        assert (grant.grantee, grant.grantee_organisation, grant.granted_by, grant.scope) == (
+            world.other_nurse.display_name,
+            "Southvale Test Health",
+            world.admin.display_name,
+            "see",
+        )
+        # Built only for someone who may manage this young person's care team.
+        for someone in (world.nurse, world.other_admin):
+            with pytest.raises(PermissionError):
+                build_care_team_view(db.session.get(User, someone.id), passport, clock.today())
+
     def test_staff_of_another_organisation_cannot_be_assigned(self, client, world):
         client.sign_in_as(world.admin)
         response = post(
@@ -93,6 +164,36 @@ class TestCareTeam:
         )
         assert response.status_code == 200
         assert "Choose nurses from your organisation" in response.get_data(as_text=True)
+
+
+def test_the_admin_pages_do_the_same_queries_however_many_people(client, world):
+    """Each row is made from what one query loaded, never a query per row: more staff, audit events, past
+    care-team members and grants add no queries."""
+    passport = world.passport
+    urls = [
+        "/admin/staff",
+        "/admin/teams",
+        "/admin/audit",
+        f"/admin/young-people/{passport.id}/care-team",
+        f"/admin/young-people/{passport.id}/out-of-area",
+    ]
+    client.sign_in_as(world.admin)
+    for url in urls:
+        client.get(url)
+    before = {url: queries_for(client, url) for url in urls}
+    for n in range(6):
+        team = factories.create_team(organisation=world.organisation, name=f"Team {n}")
+        nurse = factories.create_user(role=Role.NURSE, organisation=world.organisation, team=team)
+        db.session.add(
+            Assignment(passport_id=passport.id, staff_id=nurse.id, role="nurse", ended_at=clock.now())
+        )
+        host_area = factories.create_organisation(name=f"Host Area {n}")
+        host_nurse = factories.create_user(role=Role.NURSE, organisation=host_area)
+        factories.create_grant(passport=passport, grantee=host_nurse, by=nurse)
+        audit.record("signed_in", actor=nurse)
+        db.session.commit()
+    assert {url: queries_for(client, url) for url in urls} == before
+    assert main_text(client.get(urls[-1]).get_data(as_text=True)).count("Host Area") == 6
 
 
 def csv_file(rows: list[list[str]]) -> bytes:

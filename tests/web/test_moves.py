@@ -241,6 +241,28 @@ class TestOutOfAreaGrants:
         assert world.other_nurse.display_name in text and world.other_organisation.name in text
         assert "A nurse in the area where you live now" in text
 
+    def test_the_admin_sees_which_grants_still_run(self, client, world):
+        passport = world.unclaimed_passport
+        running = factories.create_grant(passport=passport, grantee=world.other_nurse, by=world.admin)
+        over = factories.create_grant(
+            passport=passport, grantee=world.other_nurse, by=world.admin, starts=-90, ends=-1
+        )
+        stopped = factories.create_grant(
+            passport=passport, grantee=world.other_nurse, by=world.admin, scope="see_and_curate", starts=-5
+        )
+        url = f"/admin/young-people/{passport.id}/out-of-area"
+        client.sign_in_as(world.admin)
+        assert post(client, f"{url}/{stopped.id}/end").status_code == 302
+        html = client.get(url).get_data(as_text=True)
+        heading = f"{world.other_nurse.display_name}, {world.other_organisation.name} "
+        cards = main_text(html).split(heading)[1:]
+        assert len(cards) == 3  # by start date: the one that is over, the one stopped, the one running
+        assert cards[0].startswith(f"See the passport. From {over.starts_on.strftime('%-d %B %Y')}")
+        assert "Ended" in cards[0] and "Ended early" not in cards[0]
+        assert cards[1].startswith("See and update the passport.") and "Ended early" in cards[1]
+        assert "End this access now" in cards[2] and "Ended" not in cards[2]
+        assert re.findall(r'action="([^"]+/end)"', html) == [f"{url}/{running.id}/end"]
+
     def test_a_nurse_of_my_own_organisation_cannot_be_granted(self, client, world):
         client.sign_in_as(world.admin)
         html = post(
@@ -366,3 +388,21 @@ class TestAuditLogFilters:
             ).get_data(as_text=True)
         )
         assert "0 events" in other
+
+    def test_each_event_says_who_and_what_without_ids(self, client, world):
+        client.sign_in_as(world.admin)
+        post(
+            client,
+            f"/admin/young-people/{world.unclaimed_passport.id}/out-of-area",
+            grantee_email=world.other_nurse.email,
+            scope="see",
+            **date_fields("starts_on", date.today()),
+            **date_fields("ends_on", date.today() + timedelta(days=60)),
+        )
+        text = main_text(
+            client.get("/admin/audit", query_string={"event_type": "access_granted"}).get_data(as_text=True)
+        )
+        assert "1 event, newest first" in text
+        assert f"Who {world.admin.display_name} (Organisation admin) What access_granted" in text
+        assert f"Details grantee_organisation: {world.other_organisation.name}" in text
+        assert "grant_id" not in text
