@@ -984,6 +984,8 @@ def build_overdue_actions(viewer: User, actions, today: date) -> list[OverdueAct
             for a in actions
             if policy.visibility(viewer, a.passport, today).shows(Section.HEALTH_PLAN)
         ]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The organisation admin's pages about one young person (who looks after them, out-of-area access, a move to
 # another organisation): names, dates and who did what, never anything from the passport itself.

@@ -47,7 +47,7 @@ def index():
     sent = messages.messages_of(current_user)
     shown = [
         {
-            "message": message,
+            "message": messages.sent_summary(message),
             "what": KIND_WORDS.get(message.kind, ""),
             "page": KIND_PAGES.get(message.kind),
             "status": messages.STATUS_WORDS.get(MessageStatus(message.status), ""),
@@ -58,7 +58,7 @@ def index():
         }
         for message in sent
     ]
-    channels = messages.channels_of(current_user)
+    channels = messages.channel_summaries(current_user)
     detail_form = MoreDetailForm(
         more_detail=bool(channels.get(Channel.EMAIL) and channels[Channel.EMAIL].more_detail)
     )
@@ -210,7 +210,6 @@ def stop():
     return render_template(
         "messages/stop.html",
         form=form,
-        row=row,
         shown=messages.masked(row.channel, row.address),
         is_text=is_text,
         stopped=stopped,

@@ -39,6 +39,21 @@ from passport.services import ServiceError, health_cards, offline_copies
 WORKER_SCOPE = "/"
 
 
+def cookie_name() -> str:
+    # __Host-: this exact host, https only, no Domain, path / (as the session cookie, SECURITY.md 6).
+    return (
+        "__Host-passport_offline_copy"
+        if current_app.config.get("SESSION_COOKIE_SECURE")
+        else "passport_offline_copy"
+    )
+
+
+def device_token() -> str | None:
+    """The token of the copy kept on the phone this request comes from: its cookie, if it has one."""
+    token = request.cookies.get(cookie_name())
+    return token if token and len(token) < 100 else None
+
+
 class KeepCopyForm(ActionForm):
     birth_history = BooleanField(_l("Also keep what I know about my birth on this phone"))
 
@@ -49,16 +64,16 @@ def init_app(app: Flask) -> None:
         """A phone holding an ended copy, or someone else's, is told to delete it (module docstring)."""
         if request.endpoint == "static":
             return response
-        token = offline_copies.device_token()
+        token = device_token()
         try:
-            ended = bool(token) and offline_copies.should_end(token)
+            ended = bool(token) and offline_copies.should_end(token, current_user)
         except SQLAlchemyError:  # the database is down: this answer is already an error page; ask next time
             db.session.rollback()
             return response
         if ended:
             response.headers.update(offline_copies.END_HEADERS)
             response.delete_cookie(
-                offline_copies.cookie_name(),
+                cookie_name(),
                 path="/",
                 secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
                 samesite="Strict",
@@ -70,13 +85,13 @@ def init_app(app: Flask) -> None:
 @requires_own_passport(Action.ACT_AS_OWNER)
 def settings(passport):
     view = build_view(current_user, passport, clock.today())
-    copy = offline_copies.this_phone(current_user)
+    copy = offline_copies.this_phone(current_user, device_token())
     others = [c for c in offline_copies.live_copies(current_user) if copy is None or c.id != copy.id]
     birth = view.birth_status
     return render_template(
         "offline/settings.html",
         view=view,
-        copy=copy,
+        copy_kept=copy is not None,
         others=len(others),
         form=KeepCopyForm(),
         birth_offered=bool(birth and birth.offered and birth.opened),
@@ -90,11 +105,14 @@ def keep(passport):
     if not form.validate_on_submit():
         return redirect(url_for("offline.settings"))
     started = offline_copies.start(
-        current_user, passport, include_birth_history=bool(form.birth_history.data)
+        current_user,
+        passport,
+        include_birth_history=bool(form.birth_history.data),
+        old_token=device_token(),
     )
     response = redirect(url_for("offline.settings"))
     response.set_cookie(
-        offline_copies.cookie_name(),
+        cookie_name(),
         started.token,
         max_age=60 * 60 * 24 * 400,
         path="/",
@@ -109,7 +127,7 @@ def keep(passport):
 @requires_own_passport(Action.ACT_AS_OWNER)
 def stop(passport):
     if ActionForm().validate_on_submit():
-        offline_copies.stop_this_phone(current_user)
+        offline_copies.stop_this_phone(current_user, device_token())
         flash(_("The copy on this phone is deleted."), "success")
     return redirect(url_for("offline.settings"))
 
@@ -130,7 +148,7 @@ def stop_everywhere(passport):
 def saved_copy(passport):
     """The page a phone keeps: only for the phone whose copy it is (the cookie), and with the birth history
     only if it was chosen on that phone."""
-    copy = offline_copies.this_phone(current_user)
+    copy = offline_copies.this_phone(current_user, device_token())
     if copy is None:
         abort(404)
     view = build_view(current_user, passport, clock.today())
@@ -142,7 +160,7 @@ def saved_copy(passport):
         )
     except ServiceError:
         pass  # no signing key in this area yet: the copy has everything else
-    offline_copies.saved(copy)
+    offline_copies.saved(copy, current_user)
     response = make_response(
         render_template(
             "offline/saved.html",
@@ -161,9 +179,9 @@ def saved_copy(passport):
 def status():
     """Asked by the service worker whenever it can: should this phone keep its copy? No sign-in needed (a
     session that timed out keeps the copy); the cookie says which copy."""
-    token = offline_copies.device_token()
+    token = device_token()
     copy = offline_copies.find(token)
-    keep = copy is not None and copy.ended_at is None and not offline_copies.should_end(token)
+    keep = copy is not None and copy.ended_at is None and not offline_copies.should_end(token, current_user)
     return jsonify(keep=keep)
 
 

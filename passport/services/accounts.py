@@ -172,7 +172,8 @@ def end_other_sessions(user: User, reason: str) -> None:
     # Copies of the passport kept on other phones go with their sessions (services/offline_copies.py).
     from passport.services import offline_copies
 
-    offline_copies.end_for_user(user, reason, keep_this_phone=True)
+    kept = db.session.scalar(select(LoginSession.id).where(LoginSession.token_hash == keep)) if keep else None
+    offline_copies.end_for_user(user, reason, keep_session_id=kept)
 
 
 def end_all_sessions(user: User, reason: str) -> None:

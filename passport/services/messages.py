@@ -164,6 +164,41 @@ def channel_of(user: User, channel: Channel) -> MessageChannel | None:
     )
 
 
+@dataclass(frozen=True)
+class ChannelSummary:
+    """One way a person gets messages, as their Messages page shows it."""
+
+    channel: str
+    address: str | None
+    enabled: bool
+    more_detail: bool
+    problem: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class SentSummary:
+    """One message as the person it went to sees it: where it went is shown masked, as it was stored."""
+
+    channel: str
+    to_display: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def channel_summaries(user: User) -> dict[Channel, ChannelSummary]:
+    return {
+        channel: ChannelSummary(
+            str(row.channel), row.address, row.enabled, row.more_detail, row.problem, row.active
+        )
+        for channel, row in channels_of(user).items()
+    }
+
+
+def sent_summary(message: SentMessage) -> SentSummary:
+    return SentSummary(str(message.channel), message.to_display, message.created_at, message.sent_at)
+
+
 def channels_of(user: User) -> dict[Channel, MessageChannel]:
     rows = db.session.scalars(select(MessageChannel).where(MessageChannel.user_id == user.id))
     return {Channel(row.channel): row for row in rows}

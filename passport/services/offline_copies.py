@@ -21,8 +21,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
-from flask_login import current_user
 from sqlalchemy import select
 
 from passport import clock
@@ -33,24 +31,8 @@ from passport.services import audit
 END_HEADERS = {"Clear-Site-Data": '"cache", "storage"', "X-Offline-Copy": "end"}
 
 
-def cookie_name() -> str:
-    # __Host-: this exact host, https only, no Domain, path / (as the session cookie, SECURITY.md 6).
-    return (
-        "__Host-passport_offline_copy"
-        if current_app.config.get("SESSION_COOKIE_SECURE")
-        else "passport_offline_copy"
-    )
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def device_token() -> str | None:
-    if not has_request_context():
-        return None
-    token = request.cookies.get(cookie_name())
-    return token if token and len(token) < 100 else None
 
 
 def find(token: str | None) -> OfflineCopy | None:
@@ -59,9 +41,10 @@ def find(token: str | None) -> OfflineCopy | None:
     return db.session.scalar(select(OfflineCopy).where(OfflineCopy.token_hash == _hash(token)))
 
 
-def this_phone(user: User) -> OfflineCopy | None:
-    """The live copy on the phone this request comes from, if it is this person's."""
-    copy = find(device_token())
+def this_phone(user: User, token: str | None) -> OfflineCopy | None:
+    """The live copy on the phone that sent `token` (its cookie, read by the web layer), if it is this
+    person's."""
+    copy = find(token)
     if copy is None or copy.ended_at is not None or copy.user_id != user.id:
         return None
     return copy
@@ -97,11 +80,14 @@ class StartedCopy:
     token: str
 
 
-def start(user: User, passport: Passport, *, include_birth_history: bool) -> StartedCopy:
-    """Keep a copy on this phone. Only the young person, for their own passport: staff never get one."""
+def start(
+    user: User, passport: Passport, *, include_birth_history: bool, old_token: str | None
+) -> StartedCopy:
+    """Keep a copy on this phone (replacing the one `old_token` names, if any). Only the young person, for
+    their own passport: staff never get one."""
     if Role(user.role) is not Role.YOUNG_PERSON or passport.young_person_id != user.id:
         raise PermissionError("only a young person keeps a copy of their own passport")
-    old = this_phone(user)
+    old = this_phone(user, old_token)
     if old is not None:
         _end(old, "replaced", user)
     token = secrets.token_urlsafe(32)
@@ -119,8 +105,8 @@ def start(user: User, passport: Passport, *, include_birth_history: bool) -> Sta
     return StartedCopy(copy, token)
 
 
-def stop_this_phone(user: User) -> None:
-    copy = this_phone(user)
+def stop_this_phone(user: User, token: str | None) -> None:
+    copy = this_phone(user, token)
     if copy is not None:
         _end(copy, "switched_off", user)
         db.session.commit()
@@ -134,26 +120,28 @@ def stop_everywhere(user: User) -> int:
     return len(copies)
 
 
-def end_for_user(user: User, reason: str, *, keep_this_phone: bool = False) -> None:
+def end_for_user(user: User, reason: str, *, keep_session_id=None) -> None:
     """The account's sessions ended (sign-out, a password change or reset): its copies end too, on every
-    phone (except, for a password change, the phone it was changed on). Joins the caller's transaction."""
-    token = device_token()
+    phone (except, for a password change, the copy kept under the session it was changed in: that phone).
+    Joins the caller's transaction."""
     conditions = [OfflineCopy.user_id == user.id, OfflineCopy.ended_at.is_(None)]
-    if keep_this_phone and token:
-        conditions.append(OfflineCopy.token_hash != _hash(token))
+    if keep_session_id is not None:
+        conditions.append(
+            (OfflineCopy.login_session_id != keep_session_id) | OfflineCopy.login_session_id.is_(None)
+        )
     for copy in db.session.scalars(select(OfflineCopy).where(*conditions)).all():
         _end(copy, reason, None)
 
 
-def saved(copy: OfflineCopy) -> None:
+def saved(copy: OfflineCopy, user: User) -> None:
     copy.last_saved_at = clock.now()
-    login_session = getattr(current_user, "login_session", None)
+    login_session = getattr(user, "login_session", None)
     if login_session is not None:
         copy.login_session_id = login_session.id
     db.session.commit()
 
 
-def should_end(token: str | None) -> bool:
+def should_end(token: str | None, signed_in: User | None) -> bool:
     """Whether the phone that sent this token must delete its copy: the copy ended, or someone else (another
     young person, a member of staff) is signed in on it now, which ends it. Signed out (a session that
     timed out) keeps it."""
@@ -162,7 +150,11 @@ def should_end(token: str | None) -> bool:
     copy = find(token)
     if copy is None or copy.ended_at is not None:
         return True
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.id != copy.user_id:
+    if (
+        signed_in is not None
+        and getattr(signed_in, "is_authenticated", False)
+        and signed_in.id != copy.user_id
+    ):
         _end(copy, "another_account_signed_in", None)
         db.session.commit()
         return True

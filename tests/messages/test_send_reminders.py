@@ -215,9 +215,9 @@ def test_a_number_notify_refuses_is_recorded_and_not_tried_again(world, notify_s
     # A new reminder (the 18th birthday notice, say) does not go to that number, but does by email.
     app.config["FROZEN_NOW"] = at_uk(10, days=1)
     posts = len(notify_server.posts())
-    db.session.get(type(world.passport), world.passport.id).date_of_birth = factories.date_of_birth_for_age(
-        18, extra_days=-10, today=clock.today()
-    )
+    passport = db.session.get(type(world.passport), world.passport.id)
+    passport.date_of_birth = factories.date_of_birth_for_age(18, extra_days=-10, today=clock.today())
+    passport.nurse_access_after_18 = None  # the after-18 question is still open
     db.session.commit()
     reminders.run()
     assert [r[1] for r in notify_server.posts()[posts:]] == ["/v2/notifications/email"]
@@ -349,6 +349,7 @@ def test_each_kind_of_reminder_and_what_a_detailed_email_says(world, notify_serv
     passport = db.session.get(Passport, world.passport.id)
     passport.immunisation_records = "none"  # no reliable history: a full catch-up is due
     passport.date_of_birth = factories.date_of_birth_for_age(18, extra_days=-20, today=clock.today())
+    passport.nurse_access_after_18 = None  # the after-18 question is still open
     link = db.session.get(ShareLink, world.share_link.id)
     link.expires_at = datetime.combine(
         clock.today() + timedelta(days=2), datetime.min.time(), tzinfo=clock.UK
