@@ -104,7 +104,9 @@ def test_the_adviser_keeps_her_readiness_but_not_her_passport_without_a_yes(clie
 
 def test_a_batch_made_before_she_said_no_leaves_her_file_out_and_says_so(app, client, world, care_leaver):
     client.sign_in_as(world.nurse)
-    response = client.post("/staff/leaving-packs", data={"csrf_token": csrf_token(client), "cohort": "everyone"})
+    response = client.post(
+        "/staff/leaving-packs", data={"csrf_token": csrf_token(client), "cohort": "everyone"}
+    )
     assert response.status_code == 302
     result = app.test_cli_runner().invoke(render_leaving_packs, ["--once", "--processes", "1"])
     assert result.exit_code == 0, result.output
@@ -149,7 +151,9 @@ def test_reports_count_her_only_while_she_lets_her_nurse_see_it(client, world, c
 
 
 def test_the_overdue_actions_list_follows_the_same_rule(client, world, care_leaver):
-    factories.create_health_action(passport=care_leaver, by=world.nurse, due_in_days=-3, what="Collect the new inhaler")
+    factories.create_health_action(
+        passport=care_leaver, by=world.nurse, due_in_days=-3, what="Collect the new inhaler"
+    )
     client.sign_in_as(world.nurse)
     assert "Collect the new inhaler" in text_of(client, "/staff/overdue-actions")
     say(care_leaver, nurse=False)

@@ -668,25 +668,35 @@ class TestTheAfter18Question:
         client.sign_in_as(world.nurse)
         assert "They have not answered the question" in text_of(client, f"/staff/passports/{passport.id}")
         client.sign_in_as(world.adviser)
-        assert "They have not answered the question" in text_of(client, f"/adviser/young-people/{passport.id}")
+        assert "They have not answered the question" in text_of(
+            client, f"/adviser/young-people/{passport.id}"
+        )
         client.sign_in_as(person)
         response = client.post(
             "/my-passport/who-can-see/after-18",
-            data={"csrf_token": csrf_token(client), "access-nurse": "yes", "access-adviser": "no", "from": "overview"},
+            data={
+                "csrf_token": csrf_token(client),
+                "access-nurse": "yes",
+                "access-adviser": "no",
+                "from": "overview",
+            },
         )
         assert response.status_code == 302 and response.headers["Location"].endswith("/my-passport/")
         saved = db.session.get(Passport, passport.id)
         assert (saved.nurse_access_after_18, saved.adviser_access_after_18) == (True, False)
         assert "Who can see your passport after you turn 18?" not in text_of(client, "/my-passport/")
         client.sign_in_as(world.nurse)
-        assert "They have said you can still see it after that." in text_of(client, f"/staff/passports/{passport.id}")
+        assert "They have said you can still see it after that." in text_of(
+            client, f"/staff/passports/{passport.id}"
+        )
 
     def test_half_an_answer_is_asked_again_beside_the_missing_part(self, app, client, world):
         person = factories.create_user(role=factories.Role.YOUNG_PERSON, organisation=world.organisation)
         passport = self.passport(world, person)
         client.sign_in_as(person)
         response = client.post(
-            "/my-passport/who-can-see/after-18", data={"csrf_token": csrf_token(client), "access-nurse": "yes"}
+            "/my-passport/who-can-see/after-18",
+            data={"csrf_token": csrf_token(client), "access-nurse": "yes"},
         )
         assert response.status_code == 400
         text = page_text(response.get_data(as_text=True))
