@@ -49,9 +49,7 @@ def upgrade():
     # a question that is asked 30 days ahead).
     not_yet_18 = passport.c.date_of_birth > _eighteen_years_before(datetime.now(UTC).date())
     op.execute(
-        passport.update()
-        .where(not_yet_18)
-        .values(nurse_access_after_18=None, adviser_access_after_18=None)
+        passport.update().where(not_yet_18).values(nurse_access_after_18=None, adviser_access_after_18=None)
     )
 
 
