@@ -250,6 +250,15 @@ def _add_demo_items(passport: Passport, nurse: User, today: date, age: int) -> N
         assessed_by="Nia Okafor, LAC nurse",
         next_due_on=today + timedelta(days=165),
     )
+    # Someone to call in an emergency, who is also one of their contacts: the foster carer while in care.
+    add(
+        Contact,
+        role=ContactRole.CARER,
+        name="Sam Whitfield" if age < 18 else "Dee Whitfield",
+        organisation="Foster carer" if age < 18 else "Former foster carer",
+        phone="07700 900 111",
+        emergency_contact=True,
+    )
     add(
         Contact,
         role=ContactRole.NURSE,

@@ -202,6 +202,7 @@ class ContactForm(VersionedForm):
     until_on = DatePartsField(
         _l("They help you until (optional)"), hint=_l("Leave empty if there is no end date")
     )
+    emergency_contact = BooleanField(_l("Call them in an emergency"))
     sensitivity = sensitivity_field()
 
 

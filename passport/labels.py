@@ -62,6 +62,7 @@ CONTACT_ROLE = {
     ContactRole.HELPLINE: _l("Helpline"),
     ContactRole.EMERGENCY_CONTACT: _l("Emergency contact"),
     ContactRole.SEN_COORDINATOR: _l("Special educational needs coordinator (SENCO)"),
+    ContactRole.CARER: _l("Carer or foster carer"),
     ContactRole.OTHER: _l("Someone else"),
 }
 CARE_STATUS = {

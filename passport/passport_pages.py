@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +28,17 @@ from passport.item_forms import (
 from passport.models import Passport, Role
 from passport.projection import ItemView, build_view
 from passport.services import ServiceError, invites, items, passports
+
+# Where each kind of item is listed on the nurse's pages: one page per area (staff/views.py).
+STAFF_AREA_PAGE = {
+    "registration": "contacts_page",
+    "contact": "contacts_page",
+    "condition": "health_page",
+    "allergy": "health_page",
+    "medication": "health_page",
+    "assessment": "assessments_page",
+    "immunisation": "vaccines_page",
+}
 
 # Where each kind of item is listed, as a page name (see Portal.section_url).
 SECTION_PAGE = {
@@ -54,8 +66,22 @@ class Portal:
 
     def section_url(self, kind: str) -> str:
         if self.blueprint == "staff":
-            return self.url("passport_page") + f"#{SECTION_PAGE[kind]}"
+            return self.url(STAFF_AREA_PAGE[kind])
         return self.url(SECTION_PAGE[kind])
+
+    def back_to(self, default: str) -> str:
+        """Where an action goes back to: the page it was started from (`next`, when it is one of this
+        portal's own pages), else `default`. Only a local path is followed, never another site."""
+        wanted = request.values.get("next", "")
+        prefix = "/staff/" if self.blueprint == "staff" else "/my-passport"
+        if (
+            wanted.startswith(prefix)
+            and not wanted.startswith("//")
+            and "\\" not in wanted
+            and urlsplit(wanted).netloc == ""
+        ):
+            return wanted
+        return default
 
     # Links the item blocks use; templates call these and never build URLs themselves.
     def add(self, kind: str) -> str:
@@ -155,7 +181,9 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
             apply_service_error(form, error)
         else:
             flash(_("Saved"), "success")
-            return redirect(portal.section_url(kind_name))
+            return redirect(portal.back_to(portal.section_url(kind_name)))
+    elif request.method == "GET" and item is None:
+        _prefill(form)
     heading = labels.EDIT_HEADING[kind_name] if item else labels.ADD_HEADING[kind_name]
     return render_template(
         "passport/item_form.html",
@@ -164,9 +192,22 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
         portal=portal,
         kind=kind_name,
         conflict=conflict,
-        back=portal.section_url(kind_name),
+        back=portal.back_to(portal.section_url(kind_name)),
         name=passport.name_to_use,
     )
+
+
+# A link that says what to add ("Add their dentist") opens the form with that choice made: these fields of
+# an add form may be filled from the link's query string, and only with one of their own choices.
+PREFILLABLE = ("service", "role")
+
+
+def _prefill(form) -> None:
+    for name in PREFILLABLE:
+        wanted = request.args.get(name)
+        field = form._fields.get(name)
+        if wanted and field is not None and wanted in {str(choice[0]) for choice in field.choices}:
+            field.data = wanted
 
 
 def remove_item_page(portal: Portal, passport: Passport, kind_name: str, item_id: uuid.UUID):
@@ -178,7 +219,7 @@ def remove_item_page(portal: Portal, passport: Passport, kind_name: str, item_id
     if form.validate_on_submit():
         items.archive_item(current_user, passport, kind_name, item)
         flash(_("Removed"), "success")
-        return redirect(portal.section_url(kind_name))
+        return redirect(portal.back_to(portal.section_url(kind_name)))
     return render_template(
         "passport/remove_item.html",
         form=form,
@@ -230,7 +271,7 @@ def about_me_form_page(portal: Portal, passport: Passport):
             apply_service_error(form, error)
         else:
             flash(_("Saved"), "success")
-            return redirect(portal.url("passport_page") if portal.is_staff else portal.url("about_me"))
+            return redirect(portal.url("about_page") if portal.is_staff else portal.url("about_me"))
     view = build_view(current_user, passport, clock.today())
     return render_template(
         "passport/about_me_form.html",
@@ -238,7 +279,7 @@ def about_me_form_page(portal: Portal, passport: Passport):
         portal=portal,
         view=view,
         conflict=conflict,
-        back=portal.url("passport_page") if portal.is_staff else portal.url("about_me"),
+        back=portal.url("about_page") if portal.is_staff else portal.url("about_me"),
     )
 
 

@@ -780,7 +780,7 @@ LIST_ROW_LOADS = (
     selectinload(Passport.nhs_numbers),
     # Not the immunisations: build_rows reads them as plain rows (_live_doses).
     selectinload(Passport.contacts).load_only(
-        Contact.role, Contact.from_on, Contact.until_on, Contact.archived_at
+        Contact.role, Contact.emergency_contact, Contact.from_on, Contact.until_on, Contact.archived_at
     ),
     selectinload(Passport.assessments).load_only(
         HealthAssessment.kind,

@@ -174,8 +174,17 @@ def _has_current_registration(passport: Passport, service: RegistrationService) 
     )
 
 
+def _current_contacts(passport: Passport, today: date) -> list:
+    return [c for c in passport.contacts if c.archived_at is None and c.is_current(today)]
+
+
 def _current_contact_roles(passport: Passport, today: date) -> set[str]:
-    return {c.role for c in passport.contacts if c.archived_at is None and c.is_current(today)}
+    return {c.role for c in _current_contacts(passport, today)}
+
+
+def has_emergency_contact(passport: Passport, today: date) -> bool:
+    """Someone to call in an emergency: a current contact marked so, or whose type is emergency contact."""
+    return any(c.for_emergencies for c in _current_contacts(passport, today))
 
 
 # Checklist items the passport's own data answers, so nobody ticks what the record already shows.
@@ -186,9 +195,7 @@ _AUTOMATIC = {
         passport, RegistrationService.DENTIST
     ),
     "nhs_number_recorded": lambda passport, today: passport.current_nhs_number is not None,
-    "emergency_contact_recorded": lambda passport, today: (
-        ContactRole.EMERGENCY_CONTACT in _current_contact_roles(passport, today)
-    ),
+    "emergency_contact_recorded": has_emergency_contact,
 }
 _CONDITIONS = {
     "birth_history_offered": lambda passport: bool(policy.consented_birth_parts(passport)),
@@ -362,7 +369,7 @@ def readiness(passport: Passport, today: date, doses=None, pack: PackState | Non
     roles = _current_contact_roles(passport, today)
     if age >= policy.INVITE_MIN_AGE and ContactRole.PERSONAL_ADVISER not in roles:
         found.add("no_personal_adviser")
-    missing("no_emergency_contact", default=ContactRole.EMERGENCY_CONTACT not in roles)
+    missing("no_emergency_contact", default=not has_emergency_contact(passport, today))
     if pack.due_now:
         found.add("leaving_pack_not_given")
     return Readiness(

@@ -99,7 +99,7 @@ def choose_address(passport, how):
             apply_service_error(form, error)
         else:
             return redirect(url_for("messages.confirm_code", how=how))
-    return render_template("messages/address.html", form=form, how=how, current=current)
+    return render_template("messages/address.html", form=form, how=how)
 
 
 @bp.route(f"/{HOW}/code", methods=["GET", "POST"])

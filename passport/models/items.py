@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from passport import clock
@@ -176,6 +176,7 @@ class ContactRole(StrEnum):
     HELPLINE = "helpline"
     EMERGENCY_CONTACT = "emergency_contact"
     SEN_COORDINATOR = "sen_coordinator"
+    CARER = "carer"
     OTHER = "other"
 
 
@@ -192,6 +193,13 @@ class Contact(ItemProvenance, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     from_on: Mapped[date | None] = mapped_column(Date)
     until_on: Mapped[date | None] = mapped_column(Date)
+    # Someone to call in an emergency: any contact can be (a foster carer, a friend), not only one whose
+    # type is "Emergency contact".
+    emergency_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def for_emergencies(self) -> bool:
+        return self.emergency_contact or self.role == ContactRole.EMERGENCY_CONTACT
 
     def is_current(self, today: date) -> bool:
         return (self.from_on is None or self.from_on <= today) and (

@@ -40,6 +40,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("item_changed", ("item_kind", "item_id"), _l("Changed something")),
         EventType("item_verified", ("item_kind", "item_id"), _l("Checked something against the record")),
         EventType("item_archived", ("item_kind", "item_id"), _l("Removed something")),
+        EventType("emergency_contacts_chosen", ("changed",), _l("Chose who to call in an emergency")),
         EventType("about_me_changed", (), _l("Changed your About me")),
         EventType("immunisation_records_changed", ("records",), _l("Checked your vaccine records")),
         EventType("nhs_number_changed", ("reason",), _l("Changed your NHS number")),

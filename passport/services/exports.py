@@ -102,7 +102,7 @@ def emergency_card_text(view: PassportView) -> str:
         )
     contacts = view.contacts.now if view.contacts else ()
     for contact in contacts:
-        if contact.role == "emergency_contact":
+        if contact.emergency_contact or contact.role == "emergency_contact":
             lines.append(f"In an emergency call: {contact.name} {contact.phone or ''}".rstrip())
     if health and health.current_medications:
         lines.append("Medicines: " + ", ".join(m.name for m in health.current_medications))

@@ -193,6 +193,34 @@ def archive_item(actor: User, passport: Passport, kind_name: str, item) -> None:
 
 
 @transaction
+def choose_emergency_contacts(
+    nurse: User, passport: Passport, chosen: set[uuid.UUID], seen_versions: Mapping[uuid.UUID, int]
+) -> int:
+    """Who to call in an emergency, chosen from the contacts the passport has now. Each contact whose
+    answer changes must be the version the nurse saw (a change made meanwhile is a conflict, not
+    overwritten). Returns how many changed."""
+    _refuse_unless(policy.decide(nurse, policy.Action.CURATE_PASSPORT, passport, clock.today()))
+    today = clock.today()
+    current = {c.id: c for c in passport.contacts if c.archived_at is None and c.is_current(today)}
+    if not chosen <= set(current):
+        raise ServiceError(_l("Choose from their contacts"), field="contacts")
+    changed = 0
+    for contact_id, contact in current.items():
+        wanted = contact_id in chosen
+        if contact.emergency_contact == wanted:
+            continue
+        if seen_versions.get(contact_id) != contact.version:
+            raise ItemConflict(contact)
+        contact.emergency_contact = wanted
+        contact.updated_by_id = nurse.id
+        contact.updated_at = clock.now()
+        changed += 1
+    if changed:
+        audit.record("emergency_contacts_chosen", actor=nurse, passport=passport, changed=changed)
+    return changed
+
+
+@transaction
 def request_correction(young_person: User, passport: Passport, kind_name: str, item, what_is_wrong: str):
     _refuse_unless(policy.decide_request_correction(young_person, passport, item, clock.today()))
     what_is_wrong = (what_is_wrong or "").strip()

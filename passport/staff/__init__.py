@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
+
+@bp.context_processor
+def readiness_fixes():
+    from passport.staff.readiness_fixes import fix_for
+
+    return {"gap_fix": fix_for}
+
+
 from passport.staff import views  # noqa: E402, F401

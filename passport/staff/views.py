@@ -109,22 +109,14 @@ def new_passport():
     return render_template("staff/new_passport.html", form=form)
 
 
-def _passport_page(passport, status=200, **context):
+def _area_page(passport, template: str, status=200, **context):
+    """One page of the nurse's passport: the summary, or one area (vaccines, health, GP and contacts,
+    assessments and plan, about and account), each with the passport's sub-navigation."""
     view = build_view(current_user, passport, clock.today())
     return render_template(
-        "staff/passport.html",
+        template,
         view=view,
         portal=Portal("staff", passport.id),
-        invite_form=context.pop("invite_form", IssueInviteForm()),
-        can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, clock.today()),
-        records_form=context.pop(
-            "records_form",
-            ImmunisationRecordsForm(
-                prefix="records",
-                records=passport.immunisation_records,
-                sex_registered_at_birth=passport.sex_registered_at_birth,
-            ),
-        ),
         action_form=ActionForm(),
         **context,
     ), status
@@ -133,8 +125,91 @@ def _passport_page(passport, status=200, **context):
 @bp.get("/passports/<uuid:passport_id>")
 @requires_passport(Action.CURATE_PASSPORT)
 def passport_page(passport):
+    """The summary: who, what needs doing now (each with a link to where it is done), the next dates."""
     passports.record_staff_view(current_user, passport, view="staff_page")
-    return _passport_page(passport)
+    return _area_page(passport, "staff/passport.html")
+
+
+@bp.get("/passports/<uuid:passport_id>/about")
+@requires_passport(Action.CURATE_PASSPORT)
+def about_page(passport):
+    return _about_page(passport)
+
+
+def _about_page(passport, status=200, **context):
+    today = clock.today()
+    return _area_page(
+        passport,
+        "staff/about.html",
+        status=status,
+        invite_form=context.pop("invite_form", IssueInviteForm()),
+        can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, today),
+        **context,
+    )
+
+
+def _records_form(passport) -> ImmunisationRecordsForm:
+    return ImmunisationRecordsForm(
+        prefix="records",
+        records=passport.immunisation_records,
+        sex_registered_at_birth=passport.sex_registered_at_birth,
+    )
+
+
+@bp.get("/passports/<uuid:passport_id>/vaccines")
+@requires_passport(Action.CURATE_PASSPORT)
+def vaccines_page(passport):
+    return _area_page(passport, "staff/vaccines.html", records_form=_records_form(passport))
+
+
+@bp.get("/passports/<uuid:passport_id>/health")
+@requires_passport(Action.CURATE_PASSPORT)
+def health_page(passport):
+    return _area_page(passport, "staff/health.html")
+
+
+@bp.get("/passports/<uuid:passport_id>/gp-and-contacts")
+@requires_passport(Action.CURATE_PASSPORT)
+def contacts_page(passport):
+    return _area_page(passport, "staff/contacts.html")
+
+
+@bp.route("/passports/<uuid:passport_id>/emergency-contact", methods=["GET", "POST"])
+@requires_passport(Action.CURATE_PASSPORT)
+def choose_emergency_contact(passport):
+    """Who to call in an emergency, chosen from the contacts already there (or a new one added)."""
+    portal = Portal("staff", passport.id)
+    problem = None
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        chosen = {_uuid_or_none(value) for value in request.form.getlist("contacts")} - {None}
+        seen = {}
+        for key, value in request.form.items():
+            if key.startswith("version-") and value.isdigit() and len(value) < 10:
+                contact_id = _uuid_or_none(key.removeprefix("version-"))
+                if contact_id is not None:
+                    seen[contact_id] = int(value)
+        try:
+            items.choose_emergency_contacts(current_user, passport, chosen, seen)
+        except ItemConflict as error:
+            problem = error.message
+        except ServiceError as error:
+            problem = error.message
+        else:
+            flash(_("Saved: who to call in an emergency"), "success")
+            return redirect(portal.back_to(url_for("staff.contacts_page", passport_id=passport.id)))
+    return _area_page(
+        passport,
+        "staff/emergency_contact.html",
+        status=400 if problem else 200,
+        problem=problem,
+        back=portal.back_to(url_for("staff.contacts_page", passport_id=passport.id)),
+    )
+
+
+@bp.get("/passports/<uuid:passport_id>/assessments-and-plan")
+@requires_passport(Action.CURATE_PASSPORT)
+def assessments_page(passport):
+    return _area_page(passport, "staff/assessments.html")
 
 
 @bp.route("/passports/<uuid:passport_id>/about-me", methods=["GET", "POST"])
@@ -154,7 +229,9 @@ def change_nhs_number(passport):
             apply_service_error(form, error)
         else:
             flash(_("Saved"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id))
+            return redirect(
+                Portal("staff", passport.id).back_to(url_for("staff.about_page", passport_id=passport.id))
+            )
     view = build_view(current_user, passport, clock.today())
     return render_template("staff/nhs_number.html", form=form, view=view)
 
@@ -183,10 +260,11 @@ def verify_item(passport, kind, item_id):
     item = items.find_item(passport, items.kind_of(kind), item_id)
     if item is None:
         abort(404)
+    portal = Portal("staff", passport.id)
     if ActionForm().validate_on_submit():
         items.verify_item(current_user, passport, kind, item)
         flash(_("Marked as checked"), "success")
-    return redirect(url_for("staff.passport_page", passport_id=passport.id))
+    return redirect(portal.back_to(portal.section_url(kind)) + f"#item-{item.id}")
 
 
 @bp.post("/passports/<uuid:passport_id>/immunisation-records")
@@ -202,8 +280,8 @@ def set_immunisation_records(passport):
             apply_service_error(form, error)
         else:
             flash(_("Saved"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#vaccines")
-    return _passport_page(passport, status=400, records_form=form)
+            return redirect(url_for("staff.vaccines_page", passport_id=passport.id) + "#records")
+    return _area_page(passport, "staff/vaccines.html", status=400, records_form=form)
 
 
 def _birth_page(passport, template: str, **context):
@@ -329,7 +407,7 @@ def record_sdq(passport):
             apply_service_error(form, error)
         else:
             flash(_("SDQ score saved"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#assessments")
+            return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#sdq")
     view = build_view(current_user, passport, clock.today())
     return render_template("staff/sdq.html", form=form, view=view)
 
@@ -373,7 +451,7 @@ def new_health_action(passport):
                 apply_service_error(form, ServiceError(message, field=field_name))
         else:
             flash(_("Added to the health plan"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+            return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#health-plan")
     view = build_view(current_user, passport, clock.today())
     return render_template("staff/health_action.html", form=form, view=view)
 
@@ -389,7 +467,7 @@ def update_health_action(passport, action_id):
         if ActionForm().validate_on_submit():
             health_plans.mark(current_user, passport, action, done=True)
             flash(_("Marked as done"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+            return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#health-plan")
     elif form.validate_on_submit():
         try:
             health_plans.mark(current_user, passport, action, done=False, reason=form.reason.data)
@@ -397,7 +475,7 @@ def update_health_action(passport, action_id):
             apply_service_error(form, error)
         else:
             flash(_("Marked as not done"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#health-plan")
+            return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#health-plan")
     view = build_view(current_user, passport, clock.today())
     return render_template(
         "staff/update_health_action.html", form=form, view=view, action=view.plan_action(action.id)
@@ -415,7 +493,7 @@ def ehcp(passport):
             apply_service_error(form, error)
         else:
             flash(_("Saved"), "success")
-            return redirect(url_for("staff.passport_page", passport_id=passport.id) + "#ehcp")
+            return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#ehcp")
     view = build_view(current_user, passport, clock.today())
     return render_template("staff/ehcp.html", form=form, view=view)
 
@@ -496,11 +574,11 @@ def answer_correction(passport, request_id):
 def issue_invite(passport):
     form = IssueInviteForm()
     if not form.validate_on_submit():
-        return redirect(url_for("staff.passport_page", passport_id=passport.id))
+        return redirect(url_for("staff.about_page", passport_id=passport.id))
     try:
         issued = invites.issue_claim_invite(current_user, passport)
     except ServiceError as error:
-        return _passport_page(passport, status=409, invite_form=form, invite_error=error.message)
+        return _about_page(passport, status=409, invite_form=form, invite_error=error.message)
     link = url_for("auth.claim", code=issued.code, _external=True)
     # Shown once: only a hash of the code is kept, so this page is the only place it appears.
     return render_template(
@@ -516,7 +594,7 @@ def issue_invite(passport):
 @bp.post("/passports/<uuid:passport_id>/password-reset")
 @requires_passport(Action.ISSUE_PASSWORD_RESET)
 def issue_password_reset(passport):
-    return password_reset_code_page(passport, back=url_for("staff.passport_page", passport_id=passport.id))
+    return password_reset_code_page(passport, back=url_for("staff.about_page", passport_id=passport.id))
 
 
 # ---- Leaving packs for a whole cohort, made in the background (services/pdf_batches.py) ----------------

@@ -203,7 +203,7 @@ class TestTheNursesView:
         )
         client.sign_in_as(world.nurse)
         set_records(client, world, "documented")
-        text = text_of(client, f"/staff/passports/{world.passport.id}")
+        text = text_of(client, f"/staff/passports/{world.passport.id}/vaccines")
         assert "Vaccines" in text and "How each dose was counted" in text
         # An MMR given before the first birthday does not count.
         evidence = text.split("How each dose was counted")[-1]
@@ -254,7 +254,7 @@ class TestWhereADoseCameFrom:
         assert self.add(client, world, source="imported").status_code == 302
         dose = db.session.scalar(select(ImmunisationDose))
         assert dose.source == Source.IMPORTED and dose.verified_at is None
-        text = page_text(client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True))
+        text = page_text(client.get(f"/staff/passports/{world.passport.id}/vaccines").get_data(as_text=True))
         assert "Imported" in text and "Mark as checked" in text
         client.post(
             f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",

@@ -52,7 +52,8 @@ class TestHealthPlan:
         )
         client.sign_in_as(world.nurse)
         link = f"/staff/passports/{world.passport.id}/plan/new?assessment={assessment.id}"
-        assert link in client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True)
+        page = client.get(f"/staff/passports/{world.passport.id}/assessments-and-plan").get_data(as_text=True)
+        assert link in page
         form = client.get(link).get_data(as_text=True)
         assert re.search(
             rf'<option[^>]*selected[^>]*value="{assessment.id}"|<option[^>]*value="{assessment.id}"[^>]*selected',
@@ -159,7 +160,7 @@ class TestEhcp:
         review = date.today() + timedelta(days=60)
         response = post(client, f"{url}/ehcp", has_ehcp="y", **date_fields("ehcp_review_on", review))
         assert response.status_code == 302
-        text = main_text(client.get(url).get_data(as_text=True))
+        text = main_text(client.get(f"{url}/assessments-and-plan").get_data(as_text=True))
         assert f"Has an EHCP. Next review on {review.day} {review:%B %Y}." in text
         assert "No special educational needs coordinator (SENCO) in their contacts yet. Add a contact" in text
         factories.create_item(
@@ -170,7 +171,7 @@ class TestEhcp:
             name="Mrs Invented",
             phone="0300 000 0400",
         )
-        text = main_text(client.get(url).get_data(as_text=True))
+        text = main_text(client.get(f"{url}/assessments-and-plan").get_data(as_text=True))
         assert "Special educational needs coordinator (SENCO): Mrs Invented 0300 000 0400" in text
 
     def test_an_impossible_review_date_is_refused_beside_the_field_and_nothing_saved(self, client, world):

@@ -54,7 +54,7 @@ class TestAddingItems:
 
     def test_the_nurse_sees_it_as_added_by_the_young_person_and_can_check_it(self, client, world):
         client.sign_in_as(world.nurse)
-        text = text_of(client, f"/staff/passports/{world.passport.id}")
+        text = text_of(client, f"/staff/passports/{world.passport.id}/health")
         name = world.young_person.display_name
         assert "Hay fever" in text and f"Added by {name} on" in text and "Not checked by a nurse yet" in text
         response = post(
@@ -359,7 +359,7 @@ class TestSensitivityAndSharing:
         )
         for user, url in (
             (world.young_person, "/my-passport/health"),
-            (world.nurse, f"/staff/passports/{world.passport.id}"),
+            (world.nurse, f"/staff/passports/{world.passport.id}/health"),
         ):
             client.sign_in_as(user)
             text = text_of(client, url)
@@ -554,7 +554,12 @@ class TestQueriesDoNotGrowWithItems:
         "/my-passport/contacts": ("young_person", "Line 49"),
         "/my-passport/plan": ("young_person", "Book the check-up number 49 soon"),
         "/my-passport/my-data": ("young_person", None),
-        "/staff/passports/{id}": ("nurse", "Medicine 49"),
+        "/staff/passports/{id}": ("nurse", None),  # the summary: what needs doing, not the items
+        "/staff/passports/{id}/about": ("nurse", None),
+        "/staff/passports/{id}/health": ("nurse", "Medicine 49"),
+        "/staff/passports/{id}/vaccines": ("nurse", None),
+        "/staff/passports/{id}/gp-and-contacts": ("nurse", "Line 49"),
+        "/staff/passports/{id}/assessments-and-plan": ("nurse", "Book the check-up number 49 soon"),
         "/staff/passports/{id}/leaving-pack": ("nurse", None),
         "/adviser/young-people/{id}": ("adviser", "Condition 49"),
     }

@@ -54,7 +54,7 @@ def audit_events(event_type: str) -> list[AuditEvent]:
 class TestTheNurseMakesACode:
     def test_the_nurse_makes_a_code_and_the_young_person_chooses_a_new_password(self, app, client, world):
         client.sign_in_as(world.nurse)
-        page = client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True)
+        page = client.get(f"/staff/passports/{world.passport.id}/about").get_data(as_text=True)
         assert f"{world.passport.name_to_use} forgot their password" in page_text(page)
         response = client.post(
             f"/staff/passports/{world.passport.id}/password-reset", data={"csrf_token": csrf_token(client)}

@@ -251,6 +251,26 @@ MATRIX = {
     ("GET", "/staff/corrections"): ("/staff/corrections", NURSE_ONLY),
     ("GET", "/staff/passports/new"): ("/staff/passports/new", NURSE_ONLY),
     ("GET", "/staff/passports/{passport_id}"): ("/staff/passports/{passport.id}", CURATION),
+    ("GET", "/staff/passports/{passport_id}/about"): ("/staff/passports/{passport.id}/about", CURATION),
+    ("GET", "/staff/passports/{passport_id}/vaccines"): ("/staff/passports/{passport.id}/vaccines", CURATION),
+    ("GET", "/staff/passports/{passport_id}/health"): ("/staff/passports/{passport.id}/health", CURATION),
+    ("GET", "/staff/passports/{passport_id}/gp-and-contacts"): (
+        "/staff/passports/{passport.id}/gp-and-contacts",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/assessments-and-plan"): (
+        "/staff/passports/{passport.id}/assessments-and-plan",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/emergency-contact"): (
+        "/staff/passports/{passport.id}/emergency-contact",
+        CURATION,
+    ),
+    # Sent with nobody ticked: a real answer (nobody to call), saved, then back to the contacts.
+    ("POST", "/staff/passports/{passport_id}/emergency-contact"): (
+        "/staff/passports/{passport.id}/emergency-contact",
+        {**CURATION, "nurse": 302},
+    ),
     ("GET", "/staff/passports/{passport_id}/about-me"): ("/staff/passports/{passport.id}/about-me", CURATION),
     ("GET", "/staff/passports/{passport_id}/birth-history"): (
         "/staff/passports/{passport.id}/birth-history",

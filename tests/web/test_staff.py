@@ -142,7 +142,7 @@ class TestInvites:
             organisation=world.organisation, team=world.team, age=15, nhs_number=None, nurse=world.nurse
         )
         client.sign_in_as(world.nurse)
-        page = client.get(f"/staff/passports/{young.id}").get_data(as_text=True)
+        page = client.get(f"/staff/passports/{young.id}/about").get_data(as_text=True)
         assert "Make a sign-up code" not in page
         assert "from 16" in page
         response = client.post(f"/staff/passports/{young.id}/invite", data={"csrf_token": csrf_token(client)})

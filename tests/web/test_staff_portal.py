@@ -129,7 +129,8 @@ class TestAssessmentsAndSdq:
             },
         )
         assert response.status_code == 302
-        text = page_text(client.get(f"/staff/passports/{world.passport.id}").get_data(as_text=True))
+        assert response.headers["Location"].endswith(f"/staff/passports/{world.passport.id}/assessments-and-plan#sdq")
+        text = page_text(client.get(f"/staff/passports/{world.passport.id}/assessments-and-plan").get_data(as_text=True))
         assert "Borderline (14 to 16)" in text
 
     @pytest.mark.parametrize("total", ["41", "-1", "lots", ""])

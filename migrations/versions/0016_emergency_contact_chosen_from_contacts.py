@@ -1,0 +1,30 @@
+"""An emergency contact is chosen from the contacts already there
+
+Revision ID: 0016
+Revises: 0012
+Create Date: 2026-12-07 01:00:00
+
+Until now the only way to record an emergency contact was a contact whose type was "Emergency contact",
+so a foster carer already in the passport had to be added a second time. Any contact can now be marked as
+someone to call in an emergency.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("transition_contact", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("emergency_contact", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("transition_contact", schema=None) as batch_op:
+        batch_op.drop_column("emergency_contact")
