@@ -202,11 +202,15 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
 PREFILLABLE = ("service", "role")
 
 
+def _choice_value(choice) -> str:
+    return str(choice.value if hasattr(choice, "value") else choice[0])
+
+
 def _prefill(form) -> None:
     for name in PREFILLABLE:
         wanted = request.args.get(name)
         field = form._fields.get(name)
-        if wanted and field is not None and wanted in {str(choice[0]) for choice in field.choices}:
+        if wanted and field is not None and wanted in {_choice_value(choice) for choice in field.choices}:
             field.data = wanted
 
 

@@ -812,6 +812,7 @@ class PassportRow:
     open_corrections: int  # answered by those who curate the passport; 0 for anyone else
     next_step: object  # a lazy, translatable sentence
     may_open_passport: bool  # the viewer may open the passport itself, not only its readiness
+    may_curate: bool = False  # the viewer may add to it and change it
 
 
 def _open_correction_counts(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -878,6 +879,7 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
             p.id for p, _seen in visible if policy.can(viewer, policy.Action.CURATE_PASSPORT, p, today)
         ]
         corrections = _open_correction_counts(curating)
+        curating_ids = set(curating)
         doses = _live_doses([p.id for p, _seen in visible])
         rows = []
         for passport, seen in visible:
@@ -899,6 +901,7 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
                     open_corrections=count,
                     next_step=_next_step(passport, ready, count, age),
                     may_open_passport=policy.can(viewer, policy.Action.VIEW_PASSPORT, passport, today),
+                    may_curate=passport.id in curating_ids,
                 )
             )
     return rows
