@@ -380,7 +380,12 @@ def _prepare(target: Target, world: World) -> None:
         # Contacts to choose from.
         for name in ("Sam Whitfield", "Lee Okafor"):
             factories.create_item(
-                "contact", passport=world.passport, by=world.nurse, role="carer", name=name, phone="0300 000 1111"
+                "contact",
+                passport=world.passport,
+                by=world.nurse,
+                role="carer",
+                name=name,
+                phone="0300 000 1111",
             )
     if target.endpoint.startswith("messages.") and target.endpoint != "messages.weekly_email":
         # A number and an address to change, stop or start, and a code waiting to be typed.

@@ -129,8 +129,12 @@ class TestAssessmentsAndSdq:
             },
         )
         assert response.status_code == 302
-        assert response.headers["Location"].endswith(f"/staff/passports/{world.passport.id}/assessments-and-plan#sdq")
-        text = page_text(client.get(f"/staff/passports/{world.passport.id}/assessments-and-plan").get_data(as_text=True))
+        assert response.headers["Location"].endswith(
+            f"/staff/passports/{world.passport.id}/assessments-and-plan#sdq"
+        )
+        text = page_text(
+            client.get(f"/staff/passports/{world.passport.id}/assessments-and-plan").get_data(as_text=True)
+        )
         assert "Borderline (14 to 16)" in text
 
     @pytest.mark.parametrize("total", ["41", "-1", "lots", ""])
