@@ -320,3 +320,82 @@ class TestConsentRecords:
         html = response.get_data(as_text=True)
         assert 'id="birth_weight_grams-error"' in html
         assert db.session.get(Passport, world.passport.id).birth_history is None
+
+
+class TestANewConsentAsksAgain:
+    """After a withdrawal, a later consent does not show itself (issue #15): the young person's opened state
+    and choices were cleared, so they are asked again; a share link includes birth history only if it did
+    when it was made and it is still allowed — never one made while nothing allowed it."""
+
+    def withdraw(self, client, world, consent_id):
+        client.sign_in_as(world.nurse)
+        today = date.today()
+        response = client.post(
+            f"/staff/passports/{world.passport.id}/birth-history/consents/{consent_id}/withdraw",
+            data={
+                "csrf_token": csrf_token(client),
+                "withdrawn_on-day": str(today.day),
+                "withdrawn_on-month": str(today.month),
+                "withdrawn_on-year": str(today.year),
+                "reason": "The birth mother asked for it to stop",
+            },
+        )
+        assert response.status_code == 302
+
+    def make_link(self, client, world, *, birth_history: bool):
+        from passport.services import sharing
+
+        young = db.session.get(type(world.young_person), world.young_person.id)
+        passport = db.session.get(Passport, world.passport.id)
+        created = sharing.create(
+            young,
+            passport,
+            label="New GP",
+            sections=["about_me"],
+            labels=[],
+            include_birth_history=birth_history,
+            expires_on=date.today() + timedelta(days=10),
+            passcode=None,
+        )
+        return created.token, created.link.id
+
+    def shared_page(self, client, token):
+        client.get("/")
+        with client.session_transaction() as session:
+            session.clear()
+        return client.get(f"/s/{token}").get_data(as_text=True)
+
+    def test_a_later_consent_is_offered_afresh_and_old_links_never_widen(self, client, world):
+        from passport.models import ShareLink
+
+        write_birth_history(world.passport, world.nurse)
+        # A link asked for with birth history while no consent allowed it: made without it.
+        no_consent_token, no_consent_link = self.make_link(client, world, birth_history=True)
+        assert db.session.get(ShareLink, no_consent_link).include_birth_history is False
+
+        first = factories.create_consent(passport=world.passport, by=world.nurse, pdf=True, share_links=True)
+        open_as_young_person(client, world)
+        with_token, with_link = self.make_link(client, world, birth_history=True)
+        assert leaks(self.shared_page(client, with_token))  # allowed, chosen, made with it
+
+        self.withdraw(client, world, first.id)
+        passport = db.session.get(Passport, world.passport.id)
+        assert passport.birth_history_opened_at is None
+        assert (passport.birth_history_in_pdf, passport.birth_history_in_share_links) == (False, False)
+        assert db.session.get(ShareLink, with_link).include_birth_history is False
+
+        # A new consent, as wide as the first: nothing the young person chose before carries over.
+        factories.create_consent(passport=world.passport, by=world.nurse, pdf=True, share_links=True)
+        client.sign_in_as(world.young_person)
+        page = client.get("/my-passport/birth").get_data(as_text=True)
+        assert not leaks(page)  # offered, not shown: they choose again
+        for token in (no_consent_token, with_token):
+            assert not leaks(self.shared_page(client, token))
+        pdf_page = every_page(client, world)
+        assert {key for key, html in pdf_page.items() if leaks(html)} == {("nurse", curation_url(world))}
+
+        # Once they open it again, their own page shows it; the old links still do not.
+        open_as_young_person(client, world)
+        assert leaks(client.get("/my-passport/birth").get_data(as_text=True))
+        for token in (no_consent_token, with_token):
+            assert not leaks(self.shared_page(client, token))
