@@ -362,7 +362,7 @@ class PassportView:
     @property
     def papers(self) -> tuple[AttachmentView, ...]:
         """Papers in general: not attached to an item or the birth history."""
-        return tuple(a for a in self.attachments if a.item_kind is None)
+        return tuple(a for a in self.attachments if a.item_kind is None and a.birth_part is None)
 
     @property
     def birth_attachments(self) -> tuple[AttachmentView, ...]:

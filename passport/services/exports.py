@@ -21,7 +21,7 @@ from passport.exports.pdf import render_template_pdf
 from passport.models import Passport, User
 from passport.policy import Action, Output, Section, Selection
 from passport.projection import PassportView, build_view
-from passport.services import ServiceError, audit, health_cards, leaving_pack, transaction
+from passport.services import ServiceError, audit, health_cards, leaving_pack, local_help, transaction
 
 
 def _produced_on(today: date) -> str:
@@ -145,6 +145,7 @@ def leaving_pack_pdf(nurse: User, passport: Passport) -> bytes:
         "pdf/leaving_pack.html",
         view=view,
         pack=leaving_pack.state(passport, today),
+        help_groups=local_help.help_near(passport),
         today=today,
         produced_on=_produced_on(today),
         title=view.name,

@@ -54,6 +54,7 @@ def selection_of(link: ShareLink) -> Selection:
         sections=frozenset(Section(s) for s in link.sections or ()),
         labels=frozenset(Sensitivity(label) for label in link.labels or ()),
         birth_history=link.include_birth_history,
+        attachments=link.include_attachments,
     )
 
 
@@ -68,6 +69,7 @@ def create(
     include_birth_history: bool,
     expires_on: date | None,
     passcode: str | None,
+    include_attachments: bool = False,
 ) -> NewShareLink:
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
@@ -101,6 +103,7 @@ def create(
         sections=sorted(chosen),
         labels=sorted({x for x in labels if x in {s.value for s in Sensitivity}}),
         include_birth_history=include_birth_history,
+        include_attachments=include_attachments,
         created_by_id=young_person.id,
         expires_at=ends,
         passcode_hash=hash_password(passcode) if passcode else None,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from passport.staff import views  # noqa: E402, F401
+from passport.staff import attachment_views, views  # noqa: E402, F401
