@@ -245,22 +245,30 @@ def _clean_pdf(data: bytes) -> CleanFile:
 
 
 def _has_active_content(reader) -> bool:
-    """Every object in the file, the compressed ones too, checked by its parsed keys (so a name written
-    with #xx escapes, like /Java#53cript, is caught)."""
-    from pypdf.generic import DictionaryObject, IndirectObject
+    """Every object in the file, the compressed ones too, and the dictionaries and arrays written inside
+    them, checked by their parsed keys (so a name written with #xx escapes, like /Java#53cript, is caught)."""
+    from pypdf.generic import IndirectObject
 
     numbers = [(num, gen) for gen, objects in reader.xref.items() for num in objects]
     numbers += [(num, 0) for num in reader.xref_objStm]
     if len(numbers) > MAX_PDF_OBJECTS:
         return True
-    for num, gen in numbers:
-        obj = reader.get_object(IndirectObject(num, gen, reader))
-        if isinstance(obj, DictionaryObject) and _is_active(obj):
+    objects = [reader.get_object(IndirectObject(num, gen, reader)) for num, gen in numbers]
+    return any(_is_active(obj) for obj in [reader.trailer["/Root"].get_object(), *objects])
+
+
+def _is_active(obj, depth: int = 0) -> bool:
+    """Looks inside direct objects only: indirect ones are checked on their own."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    if depth > 32:
+        return True  # nothing real nests this deep
+    if isinstance(obj, DictionaryObject):
+        if any(key in _ACTIVE_KEYS for key in obj) or obj.get("/S") in _ACTIVE_ACTIONS:
             return True
-    return _is_active(reader.trailer["/Root"].get_object())
-
-
-def _is_active(obj) -> bool:
-    if any(key in _ACTIVE_KEYS for key in obj):
-        return True
-    return obj.get("/S") in _ACTIVE_ACTIONS
+        values = obj.values()
+    elif isinstance(obj, ArrayObject):
+        values = obj
+    else:
+        return False
+    return any(_is_active(v, depth + 1) for v in values if not isinstance(v, IndirectObject))
