@@ -76,6 +76,8 @@ class TimeField(TrimmedStringField):
     """A time typed as 10:30, 10.30 or 1030 (24-hour clock); left empty when it is not known."""
 
     def pre_validate(self, form):
+        if isinstance(self.data, time):  # not sent: the appointment's own time stays
+            return
         text = (self.data or "").strip()
         if not text:
             self.data = None
