@@ -25,7 +25,10 @@ def theme_class() -> str:
     return f"app-theme--{themes.theme_or_default(g.passport_theme).name}"
 
 
-def megabytes(size: int | None) -> str:
-    """A size in MB as people read it: 0.4, 3.2, 25."""
-    value = (size or 0) / (1024 * 1024)
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+def file_size(size: int | None) -> str:
+    """A size as people read it: 40 KB, 3.2 MB, 25 MB."""
+    size = size or 0
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    value = size / (1024 * 1024)
+    return f"{value:.1f} MB" if value < 10 else f"{value:.0f} MB"

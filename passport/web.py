@@ -216,7 +216,7 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.jinja_env.globals["fully_signed_in"] = fully_signed_in
     app.jinja_env.globals["theme_class"] = looks.theme_class
-    app.jinja_env.filters["megabytes"] = looks.megabytes
+    app.jinja_env.filters["file_size"] = looks.file_size
 
     @app.context_processor
     def page_context():

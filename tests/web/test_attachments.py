@@ -69,7 +69,7 @@ class TestAddingAPhoto:
 
         papers = page_text(client.get("/my-passport/papers").get_data(as_text=True))
         assert "My vaccination card from Eritrea" in papers
-        assert "2 photos and files" in papers and "of the 25 MB you have" in papers
+        assert "2 photos and files, using" in papers and "of the \u206825 MB\u2069 you have" in papers
         photo = client.get(f"/my-passport/papers/{new.id}")
         assert photo.status_code == 200 and photo.data == new.data
 
@@ -224,7 +224,7 @@ class TestAllowance:
             text = page_text(response.get_data(as_text=True))
             assert "There is not enough room left for this file" in text and "MB left" in text
             assert _rows_and_events() == before
-            assert "of the 1.0 MB you have" in text
+            assert "of the \u20681.0 MB\u2069 you have" in text
         finally:
             app.config.pop("ATTACHMENTS_PER_PASSPORT_MB")
 
