@@ -211,6 +211,7 @@ class TestRefused:
 
 class TestAllowance:
     def test_the_total_per_passport_is_counted_shown_and_kept_to(self, app, client, world):
+        before_allowance = app.config["ATTACHMENTS_PER_PASSPORT_MB"]
         app.config["ATTACHMENTS_PER_PASSPORT_MB"] = 1
         try:
             client.sign_in_as(world.young_person)
@@ -226,7 +227,7 @@ class TestAllowance:
             assert _rows_and_events() == before
             assert "of the \u20681.0 MB\u2069 you have" in text
         finally:
-            app.config.pop("ATTACHMENTS_PER_PASSPORT_MB")
+            app.config["ATTACHMENTS_PER_PASSPORT_MB"] = before_allowance
 
 
 class TestWhoSeesIt:
