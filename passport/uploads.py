@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,8 +46,21 @@ try:  # pragma: no branch
 except ImportError:  # pragma: no cover - pi-heif is in requirements.txt
     HEIC_SUPPORTED = False
 
-# Truncated pictures are damaged pictures: never fill the rest in with grey.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
+# Truncated pictures are damaged pictures: never fill the rest in with grey. Pillow reads this from a
+# process-wide flag that WeasyPrint turns on when it is imported (a render worker, a test rendering PDFs
+# in-process), so it is set for the length of each decode, under a lock, and put back as it was.
+_DECODING = threading.Lock()
+
+
+@contextmanager
+def _truncated_pictures_refused():
+    with _DECODING:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 class Refusal(StrEnum):
@@ -157,7 +172,8 @@ def _has_transparency(picture: Image.Image) -> bool:
 def _clean_picture(data: bytes, kind: str) -> CleanFile:
     picture = _open_picture(data, kind)
     try:
-        picture.load()
+        with _truncated_pictures_refused():
+            picture.load()
         picture.seek(0)  # an animated PNG or a HEIC burst: the first picture only
         transparent = _has_transparency(picture)
         upright = ImageOps.exif_transpose(picture)

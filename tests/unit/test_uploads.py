@@ -217,6 +217,15 @@ class TestRefused:
     def test_a_malformed_file(self, data):
         assert refusal_of(data) is Refusal.DAMAGED
 
+    def test_a_truncated_photo_is_refused_even_where_weasyprint_allows_them(self, monkeypatch):
+        """WeasyPrint turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported; a cut-off
+        photo is still refused, and the flag is left as it was found."""
+        from PIL import ImageFile
+
+        monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+        assert refusal_of(jpeg(size=(400, 300))[:1500]) is Refusal.DAMAGED
+        assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
     def test_a_photo_that_is_also_a_zip_file(self):
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as z:
