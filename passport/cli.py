@@ -208,7 +208,191 @@ def _create_demo() -> None:
                 password=DEMO_PASSWORD,
             )
             passport.young_person_id = young_person.id
+            if age == 17:
+                _add_demo_own_things(passport, young_person, today)
+    _add_demo_local_help(organisation, staff[Role.ADMIN], today)
     db.session.commit()
+
+
+# Invented services for the demo area's "Help near you". Phone numbers are in Ofcom's range for drama
+# (01632 960xxx); websites are example.org.
+DEMO_LOCAL_HELP = (
+    (
+        "sexual_health",
+        "Northbridge Sexual Health Clinic",
+        "Free condoms, tests for infections, contraception and advice. Under 25s can drop in.",
+        "01632 960 101",
+        "https://sexual-health.example.org",
+        "Monday to Friday 9am to 6pm. Drop-in for under 25s Wednesday 3pm to 7pm.",
+        13,
+        None,
+        "not_needed",
+    ),
+    (
+        "sexual_health",
+        "C-Card condom scheme",
+        "Free condoms from chemists and youth centres, with a card you get after a short chat.",
+        None,
+        "https://ccard.example.org",
+        None,
+        13,
+        24,
+        "not_needed",
+    ),
+    (
+        "mental_health",
+        "Talking Space Northbridge",
+        "Free talking therapy for anxiety, low mood and stress. You can refer yourself online.",
+        "01632 960 202",
+        "https://talking-space.example.org",
+        "Monday to Friday 8am to 8pm",
+        16,
+        None,
+        "not_needed",
+    ),
+    (
+        "mental_health",
+        "Young Minds Drop-in (invented)",
+        "A youth worker to talk to, no appointment needed.",
+        "01632 960 203",
+        None,
+        "Tuesdays and Thursdays 4pm to 7pm, Northbridge Youth Centre",
+        11,
+        25,
+        "not_needed",
+    ),
+    (
+        "dentist",
+        "Northbridge Community Dental Service",
+        "Dentist for people who find it hard to get one, including care leavers. Free for under 18s.",
+        "01632 960 303",
+        "https://dental.example.org",
+        "Monday to Friday 8:30am to 5pm",
+        None,
+        None,
+        "sometimes",
+    ),
+    (
+        "drugs_and_alcohol",
+        "Change Grow Live Northbridge (invented)",
+        "Confidential help if you are worried about drugs or alcohol, yours or someone else's.",
+        "01632 960 404",
+        "https://cgl.example.org",
+        "Monday to Saturday 9am to 5pm",
+        11,
+        25,
+        "not_needed",
+    ),
+    (
+        "money_and_housing",
+        "Care Leavers' Money Advice",
+        "Help with benefits, bills, debts and setting up your first home. For care leavers to 25.",
+        "01632 960 505",
+        None,
+        "Monday to Friday 10am to 4pm",
+        16,
+        25,
+        "not_needed",
+    ),
+    (
+        "money_and_housing",
+        "Northbridge Housing Options",
+        "If you are homeless or might be soon: a place to stay and help to find a home.",
+        "01632 960 506",
+        "https://housing.example.org",
+        "Monday to Friday 9am to 5pm. Out of hours: 01632 960 599",
+        16,
+        None,
+        "not_needed",
+    ),
+    (
+        "helplines",
+        "Night Line for young people (invented)",
+        "Someone to talk to, any time, about anything.",
+        "0300 000 9990",
+        None,
+        "Every day, day and night",
+        None,
+        25,
+        "not_needed",
+    ),
+)
+
+
+def _add_demo_local_help(organisation: Organisation, admin: User, today: date) -> None:
+    from passport.models import LocalService
+
+    for number, (category, name, helps, phone, website, hours, low, high, referral) in enumerate(
+        DEMO_LOCAL_HELP
+    ):
+        db.session.add(
+            LocalService(
+                organisation_id=organisation.id,
+                category=category,
+                name=name,
+                helps_with=helps,
+                phone=phone,
+                website=website,
+                opening_times=hours,
+                min_age=low,
+                max_age=high,
+                referral=referral,
+                # One not checked for 8 months, so the admin's "over 6 months" list has something in it.
+                last_checked_on=today - timedelta(days=240 if number == 6 else 20 + number),
+                updated_by_id=admin.id,
+            )
+        )
+
+
+def _add_demo_own_things(passport: Passport, young_person: User, today: date) -> None:
+    """Robin's own appointment and note, and a photo of an (invented) appointment letter."""
+    import io
+    from datetime import time
+
+    from PIL import Image, ImageDraw
+
+    from passport import uploads
+    from passport.models import Appointment, Attachment, PrivateNote
+
+    db.session.add(
+        Appointment(
+            passport_id=passport.id,
+            what="Dentist check-up",
+            place="Northbridge Community Dental Service",
+            on_date=today + timedelta(days=6),
+            at_time=time(10, 30),
+        )
+    )
+    db.session.add(
+        PrivateNote(
+            passport_id=passport.id,
+            title="Questions for the dentist",
+            body="Ask about the tooth that hurts when I drink cold things.",
+        )
+    )
+    letter = Image.new("RGB", (900, 1200), "white")
+    draw = ImageDraw.Draw(letter)
+    for row, text in enumerate(
+        ("Northbridge Community Dental Service", "APPOINTMENT LETTER (INVENTED)", "Dentist check-up", "10:30")
+    ):
+        draw.text((60, 80 + row * 90), text, fill="#212b32", font_size=40)
+    raw = io.BytesIO()
+    letter.save(raw, "JPEG")
+    cleaned = uploads.clean(raw.getvalue())
+    db.session.add(
+        Attachment(
+            passport_id=passport.id,
+            description="Letter about my dentist appointment",
+            original_name="dentist-letter.jpg",
+            content_type=cleaned.content_type,
+            size_bytes=len(cleaned.data) + len(cleaned.thumbnail),
+            width=cleaned.width,
+            height=cleaned.height,
+            data=cleaned.data,
+            thumbnail=cleaned.thumbnail,
+            added_by_id=young_person.id,
+        )
+    )
 
 
 def _add_demo_items(passport: Passport, nurse: User, today: date, age: int) -> None:

@@ -66,6 +66,8 @@ class Config:
     SUPPORTED_LOCALES = SUPPORTED_LOCALES
 
     INVITE_LIFETIME = timedelta(days=int(os.environ.get("INVITE_LIFETIME_DAYS", "14")))
+    # Photos and files a passport may hold, all together (each is at most 10 MB: passport/uploads.py).
+    ATTACHMENTS_PER_PASSPORT_MB = int(os.environ.get("ATTACHMENTS_PER_PASSPORT_MB", "25"))
     STAFF_SETUP_LIFETIME = timedelta(days=7)
     # Shorter than a sign-up code: it opens an account that already holds health data.
     PASSWORD_RESET_LIFETIME = timedelta(days=3)

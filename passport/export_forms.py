@@ -40,9 +40,11 @@ class ChooseSectionsForm(FlaskForm):
 
 class DownloadPassportForm(ChooseSectionsForm):
     bilingual = BooleanField(_l("Add an English copy after it, for health staff"))
+    attachments = BooleanField(_l("Also include my photos"))
 
 
 class ShareLinkForm(ChooseSectionsForm):
+    attachments = BooleanField(_l("Also include my photos"))
     label = TrimmedStringField(
         _l("Who is it for?"),
         description=_l("For example, New GP or Dentist. Only you see this."),

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import format_date, gettext
 
 from passport import schedule
+from passport.models.items import Source
 
 
 def explain(msgid: str, params: dict | None = None) -> str:
@@ -28,7 +29,7 @@ def report_for(date_of_birth: date, doses, today: date, sex_at_birth: str | None
                 d.dose_number,
                 d.where_given or "unknown",
                 # ItemViews carry their source in provenance; models carry it directly.
-                str(getattr(getattr(d, "provenance", d), "source", "nurse_verified")),
+                Source(getattr(getattr(d, "provenance", d), "source", "nurse_verified")).for_schedule,
             )
             for d in doses
         ],

@@ -384,3 +384,4 @@ class AdviserSharingForm(FlaskForm):
     health_plan = BooleanField(_l("What we agreed at my health checks (my health plan)"))
     mental_health = BooleanField(_l("Things about my mental health"))
     sexual_health = BooleanField(_l("Things about my sexual health"))
+    attachments = BooleanField(_l("My photos and files about the things above"))

@@ -12,6 +12,8 @@ from passport.models import (
     AssessmentKind,
     CareStatus,
     ContactRole,
+    HelpGroup,
+    Referral,
     RegistrationService,
     Sensitivity,
     Source,
@@ -21,12 +23,14 @@ SOURCE = {
     Source.NURSE_VERIFIED: _l("Checked by a nurse"),
     Source.SELF_REPORTED: _l("Added by the young person"),
     Source.IMPORTED: _l("Imported from a health record"),
+    Source.PHOTO_CHECKED: _l("Checked by a nurse against a photo of the card"),
 }
 # The same, as the young person reads it about their own passport.
 SOURCE_FOR_OWNER = {
     Source.NURSE_VERIFIED: _l("Checked by your nurse"),
     Source.SELF_REPORTED: _l("Added by you"),
     Source.IMPORTED: _l("Imported from your health record"),
+    Source.PHOTO_CHECKED: _l("Checked by your nurse against a photo of the card"),
 }
 SENSITIVITY = {
     Sensitivity.MENTAL_HEALTH: _l("Mental health"),
@@ -182,4 +186,24 @@ ACTION_STATUS = {
 GRANT_SCOPE = {
     "see": _l("See the passport"),
     "see_and_curate": _l("See and update the passport"),
+}
+
+HELP_GROUP = {
+    HelpGroup.SEXUAL_HEALTH: _l("Sexual health"),
+    HelpGroup.MENTAL_HEALTH: _l("Mental health"),
+    HelpGroup.DENTIST: _l("Dentists"),
+    HelpGroup.DRUGS_AND_ALCOHOL: _l("Drugs and alcohol"),
+    HelpGroup.MONEY_AND_HOUSING: _l("Money and housing"),
+    HelpGroup.HELPLINES: _l("Helplines"),
+}
+REFERRAL = {
+    Referral.NOT_NEEDED: _l("You can go yourself. You do not need a referral."),
+    Referral.NEEDED: _l("You need a referral from your GP or another professional."),
+    Referral.SOMETIMES: _l("Some of its services need a referral. Ask when you contact them."),
+}
+# The same choices as the admin reads them on the form.
+REFERRAL_CHOICE = {
+    Referral.NOT_NEEDED: _l("No: young people can go themselves"),
+    Referral.NEEDED: _l("Yes: a GP or another professional refers them"),
+    Referral.SOMETIMES: _l("For some of its services"),
 }

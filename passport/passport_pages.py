@@ -103,6 +103,24 @@ class Portal:
     def is_staff(self) -> bool:
         return self.blueprint == "staff"
 
+    # Photos and files (attachment_pages.py).
+    def attach(self, item: ItemView) -> str:
+        return self.url("attach_to_item", kind=item.kind, item_id=item.id)
+
+    def check_against_photo(self, item: ItemView) -> str:
+        return url_for(
+            "staff.check_against_photo", passport_id=self.passport.id, kind=item.kind, item_id=item.id
+        )
+
+    def file(self, attachment) -> str:
+        return self.url("attachment_file", attachment_id=attachment.id)
+
+    def thumbnail(self, attachment) -> str:
+        return self.url("attachment_thumbnail", attachment_id=attachment.id)
+
+    def remove_attachment(self, attachment) -> str:
+        return self.url("remove_attachment", attachment_id=attachment.id)
+
 
 def _item_or_404(passport: Passport, kind_name: str, item_id: uuid.UUID):
     item = items.find_item(passport, items.kind_of(kind_name), item_id)

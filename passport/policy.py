@@ -68,6 +68,8 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
+    # The organisation's list of local services ("Help near you").
+    MANAGE_LOCAL_HELP = "manage_local_help"
     # Staff only: the second sign-in step (an authenticator app code), the one thing open before it is done.
     COMPLETE_SIGN_IN = "complete_sign_in"
     # Messages: reminders to young people, the weekly email to nurses and advisers (services/reminders.py).
@@ -226,6 +228,7 @@ ROLE_RULES: dict[Action, frozenset[Role]] = {
     Action.VIEW_REPORTS: frozenset({Role.ADMIN, Role.NURSE}),
     Action.VIEW_AUDIT_LOG: frozenset({Role.ADMIN}),
     Action.MANAGE_OWN_ACCOUNT: frozenset(Role),
+    Action.MANAGE_LOCAL_HELP: frozenset({Role.ADMIN}),
     Action.COMPLETE_SIGN_IN: frozenset(STAFF_ROLES),
     Action.RECEIVE_MESSAGES: frozenset({Role.YOUNG_PERSON, Role.NURSE, Role.ADVISER}),
     Action.GET_WEEKLY_EMAIL: frozenset({Role.NURSE, Role.ADVISER}),
@@ -508,6 +511,8 @@ class Visibility:
     sections: frozenset[Section]
     labels: frozenset[Sensitivity]
     birth_parts: frozenset[BirthPart] = frozenset()
+    # Photos and files at all (each then only where what it belongs to is shown: shows_attachment).
+    attachments: bool = False
 
     def shows(self, section: Section) -> bool:
         return section in self.sections
@@ -527,6 +532,7 @@ class Selection:
     sections: frozenset[Section] = ALL_SECTIONS
     labels: frozenset[Sensitivity] = frozenset()
     birth_history: bool = False
+    attachments: bool = False
 
 
 # Outputs that leave the app: what goes in them is the young person's choice, on top of the policy.
@@ -550,6 +556,7 @@ def visibility(
         allowed.sections & selection.sections,
         allowed.labels & selection.labels,
         allowed.birth_parts if selection.birth_history else frozenset(),
+        allowed.attachments and selection.attachments,
     )
 
 
@@ -566,13 +573,14 @@ def _visibility(user: User, passport: Passport, today: date, output: Output) -> 
     role = Role(user.role)
     birth_parts = birth_history_parts(user, passport, today, output)
     if role in (Role.YOUNG_PERSON, Role.NURSE):
-        return Visibility(ALL_SECTIONS, frozenset(Sensitivity), birth_parts)
+        return Visibility(ALL_SECTIONS, frozenset(Sensitivity), birth_parts, attachments=True)
     if role is Role.ADVISER:
         chosen = set(passport.shared_with_adviser or ())
         return Visibility(
             ADVISER_SECTIONS | {s for s in SHAREABLE_WITH_ADVISER if s.value in chosen},
             frozenset(label for label in Sensitivity if label.value in chosen),
             birth_parts,
+            attachments=ATTACHMENTS_CHOICE in chosen,
         )
     return NOTHING
 
@@ -636,6 +644,64 @@ def birth_history_parts(user: User, passport: Passport, today: date, output: Out
     ):
         return consented_birth_parts(passport, output)
     return frozenset()
+
+
+# The young person's choice (in Passport.shared_with_adviser) to let their adviser see their photos and files.
+ATTACHMENTS_CHOICE = "attachments"
+
+
+def shows_attachment(
+    visibility: Visibility,
+    *,
+    section: Section | None,
+    sensitivity: Sensitivity | None,
+    birth_part: BirthPart | None = None,
+) -> bool:
+    """An attachment is seen exactly where what it belongs to is seen, and only where photos and files are
+    shown at all (the young person's choice for an adviser, a PDF or a share link):
+    - on the birth history: where that part of the birth history is shown (consent, then their choice);
+    - on an item: where the item's section and its sensitivity label are shown (the caller knows the item
+      is live); papers in general: where their own label is shown."""
+    if not visibility.attachments:
+        return False
+    if birth_part is not None:
+        return birth_part in visibility.birth_parts
+    if section is not None and section not in visibility.sections:
+        return False
+    return visibility.shows_item(sensitivity)
+
+
+def decide_attach(user: User, passport: Passport, today: date) -> Decision:
+    """Adding a photo or file: the young person to their own passport, the nurse who curates it."""
+    if Role(user.role) is Role.YOUNG_PERSON:
+        return decide(user, Action.ACT_AS_OWNER, passport, today)
+    return decide(user, Action.CURATE_PASSPORT, passport, today)
+
+
+def decide_remove_attachment(user: User, passport: Passport, attachment, today: date) -> Decision:
+    """The young person removes what they added; a nurse asks them, or removes any as the curator."""
+    if Role(user.role) is Role.YOUNG_PERSON:
+        decision = decide(user, Action.ACT_AS_OWNER, passport, today)
+        if decision and attachment.added_by_id != user.id:
+            return Decision(False, Refusal.ASK_FOR_CORRECTION)
+        return decision
+    return decide(user, Action.CURATE_PASSPORT, passport, today)
+
+
+def may_read_note(user: User, passport: Passport, note, today: date) -> bool:
+    """The young person's notes are theirs. One they share with their nurse is read by the nurses of their
+    care team (assigned or same team, while they may see the passport), not by a host area's nurse under a
+    grant; one shared with their adviser, by their care team's advisers. Admins never read a note, and no
+    export but the young person's own holds one."""
+    role = Role(user.role)
+    if role is Role.YOUNG_PERSON:
+        return decide(user, Action.ACT_AS_OWNER, passport, today).allowed
+    shared = {Role.NURSE: note.shared_with_nurse, Role.ADVISER: note.shared_with_adviser}.get(role, False)
+    return (
+        shared
+        and relationship_to(user, passport, today) in CARE_TEAM
+        and decide(user, Action.VIEW_PASSPORT, passport, today).allowed
+    )
 
 
 def visible_sections(user: User, passport: Passport, today: date) -> frozenset[Section]:

@@ -26,7 +26,9 @@ from passport.item_kinds import ITEM_KINDS
 from passport.models import (
     BIRTH_FIELDS,
     AccessGrant,
+    Appointment,
     Assignment,
+    Attachment,
     BirthPart,
     Contact,
     CorrectionRequest,
@@ -34,6 +36,7 @@ from passport.models import (
     HealthAssessment,
     ImmunisationDose,
     Passport,
+    PrivateNote,
     Registration,
     RegistrationService,
     Role,
@@ -345,6 +348,67 @@ class ReadinessView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A photo or file, without its bytes (they are served through services/attachments.py)."""
+
+    id: uuid.UUID
+    item_kind: str | None
+    item_id: uuid.UUID | None
+    birth_part: str | None
+    sensitivity: Sensitivity | None  # its item's label, or its own for papers in general
+    description: str | None
+    original_name: str
+    content_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    pages: int | None
+    added_by: Person | None
+    added_at: datetime
+    can_remove: bool
+    # The picture itself as a data: URI, only in outputs read away from the app (a PDF, a shared page).
+    inline: str | None = None
+
+    @property
+    def is_picture(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: uuid.UUID
+    title: str | None
+    body: str
+    shared_with_nurse: bool
+    shared_with_adviser: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: uuid.UUID
+    what: str
+    place: str | None
+    with_whom: str | None
+    on_date: date
+    at_time: Any  # datetime.time or None
+    version: int
+
+    def is_past(self, today: date) -> bool:
+        return self.on_date < today
+
+
+@dataclass(frozen=True)
+class Look:
+    """The young person's own colour theme and name for their passport (passport/themes.py)."""
+
+    theme: str
+    title: str | None
+
+
+@dataclass(frozen=True)
 class PassportView:
     passport_id: uuid.UUID
     name: str
@@ -369,9 +433,32 @@ class PassportView:
     # Only for the young person (their prompt and choices) and the curating nurse (who can see it).
     birth_status: BirthHistoryStatus | None = None
     consents: tuple[ConsentView, ...] = ()
+    # Photos and files this viewer may see in this output (policy.shows_attachment).
+    attachments: tuple[AttachmentView, ...] = ()
+    # The young person's notes: all of them for the young person, the ones shared with them for staff.
+    notes: tuple[NoteView, ...] = ()
+    # The young person's own appointments, for the young person only, soonest first.
+    appointments: tuple[AppointmentView, ...] = ()
+    # Their theme and passport name: for the young person's own pages and downloads only, never staff's.
+    look: Look | None = None
 
     def shows(self, section: Section) -> bool:
         return self.visibility.shows(section)
+
+    def attachments_of(self, kind: str, item_id: uuid.UUID) -> tuple[AttachmentView, ...]:
+        return tuple(a for a in self.attachments if a.item_kind == kind and a.item_id == item_id)
+
+    @property
+    def papers(self) -> tuple[AttachmentView, ...]:
+        """Papers in general: not attached to an item or the birth history."""
+        return tuple(a for a in self.attachments if a.item_kind is None and a.birth_part is None)
+
+    @property
+    def birth_attachments(self) -> tuple[AttachmentView, ...]:
+        return tuple(a for a in self.attachments if a.birth_part is not None)
+
+    def upcoming_appointments(self, today: date) -> tuple[AppointmentView, ...]:
+        return tuple(a for a in self.appointments if not a.is_past(today))
 
     @property
     def open_corrections(self) -> tuple[CorrectionView, ...]:
@@ -435,6 +522,8 @@ class _Builder:
         # Everyone who recorded, changed or checked an item, by id; see _load_people.
         self.people: dict[uuid.UUID, User] = {viewer.id: viewer}
         self.persons: dict[uuid.UUID, Person] = {}
+        # (kind, id) → sensitivity of every item this viewer sees here: what their attachments follow.
+        self.shown_items: dict[tuple[str, uuid.UUID], Sensitivity | None] = {}
 
     def items(self, kind_name: str, rows) -> tuple[ItemView, ...]:
         kind = ITEM_KINDS[kind_name]
@@ -443,6 +532,7 @@ class _Builder:
         for row in rows:
             if row.archived_at is not None or not self.visibility.shows_item(row.sensitivity):
                 continue
+            self.shown_items[(kind_name, row.id)] = row.sensitivity
             out.append(self.item(kind_name, kind.fields, row))
         return tuple(out)
 
@@ -533,6 +623,105 @@ class _Builder:
             )
         return Immunisations(doses=doses, report=report, records=records, evidence=evidence)
 
+    def attachments(self, output: Output) -> tuple[AttachmentView, ...]:
+        visibility = self.visibility
+        if not visibility.attachments:
+            return ()
+        rows = db.session.scalars(
+            select(Attachment).where(Attachment.passport_id == self.passport.id).order_by(Attachment.added_at)
+        ).all()
+        shown = []
+        for row in rows:
+            if row.birth_part is not None:
+                visible = policy.shows_attachment(
+                    visibility, section=None, sensitivity=None, birth_part=BirthPart(row.birth_part)
+                )
+                sensitivity = None
+            elif row.item_kind is not None:
+                key = (row.item_kind, row.item_id)
+                sensitivity = self.shown_items.get(key)
+                visible = key in self.shown_items and policy.shows_attachment(
+                    visibility, section=ITEM_KINDS[row.item_kind].section, sensitivity=sensitivity
+                )
+            else:
+                sensitivity = row.sensitivity
+                visible = policy.shows_attachment(visibility, section=None, sensitivity=sensitivity)
+            if visible:
+                shown.append((row, sensitivity))
+        self._load_people([_AddedBy(row.added_by_id) for row, _ in shown])
+        inline = output in INLINE_PICTURE_OUTPUTS
+        return tuple(
+            AttachmentView(
+                id=row.id,
+                item_kind=row.item_kind,
+                item_id=row.item_id,
+                birth_part=row.birth_part,
+                sensitivity=sensitivity,
+                description=row.description,
+                original_name=row.original_name,
+                content_type=row.content_type,
+                size_bytes=row.size_bytes,
+                width=row.width,
+                height=row.height,
+                pages=row.pages,
+                added_by=self.person(row.added_by_id),
+                added_at=row.added_at,
+                can_remove=bool(policy.decide_remove_attachment(self.viewer, self.passport, row, self.today)),
+                inline=_inline_picture(row) if inline and row.is_picture else None,
+            )
+            for row, sensitivity in shown
+        )
+
+    def notes(self, output: Output) -> tuple[NoteView, ...]:
+        if output not in (Output.PAGE, Output.DATA_EXPORT):
+            return ()
+        if output is Output.DATA_EXPORT and Role(self.viewer.role) is not Role.YOUNG_PERSON:
+            return ()
+        rows = db.session.scalars(
+            select(PrivateNote)
+            .where(PrivateNote.passport_id == self.passport.id)
+            .order_by(PrivateNote.updated_at.desc())
+        ).all()
+        return tuple(
+            NoteView(
+                id=n.id,
+                title=n.title,
+                body=n.body,
+                shared_with_nurse=n.shared_with_nurse,
+                shared_with_adviser=n.shared_with_adviser,
+                created_at=n.created_at,
+                updated_at=n.updated_at,
+                version=n.version,
+            )
+            for n in rows
+            if policy.may_read_note(self.viewer, self.passport, n, self.today)
+        )
+
+    def appointments(self, output: Output) -> tuple[AppointmentView, ...]:
+        owner = Role(self.viewer.role) is Role.YOUNG_PERSON and policy.can(
+            self.viewer, policy.Action.ACT_AS_OWNER, self.passport, self.today
+        )
+        if not owner or output not in (Output.PAGE, Output.DATA_EXPORT):
+            return ()
+        rows = db.session.scalars(
+            select(Appointment)
+            .where(Appointment.passport_id == self.passport.id)
+            .order_by(Appointment.on_date, Appointment.at_time)
+        ).all()
+        return tuple(
+            AppointmentView(a.id, a.what, a.place, a.with_whom, a.on_date, a.at_time, a.version) for a in rows
+        )
+
+    def look(self, output: Output) -> Look | None:
+        from passport import themes
+
+        owner = Role(self.viewer.role) is Role.YOUNG_PERSON and policy.can(
+            self.viewer, policy.Action.ACT_AS_OWNER, self.passport, self.today
+        )
+        if not owner or output not in LOOK_OUTPUTS:
+            return None
+        return Look(themes.theme_or_default(self.passport.theme).name, self.passport.passport_title)
+
     def contacts(self) -> Contacts:
         rows = self.items("contact", self.passport.contacts)
         today = self.today
@@ -543,13 +732,37 @@ class _Builder:
         )
 
 
+# Outputs read away from the app: their pictures travel inside them, made smaller.
+INLINE_PICTURE_OUTPUTS = frozenset({Output.PDF, Output.SHARE_LINK})
+# Where the young person's own look shows: their pages and what they download (never a staff page, nor a
+# link read by someone else).
+LOOK_OUTPUTS = frozenset({Output.PAGE, Output.PDF, Output.DATA_EXPORT})
+
+
+@dataclass(frozen=True)
+class _AddedBy:
+    """Shaped like an item row for _load_people: who added an attachment."""
+
+    recorded_by_id: uuid.UUID | None
+    updated_by_id: None = None
+    verified_by_id: None = None
+
+
+def _inline_picture(row: Attachment) -> str:
+    import base64
+
+    from passport.uploads import resized_jpeg
+
+    return "data:image/jpeg;base64," + base64.b64encode(resized_jpeg(row.data, 1200, quality=75)).decode()
+
+
 def _engine_dose(dose: ItemView) -> schedule.Dose:
     return schedule.Dose(
         dose.vaccine_id,
         dose.given_on,
         dose.dose_number,
         dose.where_given or "unknown",
-        str(dose.provenance.source),
+        Source(dose.provenance.source).for_schedule,
     )
 
 
@@ -695,6 +908,10 @@ def _build_view(
         birth_history=_birth_history(passport, visibility.birth_parts, reader),
         birth_status=_birth_status(viewer, passport, today, output),
         consents=_consents(passport, viewer) if output is Output.CURATION and visibility.birth_parts else (),
+        attachments=builder.attachments(output),
+        notes=builder.notes(output),
+        appointments=builder.appointments(output),
+        look=builder.look(output),
     )
     if output in (Output.PAGE, Output.DATA_EXPORT) and (
         policy.can(viewer, policy.Action.ACT_AS_OWNER, passport, today)

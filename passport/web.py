@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Request, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from passport import assets, immunisations, labels, policy
+from passport import assets, immunisations, labels, looks, policy
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(messages_bp)
     app.register_blueprint(offline_bp)
     delete_ended_offline_copies(app)
+    app.request_class = PassportRequest
 
     _configure_sign_in()
     _refuse_nul_characters(app)
@@ -59,6 +60,25 @@ def _configure_sign_in() -> None:
     # "basic": a changed network (common on phones) marks the session not fresh rather than ending it.
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_session_user)
+
+
+class PassportRequest(Request):
+    """MAX_CONTENT_LENGTH for every request, except the few that carry a photo or file (10 MB, and the form
+    around it). Decided from the route, before anything reads the body, so the limit holds for every other
+    form exactly as before."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        from passport.attachment_pages import UPLOAD_ENDPOINTS
+        from passport.services.attachments import UPLOAD_REQUEST_LIMIT
+
+        if self.endpoint in UPLOAD_ENDPOINTS:
+            return UPLOAD_REQUEST_LIMIT
+        return Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)
 
 
 def _refuse_nul_characters(app: Flask) -> None:
@@ -168,6 +188,7 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["format_number"] = format_number
     app.jinja_env.filters["format_month"] = lambda value: format_date(value, "MMMM y") if value else ""
     app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM y") if value else ""
+    app.jinja_env.filters["day_and_date"] = lambda value: format_date(value, "EEEE d MMMM y") if value else ""
     app.jinja_env.filters["date_time"] = lambda value: (
         format_datetime(value, "d MMMM y, HH:mm") if value else ""
     )
@@ -199,10 +220,14 @@ def _add_template_helpers(app: Flask) -> None:
         "action_owner_for_owner_label": labels.ACTION_OWNER_FOR_OWNER,
         "action_status_label": labels.ACTION_STATUS,
         "grant_scope_label": labels.GRANT_SCOPE,
+        "help_group_label": labels.HELP_GROUP,
+        "referral_label": labels.REFERRAL,
     }.items():
         app.jinja_env.globals[name] = _label_lookup(mapping)
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.jinja_env.globals["fully_signed_in"] = fully_signed_in
+    app.jinja_env.globals["theme_class"] = looks.theme_class
+    app.jinja_env.filters["file_size"] = looks.file_size
 
     @app.context_processor
     def page_context():

@@ -226,6 +226,10 @@ class World:
     share_link: object  # a live share link to `passport`'s About me, token factories.WORLD_SHARE_TOKEN
     grant: object  # lets `other_nurse` (another organisation) see `passport` until 30 days from now
     health_action: object  # on `passport`: the young person's to do, due in 14 days
+    attachment: object  # a photo in `passport`'s papers, added by `young_person`, no label
+    appointment: object  # `young_person`'s own, in 5 days
+    note: object  # `young_person`'s private note, shared with nobody
+    local_service: object  # in `organisation`'s local help list
 
 
 @pytest.fixture
@@ -279,6 +283,10 @@ def world() -> World:
     share_link = f.create_share_link(passport=passport, by=young_person)
     grant = f.create_grant(passport=passport, grantee=other_nurse, by=admin)
     health_action = f.create_health_action(passport=passport, by=nurse)
+    attachment = f.create_attachment(passport=passport, by=young_person)
+    appointment = f.create_appointment(passport=passport)
+    note = f.create_note(passport=passport)
+    local_service = f.create_local_service(organisation=organisation)
     return World(
         organisation=organisation,
         team=team,
@@ -302,6 +310,10 @@ def world() -> World:
         share_link=share_link,
         grant=grant,
         health_action=health_action,
+        attachment=attachment,
+        appointment=appointment,
+        note=note,
+        local_service=local_service,
     )
 
 

@@ -292,3 +292,101 @@ def create_health_action(
     db.session.add(action)
     db.session.commit()
     return action
+
+
+def jpeg_bytes(*, size=(64, 48), colour="#005eb8", exif=None) -> bytes:
+    """A small invented photo, as a phone would save it (optionally with EXIF)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG", **({"exif": exif} if exif is not None else {}))
+    return out.getvalue()
+
+
+def create_attachment(
+    *,
+    passport: Passport,
+    by: User,
+    content: bytes | None = None,
+    description: str | None = "Invented vaccination card",
+    item=None,
+    birth_part: str | None = None,
+    sensitivity=None,
+    filename: str = "card.jpg",
+):
+    """An attachment as the app stores it: the file cleaned by passport/uploads.py first."""
+    from passport import uploads
+    from passport.models import Attachment
+
+    cleaned = uploads.clean(content if content is not None else jpeg_bytes())
+    kind = next((k for k, name in ITEM_MODELS.items() if type(item).__name__ == name), None)
+    attachment = Attachment(
+        passport_id=passport.id,
+        item_kind=kind,
+        item_id=item.id if item is not None else None,
+        birth_part=birth_part,
+        sensitivity=sensitivity,
+        description=description,
+        original_name=filename,
+        content_type=cleaned.content_type,
+        size_bytes=len(cleaned.data) + len(cleaned.thumbnail or b""),
+        width=cleaned.width,
+        height=cleaned.height,
+        pages=cleaned.pages,
+        data=cleaned.data,
+        thumbnail=cleaned.thumbnail,
+        added_by_id=by.id,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def create_appointment(*, passport: Passport, what="Dentist check-up", in_days=5, at=(10, 30), **values):
+    from datetime import time, timedelta
+
+    from passport.models import Appointment
+
+    appointment = Appointment(
+        passport_id=passport.id,
+        what=what,
+        on_date=clock.today() + timedelta(days=in_days),
+        at_time=time(*at) if at else None,
+        **values,
+    )
+    db.session.add(appointment)
+    db.session.commit()
+    return appointment
+
+
+def create_note(*, passport: Passport, body="Ask about the hay fever tablets", **values):
+    from passport.models import PrivateNote
+
+    note = PrivateNote(passport_id=passport.id, body=body, **values)
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def create_local_service(
+    *, organisation: Organisation, name="Riverside Sexual Health Clinic", checked_days_ago=0, **values
+):
+    from datetime import timedelta
+
+    from passport.models import LocalService
+
+    service = LocalService(
+        organisation_id=organisation.id,
+        category=values.pop("category", "sexual_health"),
+        name=name,
+        helps_with=values.pop("helps_with", "Free condoms, tests and advice. Invented for tests."),
+        phone=values.pop("phone", "01632 960 001"),
+        referral=values.pop("referral", "not_needed"),
+        last_checked_on=clock.today() - timedelta(days=checked_days_ago),
+        **values,
+    )
+    db.session.add(service)
+    db.session.commit()
+    return service

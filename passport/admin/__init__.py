@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from passport.admin import organisation_views, views  # noqa: E402, F401
+from passport.admin import local_help_views, organisation_views, views  # noqa: E402, F401

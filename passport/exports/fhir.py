@@ -115,6 +115,7 @@ SOURCE_TEXT = {
     Source.NURSE_VERIFIED: "checked by a nurse",
     Source.SELF_REPORTED: "told to us by the young person",
     Source.IMPORTED: "imported from a health record",
+    Source.PHOTO_CHECKED: "checked by a nurse against a photo of the young person's card",
 }
 SEVERITY_TEXT = {
     AllergySeverity.MILD: "mild",
@@ -761,7 +762,7 @@ def _immunization(doc: _Document, dose: ItemView, patient: str) -> tuple[Resourc
     source = Source(dose.provenance.source)
     if source is Source.SELF_REPORTED:
         immunization["reportOrigin"] = _coded(IMMUNIZATION_ORIGIN, "recall", "Parent/Guardian/Patient Recall")
-    elif source is Source.IMPORTED:
+    elif source in (Source.IMPORTED, Source.PHOTO_CHECKED):
         immunization["reportOrigin"] = _coded(IMMUNIZATION_ORIGIN, "record", "Written Record")
     where = WHERE_GIVEN_TEXT.get(dose.where_given or "")
     if where:

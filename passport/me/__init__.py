@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("me", __name__, url_prefix="/my-passport")
 
-from passport.me import views  # noqa: E402, F401
+from passport.me import own_views, views  # noqa: E402, F401

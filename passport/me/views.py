@@ -51,6 +51,7 @@ KINDS = "<any(registration, condition, allergy, medication, contact, immunisatio
 
 def _page(template: str, passport, **context):
     view = build_view(current_user, passport, clock.today())
+    context.setdefault("today", clock.today())
     return render_template(template, view=view, portal=Portal("me", passport.id), **context)
 
 
@@ -175,6 +176,7 @@ def _selection(form: ChooseSectionsForm) -> Selection:
         sections=frozenset(Section(s) for s in form.sections.data or () if s in {x.value for x in Section}),
         labels=frozenset(Sensitivity(label) for label in labels),
         birth_history=bool(form.birth_history.data),
+        attachments="attachments" in form and bool(form.attachments.data),
     )
 
 
@@ -275,6 +277,7 @@ def share(passport):
                 sections=form.sections.data or [],
                 labels=labels,
                 include_birth_history=bool(form.birth_history.data),
+                include_attachments=bool(form.attachments.data),
                 expires_on=form.expires_on.data,
                 passcode=form.passcode.data or None,
                 include_health_card=bool(form.include_health_card.data),
@@ -331,7 +334,7 @@ def my_data(passport):
 def my_data_json(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("me.my_data"))
-    body = data_export.as_json(data_export.export_for(current_user, passport))
+    body = data_export.as_json(data_export.export_for(current_user, passport, with_files=True))
     response = make_response(body)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="my-health-passport-data.json"'
@@ -415,7 +418,14 @@ def corrections(passport):
     return _page("me/corrections.html", passport)
 
 
-SHAREABLE = ("health_summary", "immunisations", "health_plan", "mental_health", "sexual_health")
+SHAREABLE = (
+    "health_summary",
+    "immunisations",
+    "health_plan",
+    "mental_health",
+    "sexual_health",
+    "attachments",
+)
 
 
 def _sharing_forms(passport):

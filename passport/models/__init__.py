@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per area. Importing this package registers every table."""
 
+from passport.models.attachments import BIRTH_HISTORY, Attachment
 from passport.models.audit import AuditEvent
 from passport.models.batch import BatchItemStatus, BatchStatus, PdfBatch, PdfBatchItem
 from passport.models.birth import (
@@ -11,6 +12,7 @@ from passport.models.birth import (
     Delivery,
 )
 from passport.models.care import LeavingPack, SdqScore
+from passport.models.diary import Appointment, PrivateNote
 from passport.models.invite import Invite, InvitePurpose
 from passport.models.items import (
     Allergy,
@@ -29,6 +31,7 @@ from passport.models.items import (
     Sensitivity,
     Source,
 )
+from passport.models.local_help import HelpGroup, LocalService, Referral
 from passport.models.messages import Channel, MessageChannel, MessageStatus, OfflineCopy, SentMessage
 from passport.models.organisation import Organisation, Team
 from passport.models.passport import (
@@ -51,15 +54,18 @@ from passport.models.user import STAFF_ROLES, LoginSession, RecoveryCode, Role, 
 
 __all__ = [
     "BIRTH_FIELDS",
+    "BIRTH_HISTORY",
     "STAFF_ROLES",
     "AccessGrant",
     "ActionOwner",
     "ActionStatus",
     "Allergy",
     "AllergySeverity",
+    "Appointment",
     "AssessmentKind",
     "Assignment",
     "AssignmentRole",
+    "Attachment",
     "AuditEvent",
     "BatchItemStatus",
     "BatchStatus",
@@ -78,10 +84,12 @@ __all__ = [
     "GrantScope",
     "HealthAction",
     "HealthAssessment",
+    "HelpGroup",
     "ImmunisationDose",
     "Invite",
     "InvitePurpose",
     "LeavingPack",
+    "LocalService",
     "LoginSession",
     "Medication",
     "MessageChannel",
@@ -92,7 +100,9 @@ __all__ = [
     "Passport",
     "PdfBatch",
     "PdfBatchItem",
+    "PrivateNote",
     "RecoveryCode",
+    "Referral",
     "Registration",
     "RegistrationService",
     "Role",

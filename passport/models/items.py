@@ -23,6 +23,14 @@ class Source(StrEnum):
     NURSE_VERIFIED = "nurse_verified"
     SELF_REPORTED = "self_reported"
     IMPORTED = "imported"
+    # A nurse checked what the young person told us against a photo of their card or record (attachments):
+    # better than their memory, short of the GP or child health record.
+    PHOTO_CHECKED = "photo_checked"
+
+    @property
+    def for_schedule(self) -> str:
+        """How the immunisation engine reads it: a photo of a card is a written record, like an import."""
+        return "imported" if self is Source.PHOTO_CHECKED else self.value
 
 
 class Sensitivity(StrEnum):

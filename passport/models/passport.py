@@ -62,6 +62,10 @@ class Passport(db.Model):
     birth_history_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     birth_history_in_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
     birth_history_in_share_links: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The young person's own look for their passport: a colour theme (passport/themes.py) and a short name
+    # for it. Shown on their pages, their PDF's cover and their wallet card; never to staff.
+    theme: Mapped[str | None] = mapped_column(String(20))
+    passport_title: Mapped[str | None] = mapped_column(String(40))
     about_me_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     about_me_updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 

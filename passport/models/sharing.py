@@ -26,6 +26,8 @@ class ShareLink(db.Model):
     sections: Mapped[list] = mapped_column(JSON, default=list)
     labels: Mapped[list] = mapped_column(JSON, default=list)  # sensitivity labels the young person included
     include_birth_history: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Photos and files go in only when the young person ticks them for this link.
+    include_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -108,6 +108,13 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "offline_copy_ended", ("copy_id", "reason"), _l("Deleted the copy of your passport on a phone")
         ),
+        # Photos and files: which one and where it was attached, never what it shows or its name.
+        EventType("attachment_added", ("attachment_id", "attached_to"), _l("Added a photo or file")),
+        EventType("attachment_opened", ("attachment_id",), _l("Looked at a photo or file")),
+        EventType("attachment_removed", ("attachment_id",), _l("Removed a photo or file")),
+        # The young person's notes: only that they changed who may read one, never its words.
+        EventType("note_sharing_changed", ("note_id", "shared_with")),
+        EventType("local_service_changed", ("service_id", "change")),
     )
 }
 

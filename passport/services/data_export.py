@@ -5,6 +5,7 @@ as a page to read. Birth history is in it only while a consent allows and they h
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import uuid
@@ -18,7 +19,15 @@ from passport import clock, policy
 from passport.models import Passport, User
 from passport.policy import Action, Output
 from passport.projection import build_view
-from passport.services import ServiceError, audit, items, sharing, transaction, transparency
+from passport.services import (
+    ServiceError,
+    attachments,
+    audit,
+    items,
+    sharing,
+    transaction,
+    transparency,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -42,7 +51,9 @@ def _plain(value: Any) -> Any:
 
 
 @transaction
-def export_for(young_person: User, passport: Passport) -> dict[str, Any]:
+def export_for(young_person: User, passport: Passport, *, with_files: bool = False) -> dict[str, Any]:
+    """Everything held about the young person. `with_files` adds the bytes of their photos and files
+    (base64) for the file they download; the page that counts things does without."""
     today = clock.today()
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, today):
         raise ServiceError(_l("You cannot do this"))
@@ -95,6 +106,10 @@ def export_for(young_person: User, passport: Passport) -> dict[str, Any]:
             "adviser_can_see_after_18": passport.adviser_access_after_18,
             "shared_with_adviser": list(passport.shared_with_adviser or []),
         },
+        "attachments": [_attachment(a, data if with_files else None) for a, data in _files(view, with_files)],
+        "appointments": _plain(view.appointments),
+        "notes": _plain(view.notes),
+        "look": {"theme": view.look.theme, "name": view.look.title} if view.look else None,
         "sdq_scores": [{"date": s.scored_on.isoformat(), "total": s.total} for s in passport.sdq_scores],
         "corrections": [
             {
@@ -125,6 +140,21 @@ def export_for(young_person: User, passport: Passport) -> dict[str, Any]:
     }
     audit.record("passport_exported", actor=young_person, passport=passport, export="data_export")
     return data
+
+
+def _files(view, with_files: bool) -> list[tuple[Any, bytes | None]]:
+    if with_files:
+        return attachments.files_for_export(view)
+    return [(a, None) for a in view.attachments]
+
+
+def _attachment(view, data: bytes | None) -> dict[str, Any]:
+    plain = _plain(view)
+    plain.pop("inline", None)
+    plain.pop("can_remove", None)
+    if data is not None:
+        plain["file_base64"] = base64.b64encode(data).decode("ascii")
+    return plain
 
 
 def as_json(data: dict[str, Any]) -> bytes:

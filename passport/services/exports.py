@@ -20,7 +20,7 @@ from passport.exports.pdf import TemplateRenderer
 from passport.models import Passport, User
 from passport.policy import Action, Output, Section, Selection
 from passport.projection import PassportView, build_view
-from passport.services import ServiceError, audit, health_cards, transaction
+from passport.services import ServiceError, audit, health_cards, local_help, transaction
 
 
 def _produced_on(today: date) -> str:
@@ -148,6 +148,7 @@ def leaving_pack_pdf(nurse: User, passport: Passport, *, renderer: TemplateRende
         "pdf/leaving_pack.html",
         view=view,
         pack=view.readiness.pack,
+        help_groups=local_help.help_near(passport),
         today=today,
         produced_on=_produced_on(today),
         title=view.name,

@@ -213,6 +213,7 @@ def set_adviser_sharing(young_person: User, passport: Passport, choices: list[st
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
     allowed = {s.value for s in policy.SHAREABLE_WITH_ADVISER} | {label.value for label in Sensitivity}
+    allowed.add(policy.ATTACHMENTS_CHOICE)
     passport.shared_with_adviser = sorted(set(choices) & allowed)
     audit.record(
         "sharing_changed",

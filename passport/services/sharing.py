@@ -63,6 +63,7 @@ def selection_of(link: ShareLink) -> Selection:
         sections=frozenset(Section(s) for s in link.sections or ()),
         labels=frozenset(Sensitivity(label) for label in link.labels or ()),
         birth_history=link.include_birth_history,
+        attachments=link.include_attachments,
     )
 
 
@@ -78,6 +79,7 @@ def create(
     expires_on: date | None,
     passcode: str | None,
     include_health_card: bool = False,
+    include_attachments: bool = False,
 ) -> NewShareLink:
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
@@ -127,6 +129,7 @@ def create(
         # when one does later (a withdrawal also takes it out of every link for good: birth_history.py).
         include_birth_history=include_birth_history
         and bool(policy.birth_history_parts(young_person, passport, today, policy.Output.SHARE_LINK)),
+        include_attachments=include_attachments,
         created_by_id=young_person.id,
         expires_at=ends,
         passcode_hash=hash_password(passcode) if passcode else None,

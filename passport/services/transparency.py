@@ -33,12 +33,21 @@ class PersonWhoCanSee:
 
 
 # The sharing choices, in the order the young person sees them (me.who_can_see's form).
-_SHARING_CHOICES = ("health_summary", "immunisations", "health_plan", "mental_health", "sexual_health")
+_SHARING_CHOICES = (
+    "health_summary",
+    "immunisations",
+    "health_plan",
+    "mental_health",
+    "sexual_health",
+    "attachments",
+)
 
 
 def _shared_with(visible: policy.Visibility) -> tuple[str, ...]:
     shown = {s.value for s in policy.SHAREABLE_WITH_ADVISER if visible.shows(s)}
     shown |= {label.value for label in visible.labels}
+    if visible.attachments:
+        shown.add(policy.ATTACHMENTS_CHOICE)
     return tuple(name for name in _SHARING_CHOICES if name in shown)
 
 

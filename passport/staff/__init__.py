@@ -12,4 +12,4 @@ def readiness_fixes():
     return {"gap_fix": fix_for}
 
 
-from passport.staff import views  # noqa: E402, F401
+from passport.staff import attachment_views, views  # noqa: E402, F401

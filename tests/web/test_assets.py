@@ -84,7 +84,7 @@ def test_pages_are_compressed_and_still_never_stored(app, client, world):
     assert response.headers["Content-Encoding"] == "br"
     assert response.headers["Cache-Control"] == "no-store"
     page = brotli.decompress(response.data)
-    assert b"<h1>My health passport</h1>" in page
+    assert b">My health passport</h1>" in page
     assert abs(len(page) - len(plain)) < 100  # the same page, apart from its nonce and tokens
 
 

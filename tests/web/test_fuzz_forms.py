@@ -342,7 +342,12 @@ def _url(app, target: Target, world: World) -> str:
     _endpoint, values = app.url_map.bind("localhost").match(_example_url(app, rule, world), method="POST")
     if target.kind:
         values["kind"] = target.kind
-    if target.endpoint in {"me.change_item", "me.remove_item", "staff.verify_item"}:
+    if target.endpoint in {
+        "me.change_item",
+        "me.remove_item",
+        "staff.verify_item",
+        "staff.check_against_photo",
+    }:
         values.update(kind="condition", item_id=world.own_condition.id)
     if target.endpoint == "staff.issue_invite":
         values["passport_id"] = world.unclaimed_passport.id
@@ -409,6 +414,9 @@ def _prepare(target: Target, world: World) -> None:
     if target.endpoint == "offline.stop_everywhere":
         db.session.add(OfflineCopy(user_id=world.young_person.id, token_hash="1" * 64))  # another phone's
         db.session.commit()
+    if target.endpoint == "staff.check_against_photo":
+        # The button shows beside a self-reported item that has a photo.
+        factories.create_attachment(passport=world.passport, by=world.young_person, item=world.own_condition)
     if target.endpoint == "staff.download_leaving_pack_batch":
         # A finished batch of the nurse's, so its page shows the download button.
         batch = PdfBatch(

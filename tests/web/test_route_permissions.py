@@ -94,6 +94,10 @@ def _example_url(app, rule, world: World) -> str:
         "grant_id": world.grant.id,
         "action_id": world.health_action.id,
         "how": "text",
+        "attachment_id": world.attachment.id,
+        "appointment_id": world.appointment.id,
+        "note_id": world.note.id,
+        "service_id": world.local_service.id,
     }
     for argument in rule.arguments:
         # A new kind of URL argument needs an example here.
@@ -165,6 +169,11 @@ SIGNED_IN = expect(200, anonymous=302)
 # A code for a new password: the young person's own nurse or adviser, never a host area's grantee.
 PASSWORD_RESET = {**CURATION, "adviser": 200}
 SECOND_STEP = expect(302, young_person=403, other_young_person=403)
+# A photo or file on the young person's passport, opened from the adviser's page: the adviser sees none
+# until the young person shares their photos and files (404, as for anything they may not open); a nurse
+# who may see the passport opens it, a host area's nurse under a grant too.
+ADVISER_FILE = {**CURATION, "adviser": 404, "other_nurse": 200}
+ADMIN_OF_THE_SERVICE = {**ADMIN_ONLY, "other_admin": 404}
 
 # (method, URL rule) -> (example URL, expected status by persona). Placeholders name World attributes.
 MATRIX = {
@@ -237,6 +246,89 @@ MATRIX = {
     ("GET", "/my-passport/{kind}/{item_id}/correction"): (
         "/my-passport/allergy/{allergy.id}/correction",
         OWN_ITEM,
+    ),
+    # Photos and files, appointments, notes, local help and the passport's look (issue #21).
+    ("GET", "/my-passport/papers"): ("/my-passport/papers", OWN_PAGE),
+    ("GET", "/my-passport/papers/add"): ("/my-passport/papers/add", OWN_PAGE),
+    ("GET", "/my-passport/{kind}/{item_id}/attach"): (
+        "/my-passport/condition/{own_condition.id}/attach",
+        OWN_ITEM,
+    ),
+    ("GET", "/my-passport/papers/{attachment_id}"): ("/my-passport/papers/{attachment.id}", OWN_ITEM),
+    ("GET", "/my-passport/papers/{attachment_id}/thumbnail"): (
+        "/my-passport/papers/{attachment.id}/thumbnail",
+        OWN_ITEM,
+    ),
+    ("GET", "/my-passport/papers/{attachment_id}/remove"): (
+        "/my-passport/papers/{attachment.id}/remove",
+        OWN_ITEM,
+    ),
+    ("GET", "/my-passport/appointments"): ("/my-passport/appointments", OWN_PAGE),
+    ("GET", "/my-passport/appointments/new"): ("/my-passport/appointments/new", OWN_PAGE),
+    ("GET", "/my-passport/appointments/{appointment_id}/change"): (
+        "/my-passport/appointments/{appointment.id}/change",
+        OWN_ITEM,
+    ),
+    ("GET", "/my-passport/appointments/{appointment_id}/remove"): (
+        "/my-passport/appointments/{appointment.id}/remove",
+        OWN_ITEM,
+    ),
+    ("GET", "/my-passport/notes"): ("/my-passport/notes", OWN_PAGE),
+    ("GET", "/my-passport/notes/new"): ("/my-passport/notes/new", OWN_PAGE),
+    ("GET", "/my-passport/notes/{note_id}/change"): ("/my-passport/notes/{note.id}/change", OWN_ITEM),
+    ("GET", "/my-passport/notes/{note_id}/remove"): ("/my-passport/notes/{note.id}/remove", OWN_ITEM),
+    ("GET", "/my-passport/help-near-you"): ("/my-passport/help-near-you", OWN_PAGE),
+    ("GET", "/my-passport/my-look"): ("/my-passport/my-look", OWN_PAGE),
+    ("GET", "/staff/passports/{passport_id}/papers"): ("/staff/passports/{passport.id}/papers", CURATION),
+    ("GET", "/staff/passports/{passport_id}/papers/add"): (
+        "/staff/passports/{passport.id}/papers/add",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/{kind}/{item_id}/attach"): (
+        "/staff/passports/{passport.id}/allergy/{allergy.id}/attach",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/birth-history/attach"): (
+        "/staff/passports/{passport.id}/birth-history/attach",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/papers/{attachment_id}"): (
+        "/staff/passports/{passport.id}/papers/{attachment.id}",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/papers/{attachment_id}/thumbnail"): (
+        "/staff/passports/{passport.id}/papers/{attachment.id}/thumbnail",
+        CURATION,
+    ),
+    ("GET", "/staff/passports/{passport_id}/papers/{attachment_id}/remove"): (
+        "/staff/passports/{passport.id}/papers/{attachment.id}/remove",
+        CURATION,
+    ),
+    ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/check-against-photo"): (
+        "/staff/passports/{passport.id}/condition/{own_condition.id}/check-against-photo",
+        CURATION_POST,
+    ),
+    ("GET", "/adviser/young-people/{passport_id}/papers/{attachment_id}"): (
+        "/adviser/young-people/{passport.id}/papers/{attachment.id}",
+        ADVISER_FILE,
+    ),
+    ("GET", "/adviser/young-people/{passport_id}/papers/{attachment_id}/thumbnail"): (
+        "/adviser/young-people/{passport.id}/papers/{attachment.id}/thumbnail",
+        ADVISER_FILE,
+    ),
+    ("GET", "/admin/local-help"): ("/admin/local-help", ADMIN_ONLY),
+    ("GET", "/admin/local-help/new"): ("/admin/local-help/new", ADMIN_ONLY),
+    ("GET", "/admin/local-help/{service_id}/change"): (
+        "/admin/local-help/{local_service.id}/change",
+        ADMIN_OF_THE_SERVICE,
+    ),
+    ("GET", "/admin/local-help/{service_id}/remove"): (
+        "/admin/local-help/{local_service.id}/remove",
+        ADMIN_OF_THE_SERVICE,
+    ),
+    ("POST", "/admin/local-help/{service_id}/checked"): (
+        "/admin/local-help/{local_service.id}/checked",
+        {**ADMIN_OF_THE_SERVICE, "admin": 302},
     ),
     ("GET", "/staff/caseload"): ("/staff/caseload", NURSE_ONLY),
     ("GET", "/staff/leaving-packs"): ("/staff/leaving-packs", NURSE_ONLY),
@@ -460,6 +552,23 @@ COVERED_ELSEWHERE = {
     ("POST", "/staff/passports/{passport_id}/birth-history/consents/{consent_id}/withdraw"),
     ("POST", "/messages/{how}"),  # tests/messages/test_message_choices.py
     ("POST", "/messages/{how}/code"),
+    ("POST", "/my-passport/papers/add"),  # tests/web/test_attachments.py
+    ("POST", "/my-passport/{kind}/{item_id}/attach"),
+    ("POST", "/my-passport/papers/{attachment_id}/remove"),
+    ("POST", "/staff/passports/{passport_id}/papers/add"),
+    ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/attach"),
+    ("POST", "/staff/passports/{passport_id}/birth-history/attach"),
+    ("POST", "/staff/passports/{passport_id}/papers/{attachment_id}/remove"),
+    ("POST", "/my-passport/appointments/new"),  # tests/web/test_diary.py
+    ("POST", "/my-passport/appointments/{appointment_id}/change"),
+    ("POST", "/my-passport/appointments/{appointment_id}/remove"),
+    ("POST", "/my-passport/notes/new"),
+    ("POST", "/my-passport/notes/{note_id}/change"),
+    ("POST", "/my-passport/notes/{note_id}/remove"),
+    ("POST", "/my-passport/my-look"),  # tests/web/test_themes.py
+    ("POST", "/admin/local-help/new"),  # tests/web/test_local_help.py
+    ("POST", "/admin/local-help/{service_id}/change"),
+    ("POST", "/admin/local-help/{service_id}/remove"),
 }
 
 

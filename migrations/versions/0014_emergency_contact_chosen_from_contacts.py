@@ -1,7 +1,7 @@
 """An emergency contact is chosen from the contacts already there
 
-Revision ID: 0016
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 01:00:00
 
 Until now the only way to record an emergency contact was a contact whose type was "Emergency contact",
@@ -12,8 +12,8 @@ someone to call in an emergency.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
