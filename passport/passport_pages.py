@@ -109,7 +109,7 @@ class Portal:
 
     def check_against_photo(self, item: ItemView) -> str:
         return url_for(
-            "staff.check_against_photo", passport_id=self.passport.id, kind=item.kind, item_id=item.id
+            "staff.check_against_photo", passport_id=self.passport_id, kind=item.kind, item_id=item.id
         )
 
     def file(self, attachment) -> str:

@@ -327,7 +327,7 @@ def _a_realistic_run(base: str, world) -> tuple[dict[str, str], list[Browser]]:
     assert stranger.post("/sign-in", {"email": EMAIL, "password": PASSWORD}, csrf=False).status in (302, 400)
 
     # The nurse looks at the passport with its new items.
-    assert ALLERGY in nurse.get(passport_page).body
+    assert ALLERGY in nurse.get(f"{passport_page}/health").body
     return made, [nurse, person, visitor, stranger]
 
 

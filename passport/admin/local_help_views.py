@@ -50,7 +50,9 @@ def _service_form_page(service=None):
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("admin.local_help_list"))
-    return render_template("admin/local_service.html", form=form, service=service)
+    return render_template(
+        "admin/local_service.html", form=form, service=local_help.view_of(service) if service else None
+    )
 
 
 @bp.route("/local-help/new", methods=["GET", "POST"])
@@ -91,4 +93,4 @@ def remove_local_service(service_id):
         local_help.remove(current_user, service)
         flash(_("Removed"), "success")
         return redirect(url_for("admin.local_help_list"))
-    return render_template("admin/remove_local_service.html", form=form, service=service)
+    return render_template("admin/remove_local_service.html", form=form, service=local_help.view_of(service))

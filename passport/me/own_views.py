@@ -104,7 +104,7 @@ def _appointment_form_page(passport, appointment=None):
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("me.appointments"))
-    return _page("me/appointment_form.html", passport, form=form, appointment=appointment)
+    return _page("me/appointment_form.html", passport, form=form, changing=appointment is not None)
 
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
@@ -133,7 +133,7 @@ def remove_appointment(passport, appointment_id):
         diary.remove_appointment(current_user, passport, appointment)
         flash(_("Removed"), "success")
         return redirect(url_for("me.appointments"))
-    return _page("me/remove_appointment.html", passport, form=form, appointment=appointment)
+    return _page("me/remove_appointment.html", passport, form=form, what=appointment.what)
 
 
 # ---- Notes -------------------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def _note_form_page(passport, note=None):
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("me.notes"))
-    return _page("me/note_form.html", passport, form=form, note=note)
+    return _page("me/note_form.html", passport, form=form, changing=note is not None)
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
@@ -193,7 +193,7 @@ def remove_note(passport, note_id):
         diary.remove_note(current_user, passport, note)
         flash(_("Removed"), "success")
         return redirect(url_for("me.notes"))
-    return _page("me/remove_note.html", passport, form=form, note=note)
+    return _page("me/remove_note.html", passport, form=form, title=note.title)
 
 
 # ---- Help near you, and the passport's look -------------------------------------------------------------

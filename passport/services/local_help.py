@@ -59,14 +59,51 @@ def is_stale(service: LocalService, today: date) -> bool:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    """A local service as pages show it: its own text as the admin wrote it."""
+
+    id: uuid.UUID
+    category: str
+    name: str
+    helps_with: str
+    phone: str | None
+    website: str | None
+    email: str | None
+    address: str | None
+    opening_times: str | None
+    min_age: int | None
+    max_age: int | None
+    referral: str
+    last_checked_on: date
+
+
+def view_of(service: LocalService) -> ServiceView:
+    return ServiceView(
+        id=service.id,
+        category=str(service.category),
+        name=service.name,
+        helps_with=service.helps_with,
+        phone=service.phone,
+        website=service.website,
+        email=service.email,
+        address=service.address,
+        opening_times=service.opening_times,
+        min_age=service.min_age,
+        max_age=service.max_age,
+        referral=str(service.referral),
+        last_checked_on=service.last_checked_on,
+    )
+
+
+@dataclass(frozen=True)
 class Group:
     category: HelpGroup
-    services: tuple[LocalService, ...]
+    services: tuple[ServiceView, ...]
 
 
 def _grouped(services: list[LocalService]) -> list[Group]:
     return [
-        Group(category, tuple(s for s in services if s.category == category))
+        Group(category, tuple(view_of(s) for s in services if s.category == category))
         for category in HelpGroup
         if any(s.category == category for s in services)
     ]
@@ -90,7 +127,7 @@ def help_near(passport: Passport) -> list[Group]:
 @dataclass(frozen=True)
 class AdminList:
     groups: list[Group]
-    stale: list[LocalService]
+    stale: list[ServiceView]
     stale_before: date
 
 
@@ -99,7 +136,10 @@ def for_admin(admin: User, today: date) -> AdminList:
     services = services_of(admin.organisation_id)
     return AdminList(
         groups=_grouped(services),
-        stale=sorted((s for s in services if is_stale(s, today)), key=lambda s: s.last_checked_on),
+        stale=[
+            view_of(s)
+            for s in sorted((s for s in services if is_stale(s, today)), key=lambda s: s.last_checked_on)
+        ],
         stale_before=stale_before(today),
     )
 

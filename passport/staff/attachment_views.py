@@ -4,14 +4,14 @@ its access decorator and hands over to attachment_pages or the attachments servi
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport import attachment_pages
 from passport.access import requires_passport
 from passport.item_forms import ActionForm
-from passport.passport_pages import SECTION_PAGE, Portal
+from passport.passport_pages import Portal
 from passport.policy import Action
 from passport.services import ServiceError, attachments, items
 from passport.staff import bp
@@ -76,4 +76,4 @@ def check_against_photo(passport, kind, item_id):
             flash(error.message, "error")
         else:
             flash(_("Marked as checked against the photo"), "success")
-    return redirect(url_for("staff.passport_page", passport_id=passport.id) + f"#{SECTION_PAGE[kind]}")
+    return redirect(Portal("staff", passport.id).section_url(kind) + f"#item-{item_id}")
