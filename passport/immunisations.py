@@ -39,7 +39,26 @@ def report_for(date_of_birth: date, doses, today: date, sex_at_birth: str | None
 
 
 def vaccine_name(vaccine_id: str) -> str:
+    """The vaccine's plain name in the reader's language, then its clinical name: "5-in-1 vaccine
+    (DTaP/IPV/Hib)". The clinical abbreviation is the same in every language."""
+    try:
+        vaccine = schedule.get_vaccine(vaccine_id)
+    except KeyError:
+        return vaccine_id
+    name = gettext(vaccine.name)
+    return f"{name} ({vaccine.clinical_name})" if vaccine.clinical_name else name
+
+
+def plain_vaccine_name(vaccine_id: str) -> str:
+    """Only the plain name ("5-in-1 vaccine"), for a heading whose clinical name is explained beside it."""
     try:
         return gettext(schedule.get_vaccine(vaccine_id).name)
     except KeyError:
         return vaccine_id
+
+
+def clinical_vaccine_name(vaccine_id: str) -> str | None:
+    try:
+        return schedule.get_vaccine(vaccine_id).clinical_name
+    except KeyError:
+        return None

@@ -18,6 +18,7 @@ from wtforms.widgets import HiddenInput
 
 from passport import labels, schedule
 from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
+from passport.immunisations import vaccine_name
 from passport.services.passports import NHS_NUMBER_REASONS
 
 
@@ -239,7 +240,7 @@ class ImmunisationForm(VersionedForm):
         super().__init__(*args, **kwargs)
         # Built per request so the names are in the reader's language.
         self.vaccine_id.choices = [SelectChoice("", _l("Choose a vaccine"))] + [
-            SelectChoice(c.value, gettext(c.label_msgid), optgroup=gettext(c.group_label_msgid))
+            SelectChoice(c.value, vaccine_name(c.value), optgroup=gettext(c.group_label_msgid))
             for c in schedule.vaccine_choices()
         ]
 

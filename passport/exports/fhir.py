@@ -733,7 +733,7 @@ def _immunization(doc: _Document, dose: ItemView, patient: str) -> tuple[Resourc
         vaccine: schedule.Vaccine | None = schedule.get_vaccine(dose.vaccine_id)
     except KeyError:
         vaccine = None
-    name = vaccine.name if vaccine is not None else str(dose.vaccine_id)
+    name = vaccine.english_label if vaccine is not None else str(dose.vaccine_id)
     procedure = _dose_procedure(vaccine.codes, dose.dose_number) if vaccine is not None else None
     # The catalogue lists the product (brand) codes a vaccine might have been, but a dose does not record
     # which brand was given, so no product code is sent: listing two brands would claim both. The

@@ -107,7 +107,7 @@ def card_bundle(view: PassportView) -> dict:
         except KeyError:
             continue
         codes = [c for c in vaccine.codes if c.kind in ("product", "procedure")]
-        vaccine_code: dict = {"text": vaccine.name}
+        vaccine_code: dict = {"text": vaccine.english_label}
         if codes:
             vaccine_code["coding"] = [{"system": "http://snomed.info/sct", "code": codes[0].code}]
         resource = {
