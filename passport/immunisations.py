@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import format_date, gettext
 
-from passport import schedule
+from passport import clinical_terms, schedule
 
 
 def explain(msgid: str, params: dict | None = None) -> str:
@@ -62,3 +62,10 @@ def clinical_vaccine_name(vaccine_id: str) -> str | None:
         return schedule.get_vaccine(vaccine_id).clinical_name
     except KeyError:
         return None
+
+
+def term_label(kind: str, text: str | None) -> str:
+    """An item's name as the reader sees it: a listed term (passport/clinical_terms.py) in their language,
+    anything else exactly as it was typed."""
+    term = clinical_terms.match(kind, text)
+    return gettext(term.name) if term is not None else (text or "")

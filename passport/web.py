@@ -165,6 +165,7 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["role_name"] = role_name
     app.jinja_env.globals["explain"] = immunisations.explain
     app.jinja_env.globals["vaccine_name"] = immunisations.vaccine_name
+    app.jinja_env.globals["term_label"] = immunisations.term_label
     for name, mapping in {
         "sensitivity_label": labels.SENSITIVITY,
         "service_label": labels.SERVICE,

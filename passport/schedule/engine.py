@@ -99,6 +99,7 @@ __all__ = [
     "message_ids",
     "programmes",
     "schedule_rules",
+    "target_diseases",
     "translatable_strings",
     "vaccine_choices",
     "validate",
@@ -2240,6 +2241,19 @@ def get_vaccine(vaccine_id: str) -> Vaccine:
 def programmes() -> tuple[ProgrammeInfo, ...]:
     """Every programme, in display order."""
     return tuple(ProgrammeInfo(p.id, p.name, p.protects_against, p.source) for p in _catalogue().programmes)
+
+
+def target_diseases(vaccine_id: str) -> tuple[SnomedCode, ...]:
+    """The SNOMED CT disease codes of the diseases a vaccine protects against, once each (four
+    meningococcal groups are one disease code); antigens with no sourced code are left out."""
+    cat = _catalogue()
+    vaccine = cat.vaccines[vaccine_id]
+    seen: dict[str, SnomedCode] = {}
+    for antigen in sorted(vaccine.antigens):
+        code = cat.antigen_codes.get(antigen)
+        if code is not None and code.verified and code.code not in seen:
+            seen[code.code] = code
+    return tuple(seen.values())
 
 
 def schedule_rules() -> dict[str, ScheduleRule]:
