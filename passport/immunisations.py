@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 
 from passport import clinical_terms, schedule
 
@@ -69,3 +69,41 @@ def term_label(kind: str, text: str | None) -> str:
     anything else exactly as it was typed."""
     term = clinical_terms.match(kind, text)
     return gettext(term.name) if term is not None else (text or "")
+
+
+def vaccine_protects(vaccine_id: str) -> str:
+    """What the vaccine protects against, in plain words and the reader's language."""
+    try:
+        return gettext(schedule.get_vaccine(vaccine_id).protects_against)
+    except KeyError:
+        return ""
+
+
+def age_when_given(date_of_birth: date, given_on: date) -> str:
+    """How old the person was, in the unit a reader would use: weeks for a baby, months to 2, then years."""
+    days = (given_on - date_of_birth).days
+    if days < 0:
+        return ""
+    if days < 13 * 7:
+        weeks = days // 7
+        return ngettext("%(num)d week", "%(num)d weeks", weeks)
+    months = (given_on.year - date_of_birth.year) * 12 + given_on.month - date_of_birth.month
+    if given_on.day < date_of_birth.day:
+        months -= 1
+    if months < 24:
+        return ngettext("%(num)d month", "%(num)d months", months)
+    return ngettext("%(num)d year", "%(num)d years", months // 12)
+
+
+def schedule_rule(rule_id: str | None):
+    """The Green Book or UKHSA rule with this id, for the nurse's evidence list; None for other ids."""
+    return schedule.schedule_rules().get(rule_id) if rule_id else None
+
+
+def programme_name(programme_id: str | None) -> str:
+    if programme_id is None:
+        return ""
+    for programme in schedule.programmes():
+        if programme.id == programme_id:
+            return gettext(programme.name_msgid)
+    return programme_id

@@ -2272,15 +2272,30 @@ def test_explain_formats_dates_and_uses_the_given_gettext():
 # --- Purity and the public API ---------------------------------------------------------------------------
 
 
-def test_engine_is_pure_and_never_reads_the_clock():
-    source = Path(eng.__file__).read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    imported = {
-        alias.name.split(".")[0]
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
+
+
+def test_schedule_package_imports_no_flask_and_no_models():
+    """The import contract: the schedule (and the clinical terms list) stay usable without the web app."""
+    package = Path(eng.__file__).parent
+    files = [*package.glob("*.py"), package.parent / "clinical_terms.py"]
+    for path in files:
+        for name in _imports(path):
+            assert name.split(".")[0] not in {"flask", "flask_wtf", "sqlalchemy", "werkzeug", "jinja2"}, path
+            assert not name.startswith(("passport.models", "passport.web", "passport.policy")), path
+            assert name == "passport.schedule.engine" or not name.startswith("passport."), (path, name)
+
+
+def test_engine_is_pure_and_never_reads_the_clock():
+    source = Path(eng.__file__).read_text(encoding="utf-8")
+    imported = {name.split(".")[0] for name in _imports(Path(eng.__file__))}
     assert imported <= {
         "__future__",
         "functools",
