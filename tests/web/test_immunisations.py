@@ -281,6 +281,21 @@ class TestBadDoses:
 
 
 class TestTheNursesView:
+    def test_the_nurse_reads_clinical_reasons_and_the_young_person_plain_ones(self, client, world):
+        passport = db.session.get(Passport, world.passport.id)
+        passport.date_of_birth = date(2008, 4, 10)
+        passport.immunisation_records = "documented"
+        db.session.commit()
+        fully_immunised_2008(passport, world.nurse)
+        client.sign_in_as(world.young_person)
+        mine = text_of(client, "/my-passport/vaccines")
+        assert "Vaccines you have had all the doses of" in mine
+        assert "Courses complete" not in mine
+        client.sign_in_as(world.nurse)
+        theirs = text_of(client, f"/staff/passports/{world.passport.id}")
+        assert "Courses complete" in theirs
+        assert "Vaccines you have had all the doses of" not in theirs
+
     def test_the_nurse_sees_status_evidence_and_can_add_doses(self, client, world):
         factories.create_item(
             "immunisation",
