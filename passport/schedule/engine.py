@@ -633,6 +633,7 @@ class _Slot:
         "min_gap_from_10",
         "only_if_no_dose_before",
         "overdue",
+        "plain",
         "repeat_if_early",
         "sets_earliest",
         "vaccine",
@@ -679,6 +680,11 @@ class _Slot:
         # Whether a dose can be too early for this slot (then it is an extra dose): checked once per dose.
         self.sets_earliest = any(
             spec is not None for spec in (self.min_age, self.min_gap, self.min_gap_from_10)
+        )
+        # A slot any valid dose fills as it comes (most infant doses): _fill skips every check below for it.
+        self.plain = not self.sets_earliest and all(
+            spec is None
+            for spec in (self.drop_after, self.only_if_no_dose_before, self.give_before, self.repeat_if_early)
         )
         # The rule that makes this slot's ages and gaps matter; required whenever the slot changes an answer.
         self.why = raw.get("why")
@@ -1183,6 +1189,8 @@ def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], per
         # late-starter doses for someone who started on time).
         while k < count:
             slot = slots[k]
+            if slot.plain:
+                break
             if slot.drop_after is not None and given >= ages[slot.drop_after]:
                 k += 1
                 continue
@@ -1195,7 +1203,11 @@ def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], per
                 continue
             break
         counted_as = None
-        if k < count:
+        if k < count and slots[k].plain:
+            filled.append(given)
+            k += 1
+            counted_as = len(filled) + extra
+        elif k < count:
             slot = slots[k]
             if slot.give_before is not None and given >= ages[slot.give_before]:
                 # Too old for this dose: the course closes unfinished (rotavirus after 24 weeks).
@@ -1539,7 +1551,11 @@ def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Ou
         candidate = _next_dose(prog, rule, fill, person, catch_up_ages)
         if candidate is not None and (nxt is None or candidate.earliest > nxt.earliest):
             chosen, nxt = fill, candidate
-    closed = next((fill for fill in candidates if fill.closed is not None), None)
+    closed = None
+    for fill in candidates:
+        if fill.closed is not None:
+            closed = fill
+            break
     if closed is not None:
         status = _not_finished(prog, closed, rule_id, source, reported)
         return _Outcome(status, None, fills, True, closed.closed_rule or rule_id, source)
