@@ -24,6 +24,47 @@ class TrimmedStringField(StringField):
         super().__init__(*args, **kwargs)
 
 
+class ClinicalTermField(TrimmedStringField):
+    """Free text, with the listed health conditions, allergies or medicines of one kind offered as
+    suggestions (an HTML datalist: it needs no JavaScript). A listed term chosen or typed in the reader's
+    language is kept as its English name, so exports can code it and every page shows it translated;
+    anything else is kept as typed (passport/clinical_terms.py)."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        kwargs.setdefault("filters", []).append(self._listed_name)
+        super().__init__(*args, **kwargs)
+
+    def _listed_name(self, value):
+        if not isinstance(value, str) or not value:
+            return value
+        from flask_babel import gettext
+
+        from passport import clinical_terms
+
+        folded = value.strip().casefold()
+        for term in clinical_terms.terms(self.kind):
+            if folded in (term.name.casefold(), gettext(term.name).casefold()):
+                return term.name
+        return value
+
+    @property
+    def suggestions(self) -> list[str]:
+        from flask_babel import gettext
+
+        from passport import clinical_terms
+
+        return [gettext(term.name) for term in clinical_terms.terms(self.kind)]
+
+    def _value(self):
+        from flask_babel import gettext
+
+        from passport import clinical_terms
+
+        term = clinical_terms.match(self.kind, self.data)
+        return gettext(term.name) if term is not None else super()._value()
+
+
 class ChoiceFromListField(SelectField):
     """A select whose answer must be one of its options, with a plain message (WTForms' own, "Not a valid
     choice", is in English only and says nothing useful) when a request sends something else."""

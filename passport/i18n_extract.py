@@ -1,5 +1,6 @@
-"""A Babel extractor for the plain-English strings kept in data files (the immunisation schedule and the
-leaving-pack checklist), so they are translated like every other message. Named in babel.cfg."""
+"""A Babel extractor for the plain-English strings kept in data files (the immunisation schedule, the
+leaving-pack checklist and the clinical terms list), so they are translated like every other message. Named in
+babel.cfg."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def extract_data_strings(
         from passport.readiness import translatable_strings
     elif name in ("schedule.yaml", "vaccines.yaml"):
         from passport.schedule import translatable_strings
+    elif name == "clinical_terms.yaml":
+        from passport.clinical_terms import translatable_strings
     else:
         return
     for message in translatable_strings():

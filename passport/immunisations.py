@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 
-from passport import schedule
+from passport import clinical_terms, schedule
 from passport.models.items import Source
 
 
@@ -40,7 +40,71 @@ def report_for(date_of_birth: date, doses, today: date, sex_at_birth: str | None
 
 
 def vaccine_name(vaccine_id: str) -> str:
+    """The vaccine's plain name in the reader's language, then its clinical name: "5-in-1 vaccine
+    (DTaP/IPV/Hib)". The clinical abbreviation is the same in every language."""
+    try:
+        vaccine = schedule.get_vaccine(vaccine_id)
+    except KeyError:
+        return vaccine_id
+    name = gettext(vaccine.name)
+    return f"{name} ({vaccine.clinical_name})" if vaccine.clinical_name else name
+
+
+def plain_vaccine_name(vaccine_id: str) -> str:
+    """Only the plain name ("5-in-1 vaccine"), for a heading whose clinical name is explained beside it."""
     try:
         return gettext(schedule.get_vaccine(vaccine_id).name)
     except KeyError:
         return vaccine_id
+
+
+def clinical_vaccine_name(vaccine_id: str) -> str | None:
+    try:
+        return schedule.get_vaccine(vaccine_id).clinical_name
+    except KeyError:
+        return None
+
+
+def term_label(kind: str, text: str | None) -> str:
+    """An item's name as the reader sees it: a listed term (passport/clinical_terms.py) in their language,
+    anything else exactly as it was typed."""
+    term = clinical_terms.match(kind, text)
+    return gettext(term.name) if term is not None else (text or "")
+
+
+def vaccine_protects(vaccine_id: str) -> str:
+    """What the vaccine protects against, in plain words and the reader's language."""
+    try:
+        return gettext(schedule.get_vaccine(vaccine_id).protects_against)
+    except KeyError:
+        return ""
+
+
+def age_when_given(date_of_birth: date, given_on: date) -> str:
+    """How old the person was, in the unit a reader would use: weeks for a baby, months to 2, then years."""
+    days = (given_on - date_of_birth).days
+    if days < 0:
+        return ""
+    if days < 13 * 7:
+        weeks = days // 7
+        return ngettext("%(num)d week", "%(num)d weeks", weeks)
+    months = (given_on.year - date_of_birth.year) * 12 + given_on.month - date_of_birth.month
+    if given_on.day < date_of_birth.day:
+        months -= 1
+    if months < 24:
+        return ngettext("%(num)d month", "%(num)d months", months)
+    return ngettext("%(num)d year", "%(num)d years", months // 12)
+
+
+def schedule_rule(rule_id: str | None):
+    """The Green Book or UKHSA rule with this id, for the nurse's evidence list; None for other ids."""
+    return schedule.schedule_rules().get(rule_id) if rule_id else None
+
+
+def programme_name(programme_id: str | None) -> str:
+    if programme_id is None:
+        return ""
+    for programme in schedule.programmes():
+        if programme.id == programme_id:
+            return gettext(programme.name_msgid)
+    return programme_id

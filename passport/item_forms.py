@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import HiddenInput
 
 from passport import labels, schedule
-from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
+from passport.forms import ChoiceFromListField, ClinicalTermField, DatePartsField, TrimmedStringField
+from passport.immunisations import vaccine_name
 from passport.services.passports import NHS_NUMBER_REASONS
 
 
@@ -105,8 +106,9 @@ class RegistrationForm(VersionedForm):
 
 
 class ConditionForm(VersionedForm):
-    name = TrimmedStringField(
+    name = ClinicalTermField(
         _l("Health condition"),
+        kind="condition",
         description=_l("For example, asthma or eczema"),
         validators=[DataRequired(_l("Enter the health condition")), Length(max=200)],
     )
@@ -116,8 +118,9 @@ class ConditionForm(VersionedForm):
 
 
 class AllergyForm(VersionedForm):
-    substance = TrimmedStringField(
+    substance = ClinicalTermField(
         _l("What are you allergic to?"),
+        kind="allergy",
         description=_l("For example, penicillin, peanuts or bee stings"),
         validators=[DataRequired(_l("Enter what the allergy is to")), Length(max=200)],
     )
@@ -136,8 +139,9 @@ class AllergyForm(VersionedForm):
 
 
 class MedicationForm(VersionedForm):
-    name = TrimmedStringField(
+    name = ClinicalTermField(
         _l("Medicine"),
+        kind="medication",
         description=_l("The name on the box or prescription, for example salbutamol inhaler"),
         validators=[DataRequired(_l("Enter the name of the medicine")), Length(max=200)],
     )
@@ -240,7 +244,7 @@ class ImmunisationForm(VersionedForm):
         super().__init__(*args, **kwargs)
         # Built per request so the names are in the reader's language.
         self.vaccine_id.choices = [SelectChoice("", _l("Choose a vaccine"))] + [
-            SelectChoice(c.value, gettext(c.label_msgid), optgroup=gettext(c.group_label_msgid))
+            SelectChoice(c.value, vaccine_name(c.value), optgroup=gettext(c.group_label_msgid))
             for c in schedule.vaccine_choices()
         ]
 

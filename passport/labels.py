@@ -131,6 +131,7 @@ VACCINE_STATUS = {
     "not_yet_due": _l("Not due yet"),
     "unknown": _l("Needs checking"),
     "not_eligible": _l("Not offered"),
+    "not_finished": _l("Course not finished"),
 }
 DELIVERY = {
     "vaginal": _l("Vaginal birth"),

@@ -197,6 +197,16 @@ def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["role_name"] = role_name
     app.jinja_env.globals["explain"] = immunisations.explain
     app.jinja_env.globals["vaccine_name"] = immunisations.vaccine_name
+    app.jinja_env.globals["term_label"] = immunisations.term_label
+    for helper in (
+        immunisations.plain_vaccine_name,
+        immunisations.clinical_vaccine_name,
+        immunisations.vaccine_protects,
+        immunisations.age_when_given,
+        immunisations.schedule_rule,
+        immunisations.programme_name,
+    ):
+        app.jinja_env.globals[helper.__name__] = helper
     for name, mapping in {
         "sensitivity_label": labels.SENSITIVITY,
         "service_label": labels.SERVICE,

@@ -17,8 +17,9 @@ Choices worth knowing (each explained where it is made):
 * The resources follow the base R4 specification with UK Core conventions (NHS number and ODS code
   systems, the UK Core vaccination procedure extension). No ``meta.profile`` is claimed: nothing here runs
   an IPS or UK Core profile validator, and a false conformance claim is worse than none.
-* Coded values use only codes from the project's sources (the vaccine catalogue, DOMAIN.md) or from FHIR's
-  own code systems; everything else is text. A code is never guessed.
+* Coded values use only codes from the project's sources (the vaccine catalogue and the clinical terms
+  list, each code with its source recorded beside it) or from FHIR's own code systems; everything else is
+  text. A code is never guessed. Every resource has an id, the UUID of its fullUrl.
 * The text in resources and narratives is English whatever language the young person reads the app in:
   the document is for clinicians in England, and the codes it sits beside are displayed in English.
 """
@@ -29,12 +30,12 @@ import html
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from passport import schedule
+from passport import clinical_terms, schedule
 from passport.models import BIRTH_FIELDS, AllergySeverity, BirthPart, ContactRole, Source
 
 if TYPE_CHECKING:
@@ -205,6 +206,15 @@ def _concept(text: str, *codings: Mapping[str, str]) -> dict[str, Any]:
     return concept
 
 
+def _term_concept(kind: str, text: str) -> dict[str, Any]:
+    """A condition, allergy or medicine: coded when its text is a listed term with a sourced code
+    (passport/clinical_terms.py), otherwise the text alone."""
+    term = clinical_terms.match(kind, text)
+    if term is None or term.code is None:
+        return _concept(text)
+    return _concept(text, {"system": term.system, "code": term.code, "display": term.display or term.name})
+
+
 def _coded(system: str, code: str, display: str | None = None) -> dict[str, Any]:
     coding = {"system": system, "code": code}
     if display:
@@ -258,6 +268,17 @@ def _source_text(item: ItemView) -> str:
 # ---- the document --------------------------------------------------------------------------------------
 
 
+def with_id(resource: Resource, full_url: str) -> Resource:
+    """The resource with its logical id (the UUID of its urn:uuid fullUrl) straight after resourceType.
+
+    UK Core and IPS validators expect every resource in a document to carry an id; taking it from the
+    fullUrl keeps the two in step, so a reference by either resolves to the same entry."""
+    resource_id = full_url.removeprefix("urn:uuid:")
+    return {"resourceType": resource["resourceType"], "id": resource_id} | {
+        key: value for key, value in resource.items() if key not in ("resourceType", "id")
+    }
+
+
 @dataclass
 class _Document:
     """Collects entries and mints their fullUrls.
@@ -276,7 +297,7 @@ class _Document:
 
     def add(self, key: str, resource: Resource) -> str:
         full_url = self.full_url(key)
-        self.entries.append({"fullUrl": full_url, "resource": resource})
+        self.entries.append({"fullUrl": full_url, "resource": with_id(resource, full_url)})
         return full_url
 
     def identifier(self, kind: str, value: uuid.UUID | str) -> dict[str, str]:
@@ -366,7 +387,8 @@ def build_bundle(
         "section": [s.as_fhir() for s in sections],
     }
     # The Composition leads a document Bundle (bdl-11).
-    doc.entries.insert(0, {"fullUrl": doc.full_url("Composition"), "resource": composition})
+    composition_url = doc.full_url("Composition")
+    doc.entries.insert(0, {"fullUrl": composition_url, "resource": with_id(composition, composition_url)})
     return {
         "resourceType": "Bundle",
         "identifier": doc.identifier("document", document_id),
@@ -539,7 +561,7 @@ def _medication(doc: _Document, item: ItemView, health: HealthSummary, patient: 
         "resourceType": "MedicationStatement",
         "identifier": [doc.identifier("medication", item.id)],
         "status": "completed" if stopped else "active",
-        "medicationCodeableConcept": _concept(item.name),
+        "medicationCodeableConcept": _term_concept("medication", item.name),
         "subject": _ref(patient),
     }
     period = _period(item.started_on, item.stopped_on)
@@ -609,10 +631,13 @@ def _allergy(doc: _Document, item: ItemView, patient: str) -> Resource:
         "clinicalStatus": _coded(ALLERGY_CLINICAL, "active", "Active"),
         "verificationStatus": _verification(item, ALLERGY_VERIFICATION),
         "criticality": CRITICALITY[severity],
-        "code": _concept(item.substance),
+        "code": _term_concept("allergy", item.substance),
         "patient": _ref(patient),
         "recordedDate": _instant(item.provenance.recorded_at),
     }
+    term = clinical_terms.match("allergy", item.substance)
+    if term is not None and term.category:
+        allergy["category"] = [term.category]
     if _said_by_young_person(item):
         allergy["asserter"] = _ref(patient)
     if item.reaction:
@@ -672,7 +697,7 @@ def _condition(doc: _Document, item: ItemView, patient: str) -> Resource:
         "clinicalStatus": _coded(CONDITION_CLINICAL, "active", "Active"),
         "verificationStatus": _verification(item, CONDITION_VERIFICATION),
         "category": [_coded(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
-        "code": _concept(item.name),
+        "code": _term_concept("condition", item.name),
         "subject": _ref(patient),
         "recordedDate": _instant(item.provenance.recorded_at),
     }
@@ -715,42 +740,29 @@ def _immunisations_section(doc: _Document, immunisations: Immunisations, patient
     return section
 
 
-def _dose_procedure(
-    codes: Sequence[schedule.SnomedCode], dose_number: int | None
-) -> schedule.SnomedCode | None:
-    """The SNOMED CT vaccination procedure for this dose, if the catalogue has a verified one.
-
-    Some procedures are per dose (MMRV first and second dose); when the dose number is not recorded those
-    are left out rather than guessed. Codes the catalogue marks unverified ([check]) are never sent.
-    """
-    for code in codes:
-        if code.kind == "procedure" and code.verified and (code.dose is None or code.dose == dose_number):
-            return code
-    return None
-
-
 def _immunization(doc: _Document, dose: ItemView, patient: str) -> tuple[Resource, str]:
     try:
         vaccine: schedule.Vaccine | None = schedule.get_vaccine(dose.vaccine_id)
     except KeyError:
         vaccine = None
-    name = vaccine.name if vaccine is not None else str(dose.vaccine_id)
-    procedure = _dose_procedure(vaccine.codes, dose.dose_number) if vaccine is not None else None
-    # The catalogue lists the product (brand) codes a vaccine might have been, but a dose does not record
-    # which brand was given, so no product code is sent: listing two brands would claim both. The
-    # vaccination procedure is known, so it goes in vaccineCode (for IPS readers) and in UK Core's
-    # vaccination procedure extension (for NHS England systems).
-    codings = [{"system": SNOMED, "code": procedure.code, "display": procedure.label}] if procedure else []
+    name = vaccine.english_label if vaccine is not None else str(dose.vaccine_id)
+    # vaccineCode carries the SNOMED CT vaccine product (what was given; IPS binds vaccineCode to vaccine
+    # products), the UK Core extension the vaccination procedure. Brand (dm+d AMP) codes are never sent: a
+    # dose does not record which brand was given. A procedure code that is per dose (MMRV first or second) is
+    # sent only when the dose number is recorded; codes the catalogue has not verified are never sent.
+    product = vaccine.code("product") if vaccine is not None else None
+    procedure = vaccine.code("procedure", dose.dose_number) if vaccine is not None else None
     immunization: Resource = {"resourceType": "Immunization"}
     if procedure:
         immunization["extension"] = [
-            {"url": UKCORE_VACCINATION_PROCEDURE, "valueCodeableConcept": {"coding": [dict(codings[0])]}}
+            {"url": UKCORE_VACCINATION_PROCEDURE, "valueCodeableConcept": _coded_concept(procedure)}
         ]
+    vaccine_code = _concept(name, *(_coding(product),) if product else ())
     immunization.update(
         {
             "identifier": [doc.identifier("immunisation", dose.id)],
             "status": "completed",
-            "vaccineCode": _concept(name, *codings),
+            "vaccineCode": vaccine_code,
             "patient": _ref(patient),
             "occurrenceDateTime": _date(dose.given_on),
             "recorded": _instant(dose.provenance.recorded_at),
@@ -771,8 +783,21 @@ def _immunization(doc: _Document, dose: ItemView, patient: str) -> tuple[Resourc
     if dose.batch:
         immunization["lotNumber"] = dose.batch
     if dose.dose_number:
-        immunization["protocolApplied"] = [{"doseNumberPositiveInt": dose.dose_number}]
+        # R4 makes doseNumber required in protocolApplied, so the diseases go in only with a dose number.
+        protocol: Resource = {"doseNumberPositiveInt": dose.dose_number}
+        diseases = schedule.target_diseases(dose.vaccine_id) if vaccine is not None else ()
+        if diseases:
+            protocol = {"targetDisease": [_coded_concept(code) for code in diseases]} | protocol
+        immunization["protocolApplied"] = [protocol]
     return immunization, name
+
+
+def _coding(code: schedule.SnomedCode) -> dict[str, str]:
+    return {"system": code.system, "code": code.code, "display": code.label}
+
+
+def _coded_concept(code: schedule.SnomedCode) -> dict[str, Any]:
+    return {"coding": [_coding(code)]}
 
 
 # ---- birth history -------------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ __all__ = [
     "Problem",
     "ProgrammeInfo",
     "ProgrammeStatus",
+    "ScheduleRule",
     "SnomedCode",
     "Source",
     "Vaccine",
@@ -97,6 +98,8 @@ __all__ = [
     "get_vaccine",
     "message_ids",
     "programmes",
+    "schedule_rules",
+    "target_diseases",
     "translatable_strings",
     "vaccine_choices",
     "validate",
@@ -124,7 +127,10 @@ OVERDUE = "overdue"
 NOT_YET_DUE = "not_yet_due"
 UNKNOWN = "unknown"
 NOT_ELIGIBLE = "not_eligible"
-STATUSES = (COMPLETE, DUE, OVERDUE, NOT_YET_DUE, UNKNOWN, NOT_ELIGIBLE)
+# A course that was started but can no longer be finished (an upper age limit passed): no more doses are
+# given, and it is never shown as complete.
+NOT_FINISHED = "not_finished"
+STATUSES = (COMPLETE, DUE, OVERDUE, NOT_YET_DUE, UNKNOWN, NOT_ELIGIBLE, NOT_FINISHED)
 
 WHERE_OPTIONS = ("uk_gp", "school", "abroad", "unknown")
 SOURCE_OPTIONS = ("nurse_verified", "self_reported", "imported")
@@ -136,14 +142,21 @@ SEXES = ("female", "male", "indeterminate")
 MAX_DOSE_NUMBER = 10
 
 # --- Messages (one plain sentence each; reading age about 9) ---------------------------------------------
+# MSG_ sentences are for the young person; CL_ sentences give the clinical reason, for the nurse;
+# EV_ sentences say why one recorded dose counted or not (the nurse's evidence list).
 
 MSG_COMPLETE = N_("You have had all the doses you need.")
 MSG_COMPLETE_LIFELONG = N_("You have had %(count)s doses, which should protect you for life.")
 MSG_COMPLETE_HAD_ANYWAY = N_("You have had this vaccine.")
-MSG_DUE = N_("Dose %(number)s is due now.")
+MSG_DUE_NEXT = N_("Your next dose is due now.")
 MSG_DUE_SINGLE = N_("This vaccine is due now.")
 MSG_DUE_IF_NO_CHICKENPOX = N_("This vaccine is offered now to children who have not had chickenpox.")
-MSG_OVERDUE = N_("You still need dose %(number)s, so ask your GP for it.")
+MSG_OVERDUE_NEXT = N_(
+    "You have had %(had)s of the %(total)s doses you need, so ask your GP for the next one."
+)
+MSG_OVERDUE_LAST = N_(
+    "You have had %(had)s of the %(total)s doses you need, so ask your GP for the last one."
+)
 MSG_OVERDUE_SINGLE = N_("You still need this vaccine, so ask your GP for it.")
 MSG_OVERDUE_NO_RECORD = N_("There is no record of this vaccine, so you should have it to be safe.")
 MSG_FIRST_DUE_ON = N_("You will be offered this vaccine from %(date)s.")
@@ -162,6 +175,8 @@ MSG_NOT_ELIGIBLE_SEX_COHORT = N_(
     "For people born before %(date)s, the NHS offered this vaccine only to people registered female at birth."
 )
 MSG_TOO_LATE_TO_START = N_("It is too late to start this vaccine, so it is not offered now.")
+MSG_NOT_FINISHED = N_("You are too old to finish this course now, so you do not need any more doses.")
+MSG_ADDED_TO_CHECK = N_("You added a dose of this vaccine, and it counts once your nurse has checked it.")
 MSG_UNKNOWN_SEX = N_(
     "This depends on the sex you were registered with at birth, so please ask your nurse to check."
 )
@@ -178,14 +193,60 @@ MSG_SUMMARY_CHECK, MSG_SUMMARY_CHECK_PLURAL = N_plural(
 MSG_VISIT_FIRST = N_("Book this visit as soon as you can.")
 MSG_VISIT_LATER = N_("Book this visit for %(date)s or later.")
 
+CL_COMPLETE = N_("Complete: %(valid)s valid doses counted, %(needed)s needed.")
+CL_COMPLETE_OUTSIDE = N_(
+    "Not in the routine programme for this person, but %(valid)s valid doses are recorded."
+)
+CL_DUE = N_("Due now: dose %(number)s of %(needed)s (%(valid)s valid so far).")
+CL_OVERDUE = N_("Overdue since %(date)s: dose %(number)s of %(needed)s (%(valid)s valid so far).")
+CL_NOT_YET_DUE = N_("Next: dose %(number)s of %(needed)s, due %(date)s (%(valid)s valid so far).")
+CL_NOT_YET_DUE_INTERVAL = N_(
+    "Next: dose %(number)s of %(needed)s, from %(date)s when the minimum interval has passed "
+    "(%(valid)s valid so far)."
+)
+CL_AGED_OUT = N_("Not offered from %(date)s (upper age limit); no valid doses recorded.")
+CL_OFFER_ENDED = N_("The offer ended on %(date)s; no valid doses recorded.")
+CL_NOT_FINISHED = N_(
+    "Course not finished: %(valid)s of %(needed)s valid doses, and no more can be given from %(date)s."
+)
+CL_TOO_LATE_TO_START = N_("Not started before %(date)s, the latest age to start: the course is not given.")
+CL_NOT_IN_COHORT = N_("Not in the routine programme for this birth cohort.")
+CL_NOT_ELIGIBLE_SEX = N_("Not offered: born before %(date)s and not registered female at birth.")
+CL_UNKNOWN_SEX = N_("Eligibility depends on the sex registered at birth, which is not recorded.")
+CL_NOT_CHECKED = N_(
+    "Records not checked yet: dose %(number)s of %(needed)s (%(valid)s valid so far) would be due, so check "
+    "the records first."
+)
+CL_PENDING_SELF_REPORT = N_(
+    "Depends on a dose the young person added that no nurse has checked: treated as not given until checked."
+)
+
 EV_COUNTED = N_("Counted.")
+EV_COUNTED_AS = N_("Counted as dose %(number)s.")
+EV_COUNTED_GRACE = N_(
+    "Counted as dose %(number)s: given %(short)s days before the minimum interval was up, within the "
+    "%(grace)s days allowed."
+)
+EV_COUNTED_LATE_START = N_(
+    "Counted as dose %(number)s, but given on or after %(date)s, later than this course should start."
+)
 EV_COUNTED_EXTRA = N_("Counted, but it was an extra dose.")
+EV_COUNTED_EXTRA_EARLY = N_(
+    "Counted as an extra dose, not as the next booster: that counts only from %(date)s."
+)
+EV_COUNTED_NEEDS_ANOTHER = N_(
+    "Counted, but given before 18 months and within 3 months of the dose before, so one more dose is needed."
+)
 EV_COUNTED_PARTLY = N_("Counted for some of these diseases, but not all of them.")
 EV_TOO_YOUNG = N_("Given too young to count: it counts only from %(date)s.")
-EV_TOO_YOUNG_FOR_NEXT = N_("Given too young for the next dose: that dose counts only from %(date)s.")
 EV_TOO_SOON = N_("Given less than %(days)s days after the last dose, so it does not count.")
+EV_TOO_LATE_FOR_DOSE = N_(
+    "Given on or after %(date)s, when this dose can no longer be given, so it does not count."
+)
+EV_COURSE_CLOSED = N_("Not counted: the course had already closed unfinished.")
 EV_OPV_AFTER_SWITCH = N_("Oral polio drops given from %(date)s do not count for polio.")
 EV_NOT_RELIABLE = N_("Not counted: it is self-reported and the history is marked as not reliable.")
+EV_WAITING_FOR_CHECK = N_("Added by the young person: it counts once a nurse checks it.")
 EV_UNKNOWN_VACCINE = N_("Not counted: this vaccine is not in the list.")
 EV_IMPOSSIBLE_DATE = N_("Not counted: the date is before birth or in the future.")
 EV_NOT_ROUTINE = N_("Recorded, but it is not part of the routine plan checked here.")
@@ -223,6 +284,8 @@ _LATE = (DUE, OVERDUE)
 
 # Rule id for problems found before any schedule rule applies (the record itself is wrong).
 RECORD_CHECK_RULE = "record-check"
+# Rule id for a dose the young person added: it waits for a nurse's check (schedule.yaml records the rule).
+SELF_REPORT_RULE = "self-reported-dose-waits-for-check"
 
 
 # --- Public data types ----------------------------------------------------------------------------------
@@ -258,15 +321,32 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleRule:
+    """A rule from the Green Book or UKHSA guidance that changes an answer, as schedule.yaml records it.
+
+    ``quote`` holds the words as read in the source (``read_at`` says where), or is None when the file states
+    the rule in its own words (``reading``). ``verified`` False: worked out or recalled, not read."""
+
+    id: str
+    source: Source
+    reading: str
+    quote: str | None
+    read_at: str | None
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SnomedCode:
     """A SNOMED CT code with its source. ``verified`` False: seen only in secondary sources ([check])."""
 
-    kind: str  # "procedure", "product" or "disease"
+    kind: str  # "procedure", "product", "brand" or "disease"
     code: str
     label: str
     verified: bool
     source: Source
     dose: int | None = None
+    # The code system: SNOMED CT unless the data says otherwise (a dm+d code is SNOMED CT UK Drug Extension).
+    system: str = "http://snomed.info/sct"
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +354,8 @@ class Vaccine:
     """A catalogue entry. ``name`` and ``protects_against`` are msgids."""
 
     id: str
-    name: str
+    name: str  # plain words first (a msgid): "5-in-1 vaccine"
+    clinical_name: str | None  # the clinical abbreviation, the same in every language: "DTaP/IPV/Hib"
     protects_against: str
     antigens: frozenset[str]
     group: str
@@ -284,6 +365,23 @@ class Vaccine:
     codes: tuple[SnomedCode, ...]
     source: Source
     programme_ids: tuple[str, ...]
+
+    @property
+    def english_label(self) -> str:
+        """The name in English with its clinical name after it: "5-in-1 vaccine (DTaP/IPV/Hib)"."""
+        return f"{self.name} ({self.clinical_name})" if self.clinical_name else self.name
+
+    def code(self, kind: str, dose_number: int | None = None) -> SnomedCode | None:
+        """The verified code of this kind ("product", "procedure"); the dose-specific one if there is one."""
+        fallback = None
+        for code in self.codes:
+            if code.kind != kind or not code.verified:
+                continue
+            if code.dose is None:
+                fallback = fallback or code
+            elif code.dose == dose_number:
+                return code
+        return fallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +426,9 @@ class ProgrammeStatus:
     source: Source
     recommended_vaccine_id: str | None
     relies_on_self_report: bool
+    # The same status in a clinician's words, for the nurse: which dose, since when, which limit.
+    clinical_msgid: str
+    clinical_params: dict[str, Any]
 
     @property
     def doses_remaining(self) -> int:
@@ -372,6 +473,8 @@ class DoseEvidence:
     explanation_params: dict[str, Any]
     rule_id: str
     source: Source | None
+    # Which dose of the programme's course it filled (1, 2, ...); None for an extra dose or one not counted.
+    counted_as: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,13 +627,22 @@ class _Slot:
         "due",
         "gap",
         "gap_from_10",
+        "give_before",
         "min_age",
+        "min_gap",
+        "min_gap_from_10",
         "only_if_no_dose_before",
         "overdue",
+        "plain",
+        "repeat_if_early",
+        "sets_earliest",
         "vaccine",
+        "why",
     )
 
-    def __init__(self, raw: Mapping[str, Any], where: str, vaccines: Mapping[str, Any]):
+    def __init__(
+        self, raw: Mapping[str, Any], where: str, vaccines: Mapping[str, Any], rules: Mapping[str, Any]
+    ):
         known = set(self.__slots__)
         unknown = set(raw) - known
         if unknown:
@@ -548,14 +660,43 @@ class _Slot:
         self.min_age = age("min_age")
         self.gap = age("gap")
         self.gap_from_10 = age("gap_from_10")
+        self.min_gap = age("min_gap")
+        self.min_gap_from_10 = age("min_gap_from_10")
         self.drop_after = age("drop_after")
+        self.give_before = age("give_before")
         self.only_if_no_dose_before = age("only_if_no_dose_before")
         self.catch_up_from = age("catch_up_from")
         self.vaccine = raw["vaccine"]
-        for key in ("gap", "gap_from_10"):
+        for key in ("gap", "gap_from_10", "min_gap", "min_gap_from_10"):
             spec = getattr(self, key)
             if spec is not None and spec[0] != "A":
                 raise ValueError(f"{where}.{key}: a gap must be a length of time")
+        early = raw.get("repeat_if_early")
+        self.repeat_if_early = (
+            (_parse_age(early["before"], f"{where}.repeat_if_early"), _parse_age(early["within"], where))
+            if early
+            else None
+        )
+        # Whether a dose can be too early for this slot (then it is an extra dose): checked once per dose.
+        self.sets_earliest = any(
+            spec is not None for spec in (self.min_age, self.min_gap, self.min_gap_from_10)
+        )
+        # A slot any valid dose fills as it comes (most infant doses): _fill skips every check below for it.
+        self.plain = not self.sets_earliest and all(
+            spec is None
+            for spec in (self.drop_after, self.only_if_no_dose_before, self.give_before, self.repeat_if_early)
+        )
+        # The rule that makes this slot's ages and gaps matter; required whenever the slot changes an answer.
+        self.why = raw.get("why")
+        changes_answers = any(
+            raw.get(key) is not None for key in ("min_age", "min_gap", "give_before", "repeat_if_early")
+        )
+        if changes_answers and self.why is None:
+            raise ValueError(
+                f"{where}: a slot with min_age, min_gap, give_before or repeat_if_early needs 'why'"
+            )
+        if self.why is not None and self.why not in rules:
+            raise ValueError(f"{where}: unknown rule {self.why!r} in 'why'")
 
 
 class _Rule:
@@ -573,7 +714,7 @@ class _Rule:
         "source",
     )
 
-    def __init__(self, raw: Mapping[str, Any], where: str, sources, vaccines):
+    def __init__(self, raw: Mapping[str, Any], where: str, sources, vaccines, rules):
         self.id = _required_str(raw, "id", where)
         where = f"{where}[{self.id}]"
         self.source = _source(raw, sources, where)
@@ -589,7 +730,9 @@ class _Rule:
         slots = raw.get("slots") or []
         if not slots:
             raise ValueError(f"{where}: a rule needs at least one slot")
-        self.slots = tuple(_Slot(slot, f"{where}.slots[{i}]", vaccines) for i, slot in enumerate(slots))
+        self.slots = tuple(
+            _Slot(slot, f"{where}.slots[{i}]", vaccines, rules) for i, slot in enumerate(slots)
+        )
 
 
 class _Eligible:
@@ -610,9 +753,14 @@ class _Programme:
         "complete_if_any_dose",
         "eligible",
         "eligible_until",
+        "grace_days",
+        "grace_rule",
         "id",
+        "interval_rule",
         "lifelong_doses",
+        "limit_rule",
         "min_age",
+        "min_age_rule",
         "min_interval_days",
         "name",
         "not_offered_rule_id",
@@ -623,6 +771,7 @@ class _Programme:
         "rules",
         "source",
         "start_before",
+        "start_rule",
         "vaccine_by_age",
     )
 
@@ -637,6 +786,7 @@ class _Catalogue:
         "data_version",
         "programme_index",
         "programmes",
+        "rules",
         "strings",
         "vaccines",
     )
@@ -669,6 +819,39 @@ def _read_sources(raw: Mapping[str, Any]) -> dict[str, Source]:
     return {key: Source(key, value["title"], value.get("url")) for key, value in raw.items()}
 
 
+def _read_rules(
+    raw_rules: Sequence[Mapping[str, Any]], sources: Mapping[str, Source]
+) -> dict[str, ScheduleRule]:
+    rules: dict[str, ScheduleRule] = {}
+    for raw in raw_rules:
+        rid = _required_str(raw, "id", "rules")
+        if rid in rules:
+            raise ValueError(f"rules: duplicate id {rid!r}")
+        quote = raw.get("quote")
+        if quote is not None and not raw.get("read_at"):
+            raise ValueError(f"rules[{rid}]: a quote needs 'read_at' (where the words were read)")
+        if not isinstance(raw.get("verified"), bool):
+            raise ValueError(f"rules[{rid}]: 'verified' must be true or false")
+        rules[rid] = ScheduleRule(
+            id=rid,
+            source=_source(raw, sources, f"rules[{rid}]"),
+            reading=_required_str(raw, "reading", f"rules[{rid}]"),
+            quote=quote,
+            read_at=raw.get("read_at"),
+            verified=raw["verified"],
+        )
+    return rules
+
+
+def _rule_ref(raw: Mapping[str, Any], key: str, rules: Mapping[str, ScheduleRule], where: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if value not in rules:
+        raise ValueError(f"{where}: unknown rule {value!r} in {key!r}")
+    return value
+
+
 _DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -681,6 +864,9 @@ def _load_yaml(name: str) -> dict[str, Any]:
 def _catalogue() -> _Catalogue:
     """Load and check both data files once per process; a data error fails loudly on first use."""
     return _compile(_load_yaml("schedule.yaml"), _load_yaml("vaccines.yaml"))
+
+
+_CODE_KINDS = ("procedure", "product", "brand")
 
 
 def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Catalogue:
@@ -714,6 +900,7 @@ def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Cata
         raw_vaccines[vid] = raw
 
     schedule_sources = _read_sources(schedule["sources"])
+    rules = _read_rules(schedule.get("rules") or (), schedule_sources)
     programmes_list: list[_Programme] = []
     for raw in schedule["programmes"]:
         prog = _Programme()
@@ -728,10 +915,18 @@ def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Cata
         if set(prog.antigens) - set(antigen_codes):
             raise ValueError(f"{where}: unknown antigens")
         prog.min_age = _parse_age(raw.get("min_age") or "0d", where)
+        prog.min_age_rule = _rule_ref(raw, "min_age_rule", rules, where)
         prog.min_interval_days = int(raw.get("min_interval_days", 28))
+        prog.interval_rule = _rule_ref(raw, "interval_rule", rules, where)
+        prog.grace_days = int(raw.get("interval_grace_days", 0))
+        prog.grace_rule = _rule_ref(raw, "grace_rule", rules, where)
+        if prog.grace_days and prog.grace_rule is None:
+            raise ValueError(f"{where}: interval_grace_days needs a grace_rule")
         prog.eligible_until = _parse_age(raw["eligible_until"], where) if raw.get("eligible_until") else None
+        prog.limit_rule = _rule_ref(raw, "limit_rule", rules, where)
         prog.aged_out = raw.get("aged_out", "age_limit")
         prog.start_before = _parse_age(raw["start_before"], where) if raw.get("start_before") else None
+        prog.start_rule = _rule_ref(raw, "start_rule", rules, where)
         prog.lifelong_doses = raw.get("lifelong_doses")
         prog.complete_if_any_dose = bool(raw.get("complete_if_any_dose", False))
         opv = raw.get("oral_polio_rule")
@@ -753,7 +948,7 @@ def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Cata
             else None
         )
         prog.rules = tuple(
-            _Rule(item, f"{where}.rules", schedule_sources, raw_vaccines) for item in raw["rules"]
+            _Rule(item, f"{where}.rules", schedule_sources, raw_vaccines, rules) for item in raw["rules"]
         )
         if prog.aged_out not in _AGED_OUT_MESSAGES:
             raise ValueError(f"{where}: unknown aged_out {prog.aged_out!r}")
@@ -775,29 +970,34 @@ def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Cata
 
     vaccines: dict[str, Vaccine] = {}
     for vid, raw in raw_vaccines.items():
-        codes = tuple(
-            SnomedCode(
-                item["kind"],
-                str(item["code"]),
-                item["label"],
-                bool(item["verified"]),
-                _source(item, vaccine_sources, f"vaccines[{vid}].codes"),
-                item.get("dose"),
+        codes = []
+        for item in raw.get("codes") or ():
+            if item.get("kind") not in _CODE_KINDS:
+                raise ValueError(f"vaccines[{vid}].codes: unknown kind {item.get('kind')!r}")
+            codes.append(
+                SnomedCode(
+                    item["kind"],
+                    str(item["code"]),
+                    item["label"],
+                    bool(item["verified"]),
+                    _source(item, vaccine_sources, f"vaccines[{vid}].codes"),
+                    item.get("dose"),
+                    item.get("system", "http://snomed.info/sct"),
+                )
             )
-            for item in raw.get("codes") or ()
-        )
         antigens = frozenset(raw["antigens"])
         owners = tuple(prog.id for prog in programmes_list if antigens & set(prog.antigens))
         vaccines[vid] = Vaccine(
             id=vid,
             name=_required_str(raw, "name", f"vaccines[{vid}]"),
+            clinical_name=raw.get("clinical_name"),
             protects_against=_required_str(raw, "protects_against", f"vaccines[{vid}]"),
             antigens=antigens,
             group=raw["group"],
             route=raw["route"],
             live=bool(raw["live"]),
             oral_polio=bool(raw.get("oral_polio", False)),
-            codes=codes,
+            codes=tuple(codes),
             source=_source(raw, vaccine_sources, f"vaccines[{vid}]"),
             programme_ids=owners,
         )
@@ -810,11 +1010,14 @@ def _compile(schedule: Mapping[str, Any], catalogue: Mapping[str, Any]) -> _Cata
     cat.programme_index = {prog.id: prog for prog in programmes_list}
     cat.vaccines = vaccines
     cat.antigen_codes = antigen_codes
+    cat.rules = rules
     cat.catch_up_rule_id = _required_str(catch_up, "id", "catch_up")
     cat.catch_up_source = _source(catch_up, schedule_sources, "catch_up")
     cat.catch_up_gap = int(catch_up["min_days_between_visits"])
     cat.catch_up_reference = tuple(catch_up.get("reference_visits") or ())
     cat.strings = tuple(dict.fromkeys(strings))
+    if SELF_REPORT_RULE not in rules:
+        raise ValueError(f"rules: the self-report rule {SELF_REPORT_RULE!r} must be recorded")
     return cat
 
 
@@ -825,7 +1028,31 @@ _Entry = tuple
 
 
 class _Person:
-    __slots__ = ("ages", "by_antigen", "dob", "excluded", "records", "sex", "today")
+    __slots__ = (
+        "ages",
+        "all_by_antigen",
+        "by_antigen",
+        "dob",
+        "excluded",
+        "pending",
+        "records",
+        "sex",
+        "today",
+    )
+
+    def with_pending(self) -> _Person:
+        """The same person with the doses they added themselves counted as if checked."""
+        other = _Person()
+        other.ages, other.dob, other.today, other.records, other.sex = (
+            self.ages,
+            self.dob,
+            self.today,
+            self.records,
+            self.sex,
+        )
+        other.by_antigen = other.all_by_antigen = self.all_by_antigen
+        other.excluded, other.pending = self.excluded, {}
+        return other
 
 
 def _prepare(cat: _Catalogue, dob: date, doses: Sequence[Dose], today: date, records: str, sex) -> _Person:
@@ -834,6 +1061,7 @@ def _prepare(cat: _Catalogue, dob: date, doses: Sequence[Dose], today: date, rec
     person.ages = _Ages(dob)
     excluded: dict[int, tuple[str, str, Source | None]] = {}
     usable = []
+    pending: dict[int, frozenset[str]] = {}
     for index, dose in enumerate(doses):
         vaccine = cat.vaccines.get(dose.vaccine_id)
         if vaccine is None:
@@ -844,60 +1072,125 @@ def _prepare(cat: _Catalogue, dob: date, doses: Sequence[Dose], today: date, rec
             excluded[index] = (EV_IMPOSSIBLE_DATE, RECORD_CHECK_RULE, None)
             continue
         self_reported = dose.source == "self_reported"
-        if self_reported and records == "none":
-            # No documented or reliable verbal history: UKHSA says assume unimmunised.
-            excluded[index] = (EV_NOT_RELIABLE, cat.catch_up_rule_id, cat.catch_up_source)
-            continue
+        if self_reported:
+            if records == "none":
+                # No documented or reliable verbal history: UKHSA says assume unimmunised.
+                excluded[index] = (EV_NOT_RELIABLE, cat.catch_up_rule_id, cat.catch_up_source)
+                continue
+            # A dose the young person added counts once a nurse has checked it (SELF_REPORT_RULE): until then
+            # it is kept apart, so it cannot clear "overdue", and the programme shows as "to check".
+            pending[index] = vaccine.antigens
         usable.append((given, index, self_reported, vaccine))
     usable.sort()  # by date, then input order (indexes are unique, so the vaccines are never compared)
     by_antigen: dict[str, list[_Entry]] = {}
+    all_by_antigen: dict[str, list[_Entry]] = {} if pending else by_antigen
     for given, index, self_reported, vaccine in usable:
         entry = (given, index, self_reported, vaccine.oral_polio)
         for antigen in vaccine.antigens:
+            if pending:
+                bucket = all_by_antigen.get(antigen)
+                if bucket is None:
+                    all_by_antigen[antigen] = bucket = []
+                bucket.append(entry)
+                if self_reported:
+                    continue
             bucket = by_antigen.get(antigen)
             if bucket is None:
                 by_antigen[antigen] = bucket = []
             bucket.append(entry)
     person.by_antigen = by_antigen
+    person.all_by_antigen = all_by_antigen
     person.excluded = excluded
+    person.pending = pending
     return person
 
 
 class _Fill:
-    """How one antigen's doses filled a rule's slots."""
+    """How one antigen's doses filled a rule's slots.
 
-    __slots__ = ("filled", "last", "outcomes", "remaining", "self_reported", "valid")
+    ``valid`` counts every dose that counts (extra doses too); ``filled`` the dates of the doses that filled a
+    slot; ``extra`` the doses that counted but left their slot to be filled again (an early MMR second dose);
+    ``closed`` the date from which the course can no longer be finished, if that date has come."""
+
+    __slots__ = (
+        "closed",
+        "closed_rule",
+        "extra",
+        "filled",
+        "last",
+        "outcomes",
+        "remaining",
+        "self_reported",
+        "valid",
+    )
+
+
+# What happened to one dose in one programme: (counted, msgid, params, rule id or None for the programme's
+# rule, the course dose it filled or None).
+_DoseOutcome = tuple
+
+
+def _slot_early_until(slot: _Slot, given: date, last: date | None, ages: _Ages) -> date | None:
+    """The date from which a dose can fill this slot, when ``given`` is before it; else None."""
+    if slot.min_age is not None:
+        bound = ages[slot.min_age]
+        if given < bound:
+            return bound
+    if last is not None:
+        spec = slot.min_gap
+        if slot.min_gap_from_10 is not None and last >= ages[_TEN_YEARS]:
+            spec = slot.min_gap_from_10
+        if spec is not None:
+            bound = _resolve(last, spec)
+            if given < bound:
+                return bound
+    return None
 
 
 def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], person: _Person, collect: bool):
     ages, today = person.ages, person.today
     min_age_date = ages[prog.min_age]
     min_gap = prog.min_interval_days
+    shortest = min_gap - prog.grace_days
     opv_cutoff = prog.opv_cutoff
-    outcomes: dict[int, tuple[bool, str, dict[str, Any], bool]] | None = {} if collect else None
+    outcomes: dict[int, _DoseOutcome] | None = {} if collect else None
     filled: list[date] = []
     valid = 0
+    extra = 0
     last: date | None = None
     self_reported = False
+    closed: date | None = None
+    closed_rule: str | None = None
     count = len(slots)
     k = 0
     for given, index, reported, oral in entries:
         if oral and opv_cutoff is not None and given >= opv_cutoff:
             if collect:
-                outcomes[index] = (False, EV_OPV_AFTER_SWITCH, {"date": opv_cutoff}, True)
+                outcomes[index] = (False, EV_OPV_AFTER_SWITCH, {"date": opv_cutoff}, prog.opv_rule_id, None)
             continue
         if given < min_age_date:
             if collect:
-                outcomes[index] = (False, EV_TOO_YOUNG, {"date": min_age_date}, False)
+                outcomes[index] = (False, EV_TOO_YOUNG, {"date": min_age_date}, prog.min_age_rule, None)
             continue
-        if last is not None and (given - last).days < min_gap:
+        if closed is not None:
             if collect:
-                outcomes[index] = (False, EV_TOO_SOON, {"days": min_gap}, False)
+                outcomes[index] = (False, EV_COURSE_CLOSED, {}, closed_rule, None)
             continue
+        short = 0
+        if last is not None:
+            days = (given - last).days
+            if days < min_gap:
+                if days < shortest:
+                    if collect:
+                        outcomes[index] = (False, EV_TOO_SOON, {"days": min_gap}, prog.interval_rule, None)
+                    continue
+                short = min_gap - days  # a few days short, within the allowance (grace_rule)
         # Skip slots that no longer apply at the date of this dose (infant doses after the first birthday,
         # late-starter doses for someone who started on time).
         while k < count:
             slot = slots[k]
+            if slot.plain:
+                break
             if slot.drop_after is not None and given >= ages[slot.drop_after]:
                 k += 1
                 continue
@@ -909,27 +1202,57 @@ def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], per
                 k += 1
                 continue
             break
-        if k < count:
-            slot = slots[k]
-            if slot.min_age is not None and given < ages[slot.min_age]:
-                if collect:
-                    outcomes[index] = (
-                        False,
-                        EV_TOO_YOUNG_FOR_NEXT,
-                        {"date": ages[slot.min_age]},
-                        False,
-                    )
-                continue
+        counted_as = None
+        if k < count and slots[k].plain:
             filled.append(given)
             k += 1
-            message = EV_COUNTED
-        else:
-            message = EV_COUNTED_EXTRA
+            counted_as = len(filled) + extra
+        elif k < count:
+            slot = slots[k]
+            if slot.give_before is not None and given >= ages[slot.give_before]:
+                # Too old for this dose: the course closes unfinished (rotavirus after 24 weeks).
+                closed, closed_rule = ages[slot.give_before], slot.why
+                if collect:
+                    outcomes[index] = (False, EV_TOO_LATE_FOR_DOSE, {"date": closed}, slot.why, None)
+                continue
+            early_until = _slot_early_until(slot, given, last, ages) if slot.sets_earliest else None
+            if early_until is not None:
+                # A valid dose, but too early to be this dose of the course (a booster given abroad before the
+                # age or interval the UK schedule sets): it counts as an extra dose and the slot still waits.
+                valid += 1
+                last = given
+                self_reported = self_reported or reported
+                if collect:
+                    outcomes[index] = (True, EV_COUNTED_EXTRA_EARLY, {"date": early_until}, slot.why, None)
+                continue
+            if slot.repeat_if_early is not None and last is not None:
+                before, within = slot.repeat_if_early
+                if given < ages[before] and given < _resolve(last, within):
+                    # An early MMR second dose: it counts, and a further dose is still needed.
+                    valid += 1
+                    extra += 1
+                    last = given
+                    self_reported = self_reported or reported
+                    if collect:
+                        outcomes[index] = (True, EV_COUNTED_NEEDS_ANOTHER, {}, slot.why, None)
+                    continue
+            filled.append(given)
+            k += 1
+            counted_as = len(filled) + extra
         valid += 1
         last = given
         self_reported = self_reported or reported
         if collect:
-            outcomes[index] = (True, message, {}, False)
+            if counted_as is None:
+                outcomes[index] = (True, EV_COUNTED_EXTRA, {}, None, None)
+            elif short:
+                params = {"number": counted_as, "short": short, "grace": prog.grace_days}
+                outcomes[index] = (True, EV_COUNTED_GRACE, params, prog.grace_rule, counted_as)
+            elif counted_as == 1 and prog.start_before is not None and given >= ages[prog.start_before]:
+                params = {"number": 1, "date": ages[prog.start_before]}
+                outcomes[index] = (True, EV_COUNTED_LATE_START, params, prog.start_rule, 1)
+            else:
+                outcomes[index] = (True, EV_COUNTED_AS, {"number": counted_as}, None, counted_as)
 
     remaining = []
     for j in range(k, count):
@@ -940,10 +1263,13 @@ def _fill(prog: _Programme, slots: tuple[_Slot, ...], entries: list[_Entry], per
             cutoff = ages[slot.only_if_no_dose_before]
             if (filled and filled[0] < cutoff) or today < cutoff:
                 continue
+        if closed is None and slot.give_before is not None and today >= ages[slot.give_before]:
+            closed, closed_rule = ages[slot.give_before], slot.why
         remaining.append(j)
     result = _Fill()
-    result.filled, result.valid, result.last = filled, valid, last
+    result.filled, result.valid, result.last, result.extra = filled, valid, last, extra
     result.remaining, result.outcomes, result.self_reported = remaining, outcomes, self_reported
+    result.closed, result.closed_rule = closed, closed_rule
     return result
 
 
@@ -971,6 +1297,8 @@ class _Next:
 
 
 def _next_dose(prog, rule, fill: _Fill, person: _Person, catch_up_ages: bool) -> _Next | None:
+    """The next dose, or None when no remaining dose can be given in time (``fill.closed`` is then set if a
+    dose the course needs can no longer be given)."""
     ages = person.ages
     prog_min = ages[prog.min_age]
     for j in fill.remaining:
@@ -987,7 +1315,11 @@ def _next_dose(prog, rule, fill: _Fill, person: _Person, catch_up_ages: bool) ->
             if after_gap > earliest:
                 earliest, interval_bound = after_gap, True
         if slot.drop_after is not None and earliest >= ages[slot.drop_after]:
-            continue  # can no longer be given in time (rotavirus): the next slot decides
+            continue  # not needed by then (an infant dose replaced by the booster): the next slot decides
+        if slot.give_before is not None and earliest >= ages[slot.give_before]:
+            # The course needs this dose but it cannot be given in time (rotavirus dose 2 after 24 weeks).
+            fill.closed, fill.closed_rule = ages[slot.give_before], slot.why
+            return None
         result = _Next()
         result.slot_index = j
         result.earliest = earliest
@@ -1061,8 +1393,10 @@ def _status(
     params: dict[str, Any],
     rule_id: str,
     source: Source,
-    vaccine: str | None = None,
-    self_reported: bool = False,
+    vaccine: str | None,
+    self_reported: bool,
+    clinical_msgid: str,
+    clinical_params: dict[str, Any],
 ) -> ProgrammeStatus:
     # Positional on purpose: this runs 12 times per person.
     return ProgrammeStatus(
@@ -1079,6 +1413,8 @@ def _status(
         source,
         vaccine,
         self_reported,
+        clinical_msgid,
+        clinical_params,
     )
 
 
@@ -1114,6 +1450,9 @@ class _Outcome(NamedTuple):
     source: Source
 
 
+_NO_PARAMS: dict[str, Any] = {}
+
+
 def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Outcome:
     today, ages = person.today, person.ages
     if prog.eligible is None:
@@ -1134,7 +1473,7 @@ def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Ou
         and person.by_antigen.keys().isdisjoint(prog.antigens)
     ):
         # Fast path, the common case for most programmes: past the age limit with no doses at all.
-        status = _aged_out(prog, rule, 0, 0, rule_id, source, False)
+        status = _aged_out(prog, rule, 0, 0, rule_id, source, False, limit_date)
         return _Outcome(status, None, {}, True, rule_id, source)
 
     fills = _fill_programme(prog, rule.slots, person, collect)
@@ -1152,29 +1491,57 @@ def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Ou
         valid, needed, reported = 99, 99, False
         for fill in fills.values():
             valid = min(valid, fill.valid)
-            needed = min(needed, len(fill.filled))
+            needed = min(needed, len(fill.filled) + fill.extra)
             reported = reported or fill.self_reported
         if prog.lifelong_doses is not None and valid >= prog.lifelong_doses:
             msgid, params = MSG_COMPLETE_LIFELONG, {"count": valid}
         else:
-            msgid, params = MSG_COMPLETE, {}
-        status = _status(prog, COMPLETE, valid, needed, None, msgid, params, rule_id, source, None, reported)
+            msgid, params = MSG_COMPLETE, _NO_PARAMS
+        status = _status(
+            prog,
+            COMPLETE,
+            valid,
+            needed,
+            None,
+            msgid,
+            params,
+            rule_id,
+            source,
+            None,
+            reported,
+            CL_COMPLETE,
+            {"valid": valid, "needed": needed},
+        )
         return _Outcome(status, None, fills, True, rule_id, source)
 
-    valid, needed = chosen.valid, len(chosen.filled) + len(chosen.remaining)
+    valid = chosen.valid
+    needed = valid + len(chosen.remaining)
     reported = chosen.self_reported
     if eligibility == "unknown":
         status = _status(
-            prog, UNKNOWN, valid, needed, None, MSG_UNKNOWN_SEX, {}, group.id, group.source, None, reported
+            prog,
+            UNKNOWN,
+            valid,
+            needed,
+            None,
+            MSG_UNKNOWN_SEX,
+            _NO_PARAMS,
+            group.id,
+            group.source,
+            None,
+            reported,
+            CL_UNKNOWN_SEX,
+            _NO_PARAMS,
         )
         return _Outcome(status, None, fills, True, group.id, group.source)
     if limit_date is not None and today >= limit_date:
-        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported)
+        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported, limit_date)
         return _Outcome(status, None, fills, True, rule_id, source)
-    if prog.start_before is not None and not chosen.filled and today >= ages[prog.start_before]:
-        status = _status(prog, NOT_ELIGIBLE, valid, needed, None, MSG_TOO_LATE_TO_START, {}, rule_id, source,
-                         None, reported)  # fmt: skip
-        return _Outcome(status, None, fills, True, rule_id, source)
+    if chosen.closed is None and not chosen.filled and prog.start_before is not None:
+        start_limit = ages[prog.start_before]
+        if today >= start_limit:
+            status = _too_late_to_start(prog, valid, needed, rule_id, source, reported, start_limit)
+            return _Outcome(status, None, fills, True, rule_id, source)
 
     # Among antigens equally short, the one whose next dose is latest wins: an interval still running for
     # one antigen holds back the combined vaccine.
@@ -1184,42 +1551,73 @@ def _evaluate_programme(prog: _Programme, person: _Person, collect: bool) -> _Ou
         candidate = _next_dose(prog, rule, fill, person, catch_up_ages)
         if candidate is not None and (nxt is None or candidate.earliest > nxt.earliest):
             chosen, nxt = fill, candidate
+    closed = None
+    for fill in candidates:
+        if fill.closed is not None:
+            closed = fill
+            break
+    if closed is not None:
+        status = _not_finished(prog, closed, rule_id, source, reported)
+        return _Outcome(status, None, fills, True, closed.closed_rule or rule_id, source)
     if nxt is None or (limit_date is not None and nxt.earliest >= limit_date):
-        # The remaining doses can no longer be given in time (rotavirus after 24 weeks, a course that would
-        # end after the age limit).
-        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported)
+        # The remaining doses can no longer be given in time (a course that would end after the age limit).
+        status = _aged_out(prog, rule, valid, needed, rule_id, source, reported, limit_date)
         return _Outcome(status, None, fills, True, rule_id, source)
 
-    number = len(chosen.filled) + 1
-    single = needed == 1
+    had = chosen.valid
+    number = had + 1
+    total = had + len(chosen.remaining)
+    single = total == 1
     earliest = nxt.earliest
     vaccine = _slot_vaccine(prog, rule.slots[nxt.slot_index], ages, earliest if earliest > today else today)
+    clinical = {"number": number, "needed": total, "valid": had}
     if earliest > today:
         code, params = NOT_YET_DUE, {"date": earliest}
         if not chosen.filled:
             msgid = MSG_FIRST_DUE_ON
         else:
             msgid = MSG_NEXT_FROM if nxt.interval_bound else MSG_NEXT_DUE_ON
+        clinical_msgid = CL_NOT_YET_DUE_INTERVAL if nxt.interval_bound else CL_NOT_YET_DUE
+        clinical["date"] = earliest
     elif today >= nxt.overdue:
-        code, params = OVERDUE, {}
+        code, params = OVERDUE, _NO_PARAMS
         if catch_up_ages and not chosen.filled:
             msgid = MSG_OVERDUE_NO_RECORD
-        elif single:
+        elif single or had == 0:
             msgid = MSG_OVERDUE_SINGLE
         else:
-            msgid, params = MSG_OVERDUE, {"number": number}
+            msgid = MSG_OVERDUE_LAST if total - had == 1 else MSG_OVERDUE_NEXT
+            params = {"had": had, "total": total}
+        clinical_msgid = CL_OVERDUE
+        clinical["date"] = nxt.overdue
     else:
-        code, params = DUE, {}
+        code, params = DUE, _NO_PARAMS
         if rule.due_message is not None:
             msgid = rule.due_message
-        elif single:
+        elif single or had == 0:
             msgid = MSG_DUE_SINGLE
         else:
-            msgid, params = MSG_DUE, {"number": number}
+            msgid = MSG_DUE_NEXT
+        clinical_msgid = CL_DUE
     if code is not NOT_YET_DUE and person.records == "not_checked":
         # Nobody has looked at the records yet: "overdue" would be a guess.
-        code, msgid, params = UNKNOWN, MSG_UNKNOWN_NOT_CHECKED, {}
-    status = _status(prog, code, valid, needed, earliest, msgid, params, rule_id, source, vaccine, reported)
+        code, msgid, params, clinical_msgid = UNKNOWN, MSG_UNKNOWN_NOT_CHECKED, _NO_PARAMS, CL_NOT_CHECKED
+        clinical.pop("date", None)
+    status = _status(
+        prog,
+        code,
+        valid,
+        total,
+        earliest,
+        msgid,
+        params,
+        rule_id,
+        source,
+        vaccine,
+        reported,
+        clinical_msgid,
+        clinical,
+    )
     result = _Result()
     result.prog, result.rule, result.fill, result.next, result.status = prog, rule, chosen, nxt, code
     return _Outcome(status, result, fills, True, rule_id, source)
@@ -1238,29 +1636,167 @@ def _not_offered(prog: _Programme, person: _Person, eligibility: str, group, col
     if prog.complete_if_any_dose and valid:
         reported = any(fill.self_reported for fill in fills.values())
         msgid = MSG_COMPLETE_HAD_ANYWAY
-        status = _status(prog, COMPLETE, valid, valid, None, msgid, {}, rule_id, source, None, reported)
+        status = _status(
+            prog,
+            COMPLETE,
+            valid,
+            valid,
+            None,
+            msgid,
+            _NO_PARAMS,
+            rule_id,
+            source,
+            None,
+            reported,
+            CL_COMPLETE_OUTSIDE,
+            {"valid": valid},
+        )
         return _Outcome(status, None, fills, False, rule_id, source)
-    msgid, params = MSG_NOT_ELIGIBLE_COHORT, {}
+    msgid, params, clinical_msgid, clinical = (
+        MSG_NOT_ELIGIBLE_COHORT,
+        _NO_PARAMS,
+        CL_NOT_IN_COHORT,
+        _NO_PARAMS,
+    )
     if eligibility == "no" and group is not None:
         # Excluded on sex registered at birth: say from which birth date everyone is offered it.
         everyone = next((g for g in prog.eligible if g.sexes is None and g.born_from), None)
         if everyone is not None:
             msgid, params = MSG_NOT_ELIGIBLE_SEX_COHORT, {"date": everyone.born_from}
+            clinical_msgid, clinical = CL_NOT_ELIGIBLE_SEX, params
             rule_id, source = everyone.id, everyone.source
-    status = _status(prog, NOT_ELIGIBLE, valid, 0, None, msgid, params, rule_id, source)
+    status = _status(
+        prog,
+        NOT_ELIGIBLE,
+        valid,
+        0,
+        None,
+        msgid,
+        params,
+        rule_id,
+        source,
+        None,
+        False,
+        clinical_msgid,
+        clinical,
+    )
     return _Outcome(status, None, fills, False, rule_id, source)
 
 
-def _aged_out(prog, rule, valid, needed, rule_id, source, reported) -> ProgrammeStatus:
+def _aged_out(prog, rule, valid, needed, rule_id, source, reported, limit_date) -> ProgrammeStatus:
+    """Past the programme's upper age limit (or a course that would end after it). A course that was started
+    and not finished says so: it is never "complete" and never just "not offered"."""
+    if valid and limit_date is not None:
+        msgid, params = MSG_NOT_FINISHED, _NO_PARAMS
+        clinical = {"valid": valid, "needed": needed, "date": limit_date}
+        return _status(
+            prog,
+            NOT_FINISHED,
+            valid,
+            needed,
+            None,
+            msgid,
+            params,
+            rule_id,
+            source,
+            None,
+            reported,
+            CL_NOT_FINISHED,
+            clinical,
+        )
     reason = rule.aged_out
-    msgid, params = _AGED_OUT_MESSAGES[reason], {}
+    msgid, params = _AGED_OUT_MESSAGES[reason], _NO_PARAMS
+    clinical_msgid = CL_OFFER_ENDED if reason == "offer_ended" else CL_AGED_OUT
     if reason == "age_limit":
         years = _years(rule.limit) if rule.limit is not None else None
         if years is None:
-            msgid = MSG_NOT_ELIGIBLE_OFFER_ENDED
+            msgid, clinical_msgid = MSG_NOT_ELIGIBLE_OFFER_ENDED, CL_OFFER_ENDED
         else:
             params = {"age": years}
-    return _status(prog, NOT_ELIGIBLE, valid, needed, None, msgid, params, rule_id, source, None, reported)
+    clinical = {"date": limit_date} if limit_date is not None else _NO_PARAMS
+    if limit_date is None:
+        clinical_msgid = CL_NOT_IN_COHORT
+    return _status(
+        prog,
+        NOT_ELIGIBLE,
+        valid,
+        needed,
+        None,
+        msgid,
+        params,
+        rule_id,
+        source,
+        None,
+        reported,
+        clinical_msgid,
+        clinical,
+    )
+
+
+def _too_late_to_start(prog, valid, needed, rule_id, source, reported, start_limit) -> ProgrammeStatus:
+    return _status(
+        prog,
+        NOT_ELIGIBLE,
+        valid,
+        needed,
+        None,
+        MSG_TOO_LATE_TO_START,
+        _NO_PARAMS,
+        rule_id,
+        source,
+        None,
+        reported,
+        CL_TOO_LATE_TO_START,
+        {"date": start_limit},
+    )
+
+
+def _not_finished(prog, fill: _Fill, rule_id, source, reported) -> ProgrammeStatus:
+    """A course that needed a dose by an age that has passed. With no dose at all, it was never started."""
+    valid = fill.valid
+    if not fill.filled:
+        return _too_late_to_start(
+            prog, valid, valid + len(fill.remaining), rule_id, source, reported, fill.closed
+        )
+    needed = valid + len(fill.remaining)
+    clinical = {"valid": valid, "needed": needed, "date": fill.closed}
+    return _status(
+        prog,
+        NOT_FINISHED,
+        valid,
+        needed,
+        None,
+        MSG_NOT_FINISHED,
+        _NO_PARAMS,
+        rule_id,
+        source,
+        None,
+        reported,
+        CL_NOT_FINISHED,
+        clinical,
+    )
+
+
+def _waiting_for_check(status: ProgrammeStatus, cat: _Catalogue) -> ProgrammeStatus:
+    """The status of a programme whose answer would change if a dose the young person added were counted."""
+    rule = cat.rules[SELF_REPORT_RULE]
+    return ProgrammeStatus(
+        status.programme_id,
+        status.name_msgid,
+        status.protects_against_msgid,
+        UNKNOWN,
+        status.valid_doses,
+        status.doses_needed,
+        status.next_due_date,
+        MSG_ADDED_TO_CHECK,
+        _NO_PARAMS,
+        SELF_REPORT_RULE,
+        rule.source,
+        status.recommended_vaccine_id,
+        True,
+        CL_PENDING_SELF_REPORT,
+        _NO_PARAMS,
+    )
 
 
 # --- Catch-up plan --------------------------------------------------------------------------------------
@@ -1375,7 +1911,7 @@ def _build_plan(cat: _Catalogue, results: list[_Result], person: _Person) -> tup
         chain.prog, chain.rule = result.prog, result.rule
         start = result.fill.remaining.index(result.next.slot_index)
         chain.slots = tuple(result.fill.remaining[start:])
-        chain.position, chain.last, chain.number = 0, result.fill.last, len(result.fill.filled) + 1
+        chain.position, chain.last, chain.number = 0, result.fill.last, result.fill.valid + 1
         chains.append(chain)
     visits, near_miss = _plan_visits(chains, person.ages, today, cat.catch_up_gap, 0)
     if near_miss:
@@ -1433,17 +1969,30 @@ def evaluate(
     _check_arguments(date_of_birth, today, sex_at_birth, records_status)
     cat = _catalogue()
     person = _prepare(cat, date_of_birth, doses, today, records_status, sex_at_birth)
+    pending_antigens: set[str] = set()
+    for antigens in person.pending.values():
+        pending_antigens |= antigens
+    with_pending = person.with_pending() if pending_antigens else None
     statuses = []
     late = []
     plan_needed = records_status == "none"
     to_check = 0
     for prog in cat.programmes:
         status, result = _evaluate_programme(prog, person, collect=False)[:2]
+        if with_pending is not None and not pending_antigens.isdisjoint(prog.antigens):
+            # A dose the young person added: if counting it would change the answer, the programme waits for a
+            # nurse's check ("to check"); the plan still carries what is missing without it.
+            counted = _evaluate_programme(prog, with_pending, collect=False).status
+            if counted.status != status.status or (
+                status.status != COMPLETE and counted.valid_doses != status.valid_doses
+            ):
+                status = _waiting_for_check(status, cat)
         statuses.append(status)
+        if status.status == UNKNOWN:
+            to_check += 1
         if result is None:
-            if status.status == UNKNOWN:
-                to_check += 1
-        elif result.status in _LATE:
+            continue
+        if result.status in _LATE:
             late.append(result)
             plan_needed = plan_needed or result.status == OVERDUE
         elif result.status == NOT_YET_DUE and result.next.interval_bound and today >= result.next.overdue:
@@ -1451,8 +2000,6 @@ def evaluate(
             # in the plan even though nothing is due today.
             late.append(result)
             plan_needed = True
-        elif result.status == UNKNOWN:
-            to_check += 1
     # Records not looked at yet: a plan would rest on a guess about what is missing.
     if records_status == "not_checked":
         plan_needed = False
@@ -1494,7 +2041,8 @@ def dose_evidence(
     sex_at_birth: str | None = None,
     records_status: str = "documented",
 ) -> tuple[DoseEvidence, ...]:
-    """For the nurse: each dose against each programme its vaccine serves, counted or not, and why."""
+    """For the nurse: each dose against each programme its vaccine serves, counted or not, which dose of the
+    course it counted as, and why (with the rule and its source)."""
     _check_arguments(date_of_birth, today, sex_at_birth, records_status)
     cat = _catalogue()
     person = _prepare(cat, date_of_birth, doses, today, records_status, sex_at_birth)
@@ -1509,6 +2057,23 @@ def dose_evidence(
             rows.append(
                 DoseEvidence(
                     index, dose.vaccine_id, dose.given_on, None, False, (), msgid, {}, rule_id, source
+                )
+            )
+            continue
+        if index in person.pending:
+            rule = cat.rules[SELF_REPORT_RULE]
+            rows.append(
+                DoseEvidence(
+                    index,
+                    dose.vaccine_id,
+                    dose.given_on,
+                    None,
+                    False,
+                    (),
+                    EV_WAITING_FOR_CHECK,
+                    {},
+                    SELF_REPORT_RULE,
+                    rule.source,
                 )
             )
             continue
@@ -1532,15 +2097,15 @@ def dose_evidence(
         for pid in vaccine.programme_ids:
             prog = cat.programme_index[pid]
             outcome = per_programme[pid]
-            rows.append(_evidence_row(prog, vaccine, index, dose, outcome))
+            rows.append(_evidence_row(cat, prog, vaccine, index, dose, outcome))
     return tuple(rows)
 
 
 def _evidence_row(
-    prog: _Programme, vaccine: Vaccine, index: int, dose: Dose, outcome: _Outcome
+    cat: _Catalogue, prog: _Programme, vaccine: Vaccine, index: int, dose: Dose, outcome: _Outcome
 ) -> DoseEvidence:
-    rule_id, source = outcome.rule_id, outcome.source
     counted: list[str] = []
+    counted_result = None
     refused = None
     extra = True
     for antigen in prog.antigens:
@@ -1552,11 +2117,20 @@ def _evidence_row(
         if result[0]:
             counted.append(antigen)
             extra = extra and result[1] == EV_COUNTED_EXTRA
+            if counted_result is None or (result[4] is not None and counted_result[4] is None):
+                counted_result = result
         elif refused is None:
             refused = result
 
-    def row(is_counted: bool, msgid: str, params=None, why_rule=rule_id, why_source=source) -> DoseEvidence:
+    def row(is_counted: bool, msgid: str, params=None, rule_key=None, counted_as=None) -> DoseEvidence:
         antigens = tuple(counted) if is_counted else ()
+        rule_id, source = outcome.rule_id, outcome.source
+        if rule_key is not None:
+            rule_id = rule_key
+            if rule_key == prog.opv_rule_id:
+                source = prog.opv_source
+            elif rule_key in cat.rules:
+                source = cat.rules[rule_key].source
         return DoseEvidence(
             index,
             dose.vaccine_id,
@@ -1566,8 +2140,9 @@ def _evidence_row(
             antigens,
             msgid,
             params or {},
-            why_rule,
-            why_source,
+            rule_id,
+            source,
+            counted_as,
         )
 
     if not outcome.in_programme:
@@ -1576,14 +2151,17 @@ def _evidence_row(
         if refused is None:
             return row(False, EV_NOT_IN_PROGRAMME)
     if counted:
-        if len(counted) < len(prog.antigens):
-            return row(True, EV_COUNTED_PARTLY)
-        return row(True, EV_COUNTED_EXTRA if extra else EV_COUNTED)
+        if len(counted) < len(prog.antigens) and counted_result[1] in (EV_COUNTED_AS, EV_COUNTED_EXTRA):
+            # Only some of the programme's diseases (DTP with no polio): that is the thing to say. A dose with
+            # a more particular reason (an extra booster, a short interval) says that instead.
+            return row(True, EV_COUNTED_PARTLY, None, None, counted_result[4])
+        if extra:
+            return row(True, EV_COUNTED_EXTRA)
+        _ok, msgid, params, rule_key, counted_as = counted_result
+        return row(True, msgid, params, rule_key, counted_as)
     if refused is not None:
-        _ok, msgid, params, is_opv = refused
-        if is_opv:
-            return row(False, msgid, params, prog.opv_rule_id, prog.opv_source)
-        return row(False, msgid, params)
+        _ok, msgid, params, rule_key, _as = refused
+        return row(False, msgid, params, rule_key)
     return row(False, EV_NOT_IN_PROGRAMME)
 
 
@@ -1681,6 +2259,24 @@ def programmes() -> tuple[ProgrammeInfo, ...]:
     return tuple(ProgrammeInfo(p.id, p.name, p.protects_against, p.source) for p in _catalogue().programmes)
 
 
+def target_diseases(vaccine_id: str) -> tuple[SnomedCode, ...]:
+    """The SNOMED CT disease codes of the diseases a vaccine protects against, once each (four
+    meningococcal groups are one disease code); antigens with no sourced code are left out."""
+    cat = _catalogue()
+    vaccine = cat.vaccines[vaccine_id]
+    seen: dict[str, SnomedCode] = {}
+    for antigen in sorted(vaccine.antigens):
+        code = cat.antigen_codes.get(antigen)
+        if code is not None and code.verified and code.code not in seen:
+            seen[code.code] = code
+    return tuple(seen.values())
+
+
+def schedule_rules() -> dict[str, ScheduleRule]:
+    """Every Green Book or UKHSA rule the schedule data records, by id, with its quote or reading."""
+    return dict(_catalogue().rules)
+
+
 def data_version() -> str:
     """The version of the schedule data in use (its effective date)."""
     return _catalogue().data_version
@@ -1696,5 +2292,5 @@ def message_ids() -> tuple[str, ...]:
     return tuple(
         value
         for name, value in globals().items()
-        if isinstance(value, str) and name.startswith(("MSG_", "EV_", "V_", "GROUP_"))
+        if isinstance(value, str) and name.startswith(("MSG_", "CL_", "EV_", "V_", "GROUP_"))
     )

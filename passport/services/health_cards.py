@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from passport import clock, policy, schedule
+from passport import clinical_terms, clock, policy, schedule
 from passport.exports import shc
 from passport.extensions import db
 from passport.models import Organisation, Passport, SigningKey, User
@@ -89,7 +89,12 @@ def published_keys() -> list[dict]:
 
 
 def card_bundle(view: PassportView) -> dict:
-    """A minimal FHIR Bundle for one QR code: the person, their vaccines and (if chosen) allergies."""
+    """A minimal FHIR Bundle for one QR code: the person, their vaccines and (if chosen) allergies.
+
+    Every vaccine goes in with its SNOMED CT vaccine product code only (SMART Health Cards accept SNOMED CT;
+    their data-minimisation guidance leaves out the text beside a code, and the QR has 1195 characters to
+    spend). An allergy keeps its text, with its SNOMED CT code when it is a listed term
+    (passport/clinical_terms.py)."""
     about = view.about_me
     entries: list[dict] = [
         {
@@ -106,10 +111,12 @@ def card_bundle(view: PassportView) -> dict:
             vaccine = schedule.get_vaccine(dose.vaccine_id)
         except KeyError:
             continue
-        codes = [c for c in vaccine.codes if c.kind in ("product", "procedure")]
-        vaccine_code: dict = {"text": vaccine.name}
-        if codes:
-            vaccine_code["coding"] = [{"system": "http://snomed.info/sct", "code": codes[0].code}]
+        product = vaccine.code("product")
+        vaccine_code: dict = (
+            {"coding": [{"system": product.system, "code": product.code}]}
+            if product is not None
+            else {"text": vaccine.english_label}
+        )
         resource = {
             "resourceType": "Immunization",
             "status": "completed",
@@ -121,13 +128,17 @@ def card_bundle(view: PassportView) -> dict:
             resource["primarySource"] = False
         entries.append({"fullUrl": f"resource:{len(entries)}", "resource": resource})
     for allergy in view.health.allergies if view.health else ():
+        code: dict = {"text": allergy.substance}
+        term = clinical_terms.match("allergy", allergy.substance)
+        if term is not None and term.code is not None:
+            code["coding"] = [{"system": term.system, "code": term.code}]
         entries.append(
             {
                 "fullUrl": f"resource:{len(entries)}",
                 "resource": {
                     "resourceType": "AllergyIntolerance",
                     "patient": {"reference": "resource:0"},
-                    "code": {"text": allergy.substance},
+                    "code": code,
                 },
             }
         )
@@ -174,6 +185,9 @@ def issue(young_person: User, passport: Passport, *, include_allergies: bool) ->
         {Section.HEALTH_SUMMARY} if include_allergies else set()
     )
     view = build_view(young_person, passport, today, Output.FHIR, Selection(sections=frozenset(sections)))
+    if not (view.immunisations and view.immunisations.doses):
+        # A vaccine card with no vaccines would claim something it does not hold (issue #17).
+        raise ServiceError(_l("No vaccines are recorded yet, so there is nothing to put on a vaccine card"))
     bundle = card_bundle(view)
     if not include_allergies:
         bundle["entry"] = [

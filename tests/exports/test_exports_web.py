@@ -384,6 +384,63 @@ class TestOfflineCard:
         result = page_text(post(checked, "/verify-card", card=tampered).get_data(as_text=True))
         assert "could not be checked" in result
 
+    def test_every_vaccine_on_the_card_carries_its_snomed_product_code(self, world, signing_key):
+        """[issue #17] 100 % of vaccines on the signed card are coded in SNOMED CT, a system the SMART
+        Health Cards vocabulary accepts; a listed allergy carries its code beside its text."""
+        from passport import schedule
+
+        born = world.passport.date_of_birth
+        for offset, choice in enumerate(schedule.vaccine_choices()[:12]):
+            factories.create_item(
+                "immunisation",
+                passport=world.passport,
+                by=world.nurse,
+                vaccine_id=choice.value,
+                given_on=born + timedelta(days=60 + 30 * offset),
+            )
+        factories.create_item("allergy", passport=world.passport, by=world.nurse, substance="Peanuts")
+        view = build_view(
+            world.young_person,
+            world.passport,
+            clock.today(),
+            Output.FHIR,
+            Selection(sections=frozenset({Section.ABOUT_ME, Section.IMMUNISATIONS, Section.HEALTH_SUMMARY})),
+        )
+
+        bundle = health_cards.card_bundle(view)
+
+        doses = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Immunization"]
+        assert len(doses) == 12
+        for dose in doses:
+            (coding,) = dose["vaccineCode"]["coding"]
+            assert coding["system"] == "http://snomed.info/sct"
+            assert coding["code"] in {
+                c.code
+                for v in schedule.vaccine_choices()
+                for c in schedule.get_vaccine(v.value).codes
+                if c.kind == "product"
+            }
+        resources = [entry["resource"] for entry in bundle["entry"]]
+        allergy = next(
+            r
+            for r in resources
+            if r["resourceType"] == "AllergyIntolerance" and r["code"]["text"] == "Peanuts"
+        )
+        assert allergy["code"] == {
+            "text": "Peanuts",
+            "coding": [{"system": "http://snomed.info/sct", "code": "91935009"}],
+        }
+
+    def test_with_no_vaccines_there_is_no_vaccine_card(self, client, world, signing_key):
+        client.sign_in_as(world.young_person)
+
+        downloads = page_text(client.get("/my-passport/downloads").get_data(as_text=True))
+        assert "Vaccine card that works with no signal" not in downloads
+        page = page_text(client.get("/my-passport/offline-card").get_data(as_text=True))
+        assert "No vaccines are recorded yet" in page
+        refused = page_text(post(client, "/my-passport/offline-card").get_data(as_text=True))
+        assert "nothing to put on a vaccine card" in refused and "shc:/" not in refused
+
     def test_public_keys_are_published(self, client, signing_key):
         keys = client.get("/.well-known/jwks.json").get_json()["keys"]
         assert [k["kid"] for k in keys] == [signing_key.kid]

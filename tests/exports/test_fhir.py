@@ -17,7 +17,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from passport import clock
+from passport import clock, schedule
 from passport.exports import fhir
 from passport.extensions import db
 from passport.models import BirthHistory, NhsNumberRecord, Sensitivity
@@ -194,7 +194,7 @@ class TestShape:
         assert composition["date"] == bundle["timestamp"]
         assert composition["title"]
         author = entries_by_url(bundle)[composition["author"][0]["reference"]]
-        assert author == {"resourceType": "Organization", "name": "Northbridge Test Health"}
+        assert author["resourceType"] == "Organization" and author["name"] == "Northbridge Test Health"
         assert entries_by_url(bundle)[composition["subject"]["reference"]]["resourceType"] == "Patient"
 
     def test_every_full_url_is_a_unique_uuid_urn_and_every_reference_resolves(self, world, full_passport):
@@ -208,6 +208,14 @@ class TestShape:
         assert set(references) <= set(urls)
         # Everything in the document can be reached from the Composition (no orphan entries).
         assert reachable(bundle) == set(urls)
+
+    def test_every_resource_has_an_id_matching_its_full_url(self, world, full_passport):
+        bundle = bundle_for(world.young_person, full_passport)
+
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            assert list(resource)[:2] == ["resourceType", "id"]
+            assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
 
     def test_sections_carry_the_ips_codes(self, world, full_passport):
         bundle = bundle_for(world.young_person, full_passport)
@@ -366,7 +374,8 @@ class TestImmunisations:
 
         assert dose["status"] == "completed"
         assert dose["vaccineCode"]["text"] == "MMR vaccine"
-        assert codes(dose["vaccineCode"]) == {("http://snomed.info/sct", "38598009")}
+        # The vaccine product (IPS, SNOMED CT); the procedure goes in UK Core's extension.
+        assert codes(dose["vaccineCode"]) == {("http://snomed.info/sct", "871831003")}
         assert dose["extension"] == [
             {
                 "url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-VaccinationProcedure",
@@ -378,7 +387,13 @@ class TestImmunisations:
             }
         ]
         assert dose["occurrenceDateTime"] == (full_passport.date_of_birth + timedelta(days=400)).isoformat()
-        assert dose["protocolApplied"] == [{"doseNumberPositiveInt": 1}]
+        assert dose["protocolApplied"][0]["doseNumberPositiveInt"] == 1
+        diseases = {code for d in dose["protocolApplied"][0]["targetDisease"] for code in codes(d)}
+        assert diseases == {
+            ("http://snomed.info/sct", "14189004"),
+            ("http://snomed.info/sct", "36989005"),
+            ("http://snomed.info/sct", "36653000"),
+        }
 
     def test_a_per_dose_code_is_not_guessed_when_the_dose_number_is_unknown(self, world):
         factories.create_item(
@@ -393,16 +408,39 @@ class TestImmunisations:
         validate(bundle)
         dose = one(bundle, "Immunization")
 
-        assert dose["vaccineCode"] == {"text": "MMRV vaccine"}
+        assert dose["vaccineCode"]["text"] == "MMRV vaccine"
+        assert codes(dose["vaccineCode"]) == {("http://snomed.info/sct", "871908002")}
         assert "extension" not in dose
         assert "protocolApplied" not in dose
 
-    def test_no_product_code_is_claimed(self, world, full_passport):
+    def test_no_brand_code_is_claimed(self, world, full_passport):
         data = json.dumps(bundle_for(world.young_person, full_passport))
 
         # Priorix and M-M-RVAXPRO: a dose does not record the brand, so neither is claimed.
         assert "34925111000001104" not in data
         assert "13968211000001108" not in data
+
+    def test_every_vaccine_in_the_catalogue_goes_out_with_its_snomed_product_code(self, world):
+        """[issue #17, Done when] 100 % of vaccines in FHIR carry a SNOMED CT product code."""
+        born = world.passport.date_of_birth
+        for offset, choice in enumerate(schedule.vaccine_choices()):
+            factories.create_item(
+                "immunisation",
+                passport=world.passport,
+                by=world.nurse,
+                vaccine_id=choice.value,
+                given_on=born + timedelta(days=60 + 30 * offset),
+            )
+
+        bundle = bundle_for(world.young_person, world.passport)
+        validate(bundle)
+        doses = resources(bundle, "Immunization")
+
+        assert len(doses) == len(schedule.vaccine_choices())
+        for dose in doses:
+            products = [c for c in dose["vaccineCode"]["coding"] if c["system"] == "http://snomed.info/sct"]
+            assert len(products) == 1 and products[0]["display"], dose["vaccineCode"]
+            assert dose["vaccineCode"]["text"]
 
     def test_vaccines_hidden_from_the_viewer_leave_no_section(self, world, full_passport):
         full_passport.shared_with_adviser = ["health_summary"]
@@ -413,6 +451,60 @@ class TestImmunisations:
 
         assert "11369-6" not in sections(bundle)
         assert resources(bundle, "Immunization") == []
+
+
+class TestUkCoreAndIpsRules:
+    """[issue #17] The rules of UK Core and the IPS that apply to what this document holds, checked here
+    because fhir.resources checks shapes, not codes: coded vaccines, allergy statuses, section codes."""
+
+    def test_every_vaccine_is_coded_as_a_vaccine_product_and_its_procedure_where_known(
+        self, world, full_passport
+    ):
+        catalogue_products = {
+            code.code
+            for choice in schedule.vaccine_choices()
+            for code in schedule.get_vaccine(choice.value).codes
+            if code.kind == "product" and code.verified
+        }
+        for dose in resources(bundle_for(world.young_person, full_passport), "Immunization"):
+            snomed = [c for c in dose["vaccineCode"]["coding"] if c["system"] == "http://snomed.info/sct"]
+            assert [c["code"] for c in snomed] and {c["code"] for c in snomed} <= catalogue_products
+            for extension in dose.get("extension", []):
+                assert extension["url"] == fhir.UKCORE_VACCINATION_PROCEDURE
+                assert extension["valueCodeableConcept"]["coding"][0]["system"] == "http://snomed.info/sct"
+
+    def test_every_allergy_has_a_clinical_and_a_verification_status(self, world, full_passport):
+        allergies = resources(bundle_for(world.young_person, full_passport), "AllergyIntolerance")
+        assert len(allergies) == 2
+        for allergy in allergies:
+            assert codes(allergy["clinicalStatus"]) == {(fhir.ALLERGY_CLINICAL, "active")}
+            assert codes(allergy["verificationStatus"]) <= {
+                (fhir.ALLERGY_VERIFICATION, "confirmed"),
+                (fhir.ALLERGY_VERIFICATION, "unconfirmed"),
+            }
+            assert allergy["verificationStatus"]["coding"]
+
+    def test_required_ips_sections_and_their_loinc_codes(self, world, full_passport):
+        found = sections(bundle_for(world.young_person, full_passport))
+        assert {"10160-0", "48765-2", "11450-4"} <= set(found)  # required by the IPS
+        assert "11369-6" in found  # immunisations: must support
+
+    def test_listed_conditions_and_allergies_carry_their_snomed_codes_and_the_rest_stay_text(
+        self, world, full_passport
+    ):
+        bundle = bundle_for(world.young_person, full_passport)
+
+        conditions = {c["code"]["text"]: c for c in resources(bundle, "Condition")}
+        assert codes(conditions["Asthma"]["code"]) == {("http://snomed.info/sct", "195967001")}
+        allergies = {a["code"]["text"]: a for a in resources(bundle, "AllergyIntolerance")}
+        assert codes(allergies["Peanuts"]["code"]) == {("http://snomed.info/sct", "91935009")}
+        assert allergies["Peanuts"]["category"] == ["food"]
+        assert codes(allergies["Penicillin"]["code"]) == {("http://snomed.info/sct", "91936005")}
+        # A medicine with no sourced code is sent as text only, never with a guessed code.
+        medicines = {
+            m["medicationCodeableConcept"]["text"]: m for m in resources(bundle, "MedicationStatement")
+        }
+        assert "coding" not in medicines["Salbutamol inhaler"]["medicationCodeableConcept"]
 
 
 class TestHealthSummary:

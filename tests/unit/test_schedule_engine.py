@@ -227,8 +227,8 @@ CASES = [
         valid=4,
         needed=5,
         next_due=date(2022, 9, 1),
-        msgid=eng.MSG_OVERDUE,
-        params={"number": 5},
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 4, "total": 5},
         vaccine="td_ipv",
     ),
     Case(
@@ -254,8 +254,8 @@ CASES = [
         "overdue",
         valid=1,
         needed=2,
-        msgid=eng.MSG_OVERDUE,
-        params={"number": 2},
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 1, "total": 2},
     ),
     Case(
         "mmr-dose-before-first-birthday-does-not-count[Green Book ch.21]",
@@ -276,10 +276,24 @@ CASES = [
         "overdue",
         valid=1,
     ),
+    # Two doses 4 weeks apart after the first birthday, but the second before 18 months and within 3 months
+    # of the first: it counts, and a third dose is needed (this case expected "complete" before issue #17).
     Case(
-        "mmr-two-doses-4-weeks-apart-after-first-birthday-complete[Green Book ch.21]",
+        "mmr-two-doses-4-weeks-apart-but-second-early-needs-a-third[Green Book ch.21: mmr-early-second-dose]",
         date(2012, 3, 1),
         [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 4, 7), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "overdue",
+        valid=2,
+        needed=3,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 2, "total": 3},
+    ),
+    Case(
+        "mmr-two-doses-after-first-birthday-second-from-18-months-complete[Green Book ch.21]",
+        date(2012, 3, 1),
+        [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 9, 1), 2)],
         date(2026, 1, 1),
         "mmr",
         "complete",
@@ -304,8 +318,7 @@ CASES = [
         "due",
         valid=0,
         next_due=date(2025, 7, 27),
-        msgid=eng.MSG_DUE,
-        params={"number": 1},
+        msgid=eng.MSG_DUE_SINGLE,
         rule="dtp-polio-born-from-2024-07",
     ),
     Case(
@@ -379,13 +392,25 @@ CASES = [
         records="none",
         valid=0,
     ),
+    # Issue #16: a dose the young person adds counts once a nurse checks it. Before, these counted at once.
     Case(
-        "documented-self-reported-doses-count[UKHSA uncertain status 2025: reliable verbal history]",
+        "documented-self-reported-doses-wait-for-a-nurse[issue #16: self-reported-dose-waits-for-check]",
         date(2011, 2, 1),
         [
             Dose("mmr", date(2012, 3, 1), 1, source="self_reported"),
             Dose("mmr", date(2015, 6, 1), 2, source="self_reported"),
         ],
+        date(2026, 5, 1),
+        "mmr",
+        "unknown",
+        valid=0,
+        msgid=eng.MSG_ADDED_TO_CHECK,
+        rule="self-reported-dose-waits-for-check",
+    ),
+    Case(
+        "the-same-doses-checked-by-a-nurse-count[UKHSA uncertain status 2025: documented history]",
+        date(2011, 2, 1),
+        [Dose("mmr", date(2012, 3, 1), 1), Dose("mmr", date(2015, 6, 1), 2)],
         date(2026, 5, 1),
         "mmr",
         "complete",
@@ -412,8 +437,8 @@ CASES = [
         sex="male",
         valid=3,
         needed=5,
-        msgid=eng.MSG_OVERDUE,
-        params={"number": 4},
+        msgid=eng.MSG_OVERDUE_NEXT,
+        params={"had": 3, "total": 5},
         vaccine="td_ipv",
     ),
     Case(
@@ -426,17 +451,21 @@ CASES = [
         sex="male",
         valid=1,
         needed=2,
-        params={"number": 2},
+        params={"had": 1, "total": 2},
     ),
+    # Three of the four whooping-cough doses, and too old for the fourth: the course is "not finished", not
+    # simply "not offered" (issue #17).
     Case(
-        "pertussis-not-given-from-10th-birthday[UKHSA uncertain status 2025]",
+        "pertussis-not-given-from-10th-birthday-course-not-finished[UKHSA uncertain status 2025]",
         BORN_2009_ABROAD,
         PARTIAL_FOREIGN_2009,
         date(2026, 6, 1),
         "pertussis",
-        "not_eligible",
+        "not_finished",
         sex="male",
-        msgid=eng.MSG_NOT_ELIGIBLE_YOUNG_CHILDREN,
+        valid=3,
+        needed=4,
+        msgid=eng.MSG_NOT_FINISHED,
     ),
     # Polio: oral polio after April 2016 does not count.
     Case(
@@ -471,7 +500,7 @@ CASES = [
         "dtp_polio",
         "overdue",
         valid=3,
-        params={"number": 4},
+        params={"had": 3, "total": 5},
     ),
     Case(
         "td-ipv-first-booster-5-years-after-primary-from-age-10[Green Book ch.30]",
@@ -776,6 +805,868 @@ def test_the_table_is_big_enough_and_cites_a_source_in_every_case():
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+# --- The Green Book table (issue #17) --------------------------------------------------------------------
+# Each case is written from the rule it cites (the rule's id in schedule.yaml `rules`, or a programme rule
+# id), with its dates worked out by hand, not read back from the engine. Every upper and lower age limit is
+# tried the day before and the day it applies. Births are chosen so the arithmetic is easy to check:
+#   born 2025-01-06: 6 weeks 2025-02-17, 8w 03-03, 12w 03-31, 15w 04-21, 16w 04-28, 24w 06-23
+#   born 2012-03-01: 1st birthday 2013-03-01, 18 months 2013-09-01, 3y4m 2015-07-01
+#   born 2010-01-10 (school cohort 2009/10): Y9 starts 2023-09-01, Y10 2024-09-01, 3rd birthday 2013-01-10
+
+
+@dataclass(frozen=True)
+class RuleCase(Case):
+    cites: str = ""  # the rule the expected answer comes from (an id in schedule.yaml)
+
+
+BORN_ROTA = date(2025, 1, 6)
+BORN_MMR = date(2012, 3, 1)
+BORN_ABROAD_2010 = date(2010, 1, 10)
+PRIMARY_ABROAD_2010 = [
+    Dose("dtp_hepb_hib", date(2010, 2, 21), 1, "abroad"),
+    Dose("dtp_hepb_hib", date(2010, 3, 21), 2, "abroad"),
+    Dose("dtp_hepb_hib", date(2010, 4, 18), 3, "abroad"),
+    Dose("ipv", date(2010, 2, 21), 1, "abroad"),
+    Dose("ipv", date(2010, 3, 21), 2, "abroad"),
+    Dose("ipv", date(2010, 4, 18), 3, "abroad"),
+]
+BORN_INFANT_2025 = date(2025, 6, 2)  # 8 weeks: 2025-07-28
+BORN_HIB = date(2008, 6, 15)  # 1st birthday 2009-06-15, 13 months 2009-07-15, 10th birthday 2018-06-15
+HIB_PRIMARY = [
+    Dose("dtap_ipv_hib", date(2008, 8, 10), 1),
+    Dose("dtap_ipv_hib", date(2008, 9, 7), 2),
+    Dose("dtap_ipv_hib", date(2008, 10, 5), 3),
+]
+BORN_PCV = date(2018, 5, 10)  # 8w 2018-07-05, 16w 2018-08-30, 1st birthday 2019-05-10, 2nd 2020-05-10
+BORN_TEN = date(2016, 3, 1)  # 10th birthday 2026-03-01
+PRIMARY_2016 = [
+    Dose("dtap_ipv_hib", date(2016, 4, 26), 1),
+    Dose("dtap_ipv_hib", date(2016, 5, 24), 2),
+    Dose("dtap_ipv_hib", date(2016, 6, 21), 3),
+]
+
+GREEN_BOOK_CASES = [
+    # ---- Rotavirus: first dose before 15 weeks, second before 24 weeks; an unfinished course is closed ----
+    RuleCase(
+        "rotavirus-no-dose-day-before-15-weeks-still-offered",
+        BORN_ROTA,
+        [],
+        date(2025, 4, 20),
+        "rotavirus",
+        "overdue",
+        msgid=eng.MSG_OVERDUE_SINGLE,
+        cites="rotavirus-age-limits",
+    ),
+    RuleCase(
+        "rotavirus-no-dose-at-15-weeks-too-late-to-start",
+        BORN_ROTA,
+        [],
+        date(2025, 4, 21),
+        "rotavirus",
+        "not_eligible",
+        msgid=eng.MSG_TOO_LATE_TO_START,
+        cites="rotavirus-age-limits",
+    ),
+    RuleCase(
+        "rotavirus-one-dose-day-before-24-weeks-second-still-due",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 3, 3), 1)],
+        date(2025, 6, 22),
+        "rotavirus",
+        "overdue",
+        valid=1,
+        needed=2,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 1, "total": 2},
+        cites="rotavirus-age-limits",
+    ),
+    RuleCase(
+        "rotavirus-one-dose-at-24-weeks-not-finished-never-complete",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 3, 3), 1)],
+        date(2025, 6, 23),
+        "rotavirus",
+        "not_finished",
+        valid=1,
+        needed=2,
+        msgid=eng.MSG_NOT_FINISHED,
+        cites="course-not-finished",
+    ),
+    RuleCase(
+        "rotavirus-second-dose-day-before-24-weeks-counts",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 3, 3), 1), Dose("rotavirus", date(2025, 6, 22), 2)],
+        date(2025, 7, 1),
+        "rotavirus",
+        "complete",
+        valid=2,
+        cites="rotavirus-age-limits",
+    ),
+    RuleCase(
+        "rotavirus-second-dose-at-24-weeks-does-not-count",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 3, 3), 1), Dose("rotavirus", date(2025, 6, 23), 2)],
+        date(2025, 7, 1),
+        "rotavirus",
+        "not_finished",
+        valid=1,
+        msgid=eng.MSG_NOT_FINISHED,
+        cites="rotavirus-age-limits",
+    ),
+    RuleCase(
+        "rotavirus-late-first-dose-is-dose-1-not-dose-2",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 4, 28), 1)],
+        date(2025, 5, 5),
+        "rotavirus",
+        "not_yet_due",
+        valid=1,
+        needed=2,
+        next_due=date(2025, 5, 26),
+        msgid=eng.MSG_NEXT_FROM,
+        params={"date": date(2025, 5, 26)},
+        cites="rotavirus-late-first-dose",
+    ),
+    RuleCase(
+        "rotavirus-late-first-dose-second-cannot-fit-before-24-weeks",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 6, 2), 1)],
+        date(2025, 6, 10),
+        "rotavirus",
+        "not_finished",
+        valid=1,
+        msgid=eng.MSG_NOT_FINISHED,
+        cites="course-not-finished",
+    ),
+    RuleCase(
+        "rotavirus-dose-before-6-weeks-does-not-count",
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 2, 10), 1)],
+        date(2025, 3, 5),
+        "rotavirus",
+        "due",
+        valid=0,
+        msgid=eng.MSG_DUE_SINGLE,
+        cites="primary-from-six-weeks",
+    ),
+    # ---- MMR: from the first birthday; an early second dose needs a third ----
+    RuleCase(
+        "mmr-day-before-first-birthday-does-not-count",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 2, 28), 1), Dose("mmr", date(2014, 3, 1), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "overdue",
+        valid=1,
+        needed=2,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 1, "total": 2},
+        cites="mmr-from-first-birthday",
+    ),
+    RuleCase(
+        "mmr-on-first-birthday-counts",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 3, 1), 1), Dose("mmr", date(2015, 7, 1), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "complete",
+        valid=2,
+        cites="mmr-from-first-birthday",
+    ),
+    RuleCase(
+        "mmr-second-dose-on-the-day-of-18-months-counts",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 8, 1), 1), Dose("mmr", date(2013, 9, 1), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "complete",
+        valid=2,
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-second-dose-day-before-18-months-and-within-3-months-needs-a-third",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 8, 1), 1), Dose("mmr", date(2013, 8, 31), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "overdue",
+        valid=2,
+        needed=3,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 2, "total": 3},
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-second-dose-exactly-3-months-after-the-first-counts",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 6, 10), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "complete",
+        valid=2,
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-second-dose-a-day-under-3-months-needs-a-third",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 6, 9), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "overdue",
+        valid=2,
+        needed=3,
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-early-second-dose-then-pre-school-dose-complete",
+        BORN_MMR,
+        [
+            Dose("mmr", date(2013, 3, 10), 1),
+            Dose("mmr", date(2013, 4, 7), 2),
+            Dose("mmr", date(2015, 7, 1), 3),
+        ],
+        date(2026, 1, 1),
+        "mmr",
+        "complete",
+        valid=3,
+        needed=3,
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-early-second-dose-third-not-due-until-pre-school",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 4, 7), 2)],
+        date(2014, 1, 1),
+        "mmr",
+        "not_yet_due",
+        valid=2,
+        needed=3,
+        next_due=date(2015, 7, 1),
+        cites="mmr-early-second-dose",
+    ),
+    RuleCase(
+        "mmr-27-days-apart-no-allowance-for-a-live-vaccine",
+        BORN_MMR,
+        [Dose("mmr", date(2013, 3, 10), 1), Dose("mmr", date(2013, 4, 6), 2)],
+        date(2026, 1, 1),
+        "mmr",
+        "overdue",
+        valid=1,
+        cites="mmr-from-first-birthday",
+    ),
+    # ---- A primary course a few days short still counts (the allowance), more does not ----
+    RuleCase(
+        "six-in-one-interval-3-days-short-counts",
+        BORN_INFANT_2025,
+        [
+            Dose("dtap_ipv_hib_hepb", date(2025, 7, 28), 1),
+            Dose("dtap_ipv_hib_hepb", date(2025, 8, 22), 2),
+            Dose("dtap_ipv_hib_hepb", date(2025, 9, 19), 3),
+        ],
+        date(2025, 10, 1),
+        "dtp_polio",
+        "not_yet_due",
+        valid=3,
+        needed=6,
+        next_due=date(2026, 12, 2),
+        cites="short-interval-allowance",
+    ),
+    RuleCase(
+        "six-in-one-interval-4-days-short-counts",
+        BORN_INFANT_2025,
+        [
+            Dose("dtap_ipv_hib_hepb", date(2025, 7, 28), 1),
+            Dose("dtap_ipv_hib_hepb", date(2025, 8, 21), 2),
+            Dose("dtap_ipv_hib_hepb", date(2025, 9, 18), 3),
+        ],
+        date(2025, 10, 1),
+        "hib",
+        "not_yet_due",
+        valid=3,
+        cites="short-interval-allowance",
+    ),
+    RuleCase(
+        "six-in-one-interval-5-days-short-does-not-count",
+        BORN_INFANT_2025,
+        [
+            Dose("dtap_ipv_hib_hepb", date(2025, 7, 28), 1),
+            Dose("dtap_ipv_hib_hepb", date(2025, 8, 20), 2),
+            Dose("dtap_ipv_hib_hepb", date(2025, 9, 17), 3),
+        ],
+        date(2025, 10, 1),
+        "dtp_polio",
+        "not_yet_due",
+        valid=2,
+        next_due=date(2025, 10, 15),
+        msgid=eng.MSG_NEXT_FROM,
+        params={"date": date(2025, 10, 15)},
+        cites="primary-four-weeks-apart",
+    ),
+    RuleCase(
+        "six-in-one-interval-5-days-short-hepatitis-b-too",
+        BORN_INFANT_2025,
+        [
+            Dose("dtap_ipv_hib_hepb", date(2025, 7, 28), 1),
+            Dose("dtap_ipv_hib_hepb", date(2025, 8, 20), 2),
+        ],
+        # Dose 2 was due at 12 weeks (25 August) and late from 16 weeks (22 September).
+        date(2025, 10, 1),
+        "hepb",
+        "overdue",
+        valid=1,
+        needed=4,
+        cites="primary-four-weeks-apart",
+    ),
+    # ---- Doses given abroad map onto the UK schedule; a booster too early is an extra dose ----
+    RuleCase(
+        "booster-at-18-months-abroad-is-not-the-pre-school-booster",
+        BORN_ABROAD_2010,
+        [*PRIMARY_ABROAD_2010, Dose("dtp", date(2011, 7, 10), 4, "abroad")],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "overdue",
+        valid=4,
+        needed=6,
+        msgid=eng.MSG_OVERDUE_NEXT,
+        params={"had": 4, "total": 6},
+        vaccine="td_ipv",
+        cites="preschool-booster-from-3-years",
+    ),
+    RuleCase(
+        "booster-at-18-months-then-at-5-years-abroad-teenage-booster-still-needed",
+        BORN_ABROAD_2010,
+        [
+            *PRIMARY_ABROAD_2010,
+            Dose("dtp", date(2011, 7, 10), 4, "abroad"),
+            Dose("td", date(2015, 1, 10), 5, "abroad"),
+            Dose("ipv", date(2015, 1, 10), 4, "abroad"),
+        ],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "overdue",
+        valid=5,
+        needed=6,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 5, "total": 6},
+        cites="transfer-onto-uk-schedule",
+    ),
+    RuleCase(
+        "second-booster-under-5-years-after-the-first-is-an-extra-dose",
+        BORN_ABROAD_2010,
+        [
+            *PRIMARY_ABROAD_2010,
+            Dose("dtap_ipv", date(2014, 1, 10), 4, "abroad"),
+            Dose("td_ipv", date(2017, 1, 10), 5, "abroad"),
+        ],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "overdue",
+        valid=5,
+        needed=6,
+        next_due=date(2023, 9, 1),
+        vaccine="td_ipv",
+        cites="boosters-five-years-apart",
+    ),
+    RuleCase(
+        "second-booster-exactly-5-years-after-the-first-counts",
+        BORN_ABROAD_2010,
+        [
+            *PRIMARY_ABROAD_2010,
+            Dose("dtap_ipv", date(2014, 1, 10), 4, "abroad"),
+            Dose("td_ipv", date(2019, 1, 10), 5, "abroad"),
+        ],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "complete",
+        valid=5,
+        msgid=eng.MSG_COMPLETE_LIFELONG,
+        params={"count": 5},
+        cites="boosters-five-years-apart",
+    ),
+    RuleCase(
+        "second-booster-a-day-under-5-years-is-an-extra-dose",
+        BORN_ABROAD_2010,
+        [
+            *PRIMARY_ABROAD_2010,
+            Dose("dtap_ipv", date(2014, 1, 10), 4, "abroad"),
+            Dose("td_ipv", date(2019, 1, 9), 5, "abroad"),
+        ],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "overdue",
+        valid=5,
+        needed=6,
+        cites="boosters-five-years-apart",
+    ),
+    RuleCase(
+        "pre-school-booster-day-before-3rd-birthday-is-an-extra-dose",
+        BORN_ABROAD_2010,
+        [*PRIMARY_ABROAD_2010, Dose("dtap_ipv", date(2013, 1, 9), 4, "abroad")],
+        date(2013, 6, 1),
+        "dtp_polio",
+        "not_yet_due",
+        valid=4,
+        next_due=date(2014, 1, 9),
+        msgid=eng.MSG_NEXT_FROM,
+        params={"date": date(2014, 1, 9)},
+        cites="preschool-booster-from-3-years",
+    ),
+    RuleCase(
+        "pre-school-booster-on-3rd-birthday-counts",
+        BORN_ABROAD_2010,
+        [*PRIMARY_ABROAD_2010, Dose("dtap_ipv", date(2013, 1, 10), 4, "abroad")],
+        date(2013, 6, 1),
+        "dtp_polio",
+        "not_yet_due",
+        valid=4,
+        needed=5,
+        next_due=date(2023, 9, 1),
+        msgid=eng.MSG_NEXT_DUE_ON,
+        params={"date": date(2023, 9, 1)},
+        cites="preschool-booster-from-3-years",
+    ),
+    RuleCase(
+        "oral-polio-on-31-march-2016-counts",
+        date(2015, 12, 20),
+        [
+            *(
+                Dose("dtp_hepb_hib", day, n, "abroad")
+                for n, day in enumerate((date(2016, 1, 31), date(2016, 2, 28), date(2016, 3, 31)), start=1)
+            ),
+            *(
+                Dose("opv", day, n, "abroad")
+                for n, day in enumerate((date(2016, 1, 31), date(2016, 2, 28), date(2016, 3, 31)), start=1)
+            ),
+        ],
+        date(2016, 6, 1),
+        "dtp_polio",
+        "not_yet_due",
+        valid=3,
+        cites="opv-from-april-2016-not-counted",
+    ),
+    RuleCase(
+        "oral-polio-on-1-april-2016-does-not-count",
+        date(2015, 12, 20),
+        [
+            *(
+                Dose("dtp_hepb_hib", day, n, "abroad")
+                for n, day in enumerate((date(2016, 1, 31), date(2016, 2, 28), date(2016, 4, 1)), start=1)
+            ),
+            *(
+                Dose("opv", day, n, "abroad")
+                for n, day in enumerate((date(2016, 1, 31), date(2016, 2, 28), date(2016, 4, 1)), start=1)
+            ),
+        ],
+        date(2016, 6, 1),
+        "dtp_polio",
+        "overdue",
+        valid=2,
+        needed=5,
+        msgid=eng.MSG_OVERDUE_NEXT,
+        params={"had": 2, "total": 5},
+        cites="opv-from-april-2016-not-counted",
+    ),
+    RuleCase(
+        "td-ipv-from-10th-birthday-day-before-is-the-4-in-1",
+        BORN_TEN,
+        PRIMARY_2016,
+        date(2026, 2, 28),
+        "dtp_polio",
+        "overdue",
+        valid=3,
+        vaccine="dtap_ipv",
+        cites="five-doses-in-all",
+    ),
+    RuleCase(
+        "td-ipv-from-10th-birthday-on-the-day",
+        BORN_TEN,
+        PRIMARY_2016,
+        date(2026, 3, 1),
+        "dtp_polio",
+        "overdue",
+        valid=3,
+        vaccine="td_ipv",
+        cites="five-doses-in-all",
+    ),
+    RuleCase(
+        "18-month-dose-not-filled-by-an-extra-infant-dose-at-11-months",
+        date(2024, 8, 1),
+        [*infant_2025(date(2024, 8, 1)), Dose("dtap_ipv_hib_hepb", date(2025, 7, 1), 4, "abroad")],
+        date(2026, 1, 15),
+        "dtp_polio",
+        "not_yet_due",
+        valid=4,
+        needed=7,
+        next_due=date(2026, 2, 1),
+        cites="eighteen-month-dose-from-one-year",
+    ),
+    # ---- Hib: a dose over one year; not given from the 10th birthday ----
+    RuleCase(
+        "hib-fourth-infant-dose-at-11-months-is-not-the-booster",
+        BORN_HIB,
+        [*HIB_PRIMARY, Dose("dtap_ipv_hib", date(2009, 5, 15), 4, "abroad")],
+        date(2009, 8, 1),
+        "hib",
+        "overdue",
+        valid=4,
+        needed=5,
+        vaccine="hib_menc",
+        cites="hib-dose-over-one-year",
+    ),
+    RuleCase(
+        "hib-booster-day-before-first-birthday-is-an-extra-dose",
+        BORN_HIB,
+        [*HIB_PRIMARY, Dose("hib_menc", date(2009, 6, 14), 1)],
+        date(2009, 8, 1),
+        "hib",
+        "overdue",
+        valid=4,
+        needed=5,
+        cites="hib-dose-over-one-year",
+    ),
+    RuleCase(
+        "hib-booster-on-first-birthday-counts",
+        BORN_HIB,
+        [*HIB_PRIMARY, Dose("hib_menc", date(2009, 6, 15), 1)],
+        date(2009, 8, 1),
+        "hib",
+        "complete",
+        valid=4,
+        cites="hib-dose-over-one-year",
+    ),
+    RuleCase(
+        "hib-two-infant-doses-day-before-10th-birthday-booster-still-offered",
+        BORN_HIB,
+        HIB_PRIMARY[:2],
+        date(2018, 6, 14),
+        "hib",
+        "overdue",
+        valid=2,
+        needed=3,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 2, "total": 3},
+        cites="infant-vaccines-under-10",
+    ),
+    RuleCase(
+        "hib-two-infant-doses-on-10th-birthday-not-finished",
+        BORN_HIB,
+        HIB_PRIMARY[:2],
+        date(2018, 6, 15),
+        "hib",
+        "not_finished",
+        valid=2,
+        msgid=eng.MSG_NOT_FINISHED,
+        cites="course-not-finished",
+    ),
+    RuleCase(
+        "hib-no-doses-on-10th-birthday-not-offered",
+        BORN_HIB,
+        [],
+        date(2018, 6, 15),
+        "hib",
+        "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_YOUNG_CHILDREN,
+        cites="infant-vaccines-under-10",
+    ),
+    RuleCase(
+        "menc-one-infant-dose-on-10th-birthday-not-finished",
+        BORN_HIB,
+        [Dose("menc", date(2008, 9, 7), 1)],
+        date(2018, 6, 15),
+        "menc",
+        "not_finished",
+        valid=1,
+        cites="infant-vaccines-under-10",
+    ),
+    # ---- Whooping cough and hepatitis B: not from the 10th birthday ----
+    RuleCase(
+        "pertussis-no-pre-school-booster-day-before-10th-birthday",
+        BORN_TEN,
+        PRIMARY_2016,
+        date(2026, 2, 28),
+        "pertussis",
+        "overdue",
+        valid=3,
+        needed=4,
+        msgid=eng.MSG_OVERDUE_LAST,
+        params={"had": 3, "total": 4},
+        vaccine="dtap_ipv",
+        cites="infant-vaccines-under-10",
+    ),
+    RuleCase(
+        "pertussis-no-pre-school-booster-on-10th-birthday-not-finished",
+        BORN_TEN,
+        PRIMARY_2016,
+        date(2026, 3, 1),
+        "pertussis",
+        "not_finished",
+        valid=3,
+        needed=4,
+        cites="course-not-finished",
+    ),
+    RuleCase(
+        "hepatitis-b-two-doses-day-before-10th-birthday",
+        date(2018, 1, 15),
+        [Dose("dtap_ipv_hib_hepb", date(2018, 3, 12), 1), Dose("dtap_ipv_hib_hepb", date(2018, 4, 9), 2)],
+        date(2028, 1, 14),
+        "hepb",
+        "overdue",
+        valid=2,
+        needed=3,
+        cites="infant-vaccines-under-10",
+    ),
+    RuleCase(
+        "hepatitis-b-two-doses-on-10th-birthday-not-finished",
+        date(2018, 1, 15),
+        [Dose("dtap_ipv_hib_hepb", date(2018, 3, 12), 1), Dose("dtap_ipv_hib_hepb", date(2018, 4, 9), 2)],
+        date(2028, 1, 15),
+        "hepb",
+        "not_finished",
+        valid=2,
+        cites="course-not-finished",
+    ),
+    # ---- PCV and MenB: boosters from the first birthday; not from the 2nd birthday ----
+    RuleCase(
+        "pcv-two-infant-doses-day-before-2nd-birthday-booster-still-offered",
+        BORN_PCV,
+        [Dose("pcv", date(2018, 7, 5), 1), Dose("pcv", date(2018, 8, 30), 2)],
+        date(2020, 5, 9),
+        "pcv",
+        "overdue",
+        valid=2,
+        needed=3,
+        cites="infant-vaccines-under-2",
+    ),
+    RuleCase(
+        "pcv-two-infant-doses-on-2nd-birthday-not-finished",
+        BORN_PCV,
+        [Dose("pcv", date(2018, 7, 5), 1), Dose("pcv", date(2018, 8, 30), 2)],
+        date(2020, 5, 10),
+        "pcv",
+        "not_finished",
+        valid=2,
+        needed=3,
+        cites="course-not-finished",
+    ),
+    RuleCase(
+        "pcv-none-day-before-2nd-birthday-one-dose-needed",
+        BORN_PCV,
+        [],
+        date(2020, 5, 9),
+        "pcv",
+        "overdue",
+        needed=1,
+        msgid=eng.MSG_OVERDUE_SINGLE,
+        cites="infant-vaccines-under-2",
+    ),
+    RuleCase(
+        "pcv-none-on-2nd-birthday-not-offered",
+        BORN_PCV,
+        [],
+        date(2020, 5, 10),
+        "pcv",
+        "not_eligible",
+        msgid=eng.MSG_NOT_ELIGIBLE_YOUNG_CHILDREN,
+        cites="infant-vaccines-under-2",
+    ),
+    RuleCase(
+        "pcv-extra-infant-dose-at-11-months-is-not-the-booster",
+        BORN_PCV,
+        [
+            Dose("pcv", date(2018, 7, 5), 1),
+            Dose("pcv", date(2018, 8, 30), 2),
+            Dose("pcv", date(2019, 4, 10), 3, "abroad"),
+        ],
+        date(2019, 7, 1),
+        "pcv",
+        "overdue",
+        valid=3,
+        needed=4,
+        cites="boosters-from-first-birthday",
+    ),
+    RuleCase(
+        "menb-late-starter-second-dose-8-weeks-later",
+        BORN_PCV,
+        [Dose("menb", date(2019, 7, 10), 1)],
+        date(2019, 8, 1),
+        "menb",
+        "not_yet_due",
+        valid=1,
+        needed=2,
+        next_due=date(2019, 9, 4),
+        msgid=eng.MSG_NEXT_FROM,
+        params={"date": date(2019, 9, 4)},
+        cites="menb-intervals",
+    ),
+    RuleCase(
+        "menb-late-starter-doses-4-weeks-apart-count",
+        BORN_PCV,
+        [Dose("menb", date(2019, 7, 10), 1), Dose("menb", date(2019, 8, 7), 2)],
+        date(2019, 9, 1),
+        "menb",
+        "complete",
+        valid=2,
+        cites="menb-intervals",
+    ),
+    RuleCase(
+        "menb-one-infant-dose-on-2nd-birthday-not-finished",
+        BORN_PCV,
+        [Dose("menb", date(2018, 7, 5), 1)],
+        date(2020, 5, 10),
+        "menb",
+        "not_finished",
+        valid=1,
+        cites="course-not-finished",
+    ),
+    # ---- MenACWY from the 10th birthday; HPV from the 9th ----
+    RuleCase(
+        "menacwy-day-before-10th-birthday-does-not-count",
+        date(2012, 1, 1),
+        [Dose("menacwy", date(2021, 12, 31), 1, "abroad")],
+        date(2026, 1, 1),
+        "menacwy",
+        "due",
+        valid=0,
+        cites="menacwy-from-10-to-25",
+    ),
+    RuleCase(
+        "menacwy-on-10th-birthday-counts",
+        date(2012, 1, 1),
+        [Dose("menacwy", date(2022, 1, 1), 1, "abroad")],
+        date(2026, 1, 1),
+        "menacwy",
+        "complete",
+        valid=1,
+        cites="menacwy-from-10-to-25",
+    ),
+    RuleCase(
+        "hpv-day-before-9th-birthday-does-not-count",
+        date(2010, 5, 5),
+        [Dose("hpv", date(2019, 5, 4), 1, "abroad")],
+        date(2026, 1, 1),
+        "hpv",
+        "overdue",
+        sex="female",
+        valid=0,
+        msgid=eng.MSG_OVERDUE_SINGLE,
+        cites="hpv-from-9-to-25",
+    ),
+    RuleCase(
+        "hpv-on-9th-birthday-counts",
+        date(2010, 5, 5),
+        [Dose("hpv", date(2019, 5, 5), 1, "abroad")],
+        date(2026, 1, 1),
+        "hpv",
+        "complete",
+        sex="female",
+        valid=1,
+        cites="hpv-from-9-to-25",
+    ),
+    # ---- A dose the young person added waits for a nurse ----
+    RuleCase(
+        "self-reported-teenage-booster-keeps-the-vaccine-to-check",
+        BORN_2009,
+        [*MISSING_TEEN_2009, Dose("td_ipv", date(2024, 1, 10), 1, source="self_reported")],
+        date(2026, 3, 1),
+        "dtp_polio",
+        "unknown",
+        sex="male",
+        valid=4,
+        msgid=eng.MSG_ADDED_TO_CHECK,
+        cites="self-reported-dose-waits-for-check",
+    ),
+    RuleCase(
+        "the-same-teenage-booster-checked-by-a-nurse-counts",
+        BORN_2009,
+        [*MISSING_TEEN_2009, Dose("td_ipv", date(2024, 1, 10), 1)],
+        date(2026, 3, 1),
+        "dtp_polio",
+        "complete",
+        sex="male",
+        valid=5,
+        cites="self-reported-dose-waits-for-check",
+    ),
+    RuleCase(
+        "self-reported-extra-dose-on-a-finished-course-changes-nothing",
+        BORN_2008,
+        [*FULL_2008, Dose("mmr", date(2020, 1, 1), 3, source="self_reported")],
+        date(2026, 1, 15),
+        "mmr",
+        "complete",
+        sex="female",
+        valid=2,
+        cites="self-reported-dose-waits-for-check",
+    ),
+    RuleCase(
+        "no-reliable-history-self-reported-dose-never-counts",
+        BORN_2009,
+        [Dose("td_ipv", date(2024, 1, 10), 1, source="self_reported")],
+        date(2026, 3, 1),
+        "dtp_polio",
+        "overdue",
+        records="none",
+        valid=0,
+        msgid=eng.MSG_OVERDUE_NO_RECORD,
+        cites="assume-unimmunised",
+    ),
+    # ---- Resume, never restart ----
+    RuleCase(
+        "two-primary-doses-long-ago-resume-at-dose-3",
+        BORN_ABROAD_2010,
+        PRIMARY_ABROAD_2010[:2] + PRIMARY_ABROAD_2010[3:5],
+        date(2026, 1, 1),
+        "dtp_polio",
+        "overdue",
+        valid=2,
+        needed=5,
+        msgid=eng.MSG_OVERDUE_NEXT,
+        params={"had": 2, "total": 5},
+        vaccine="td_ipv",
+        cites="resume-never-restart",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", GREEN_BOOK_CASES, ids=[case.id for case in GREEN_BOOK_CASES])
+def test_green_book_rule(case: RuleCase):
+    test_programme_status(case)
+
+
+def test_the_green_book_table_has_60_cases_each_citing_a_recorded_rule():
+    data = _yaml("schedule.yaml")
+    known = {rule["id"] for rule in data["rules"]}
+    for programme in data["programmes"]:
+        if programme.get("oral_polio_rule"):
+            known.add(programme["oral_polio_rule"]["id"])
+    assert len(GREEN_BOOK_CASES) >= 60
+    assert len({case.id for case in GREEN_BOOK_CASES}) == len(GREEN_BOOK_CASES)
+    for case in GREEN_BOOK_CASES:
+        assert case.cites in known, case.id
+    # Every rule that changes an answer is tried by at least one case.
+    answer_changing = {
+        "primary-from-six-weeks",
+        "primary-four-weeks-apart",
+        "short-interval-allowance",
+        "preschool-booster-from-3-years",
+        "boosters-five-years-apart",
+        "eighteen-month-dose-from-one-year",
+        "hib-dose-over-one-year",
+        "boosters-from-first-birthday",
+        "infant-vaccines-under-2",
+        "infant-vaccines-under-10",
+        "mmr-from-first-birthday",
+        "mmr-early-second-dose",
+        "rotavirus-age-limits",
+        "rotavirus-late-first-dose",
+        "menb-intervals",
+        "menacwy-from-10-to-25",
+        "hpv-from-9-to-25",
+        "course-not-finished",
+        "self-reported-dose-waits-for-check",
+    }
+    assert answer_changing <= {case.cites for case in GREEN_BOOK_CASES}
+
+
 def test_a_29_february_birthday_falls_on_1_march_in_other_years():
     """[schedule.yaml convention: English legal practice, 1 March] MenACWY is offered until the 25th birthday,
     which for someone born on 29 February 2004 is 1 March 2029."""
@@ -952,6 +1843,87 @@ def test_evidence_explains_each_dose_counted_or_not():
         assert explain(row.explanation_msgid, row.explanation_params)
 
 
+def test_evidence_says_which_dose_each_counted_as_and_why_not():
+    """[issue #17 item 2] The nurse sees which dose of the course each counted as, and the rule for any dose
+    that counted differently: a few days short, an extra booster abroad, an early MMR, one waiting for a
+    check."""
+    rows = dose_evidence(
+        BORN_ABROAD_2010,
+        [
+            *PRIMARY_ABROAD_2010,
+            Dose("dtp", date(2011, 7, 10), 4, "abroad"),  # index 6: a booster at 18 months
+            Dose("mmr", date(2011, 1, 20), 1, "abroad"),  # index 7
+            Dose("mmr", date(2011, 2, 20), 2, "abroad"),  # index 8: early second dose
+            Dose("menacwy", date(2024, 1, 1), 1, source="self_reported"),  # index 9
+        ],
+        date(2026, 1, 1),
+    )
+    by_key = {(row.dose_index, row.programme_id): row for row in rows}
+    assert by_key[(0, "dtp_polio")].counted_as == 1
+    assert by_key[(0, "dtp_polio")].explanation_msgid == eng.EV_COUNTED_PARTLY  # no polio in DTP/HepB/Hib
+    assert by_key[(5, "dtp_polio")].counted_as == 3
+    booster = by_key[(6, "dtp_polio")]
+    assert booster.counted and booster.counted_as is None
+    assert booster.explanation_msgid == eng.EV_COUNTED_EXTRA_EARLY
+    assert booster.explanation_params == {"date": date(2013, 1, 10)}
+    assert booster.rule_id == "preschool-booster-from-3-years" and booster.source.id == "ukhsa_uncertain_2025"
+    assert by_key[(7, "mmr")].counted_as == 1
+    early = by_key[(8, "mmr")]
+    assert early.counted and early.explanation_msgid == eng.EV_COUNTED_NEEDS_ANOTHER
+    assert early.rule_id == "mmr-early-second-dose"
+    waiting = by_key[(9, None)]
+    assert not waiting.counted and waiting.explanation_msgid == eng.EV_WAITING_FOR_CHECK
+    for row in rows:
+        assert explain(row.explanation_msgid, row.explanation_params).endswith(".")
+
+
+def test_evidence_names_the_allowance_for_a_short_interval():
+    rows = dose_evidence(
+        BORN_INFANT_2025,
+        [Dose("dtap_ipv_hib_hepb", date(2025, 7, 28), 1), Dose("dtap_ipv_hib_hepb", date(2025, 8, 22), 2)],
+        date(2025, 10, 1),
+    )
+    second = next(row for row in rows if row.dose_index == 1 and row.programme_id == "dtp_polio")
+    assert second.counted and second.counted_as == 2
+    assert second.explanation_msgid == eng.EV_COUNTED_GRACE
+    assert second.explanation_params == {"number": 2, "short": 3, "grace": 4}
+    assert second.rule_id == "short-interval-allowance"
+    assert explain(second.explanation_msgid, second.explanation_params) == (
+        "Counted as dose 2: given 3 days before the minimum interval was up, within the 4 days allowed."
+    )
+
+
+def test_evidence_for_a_rotavirus_dose_after_24_weeks():
+    rows = dose_evidence(
+        BORN_ROTA,
+        [Dose("rotavirus", date(2025, 3, 3)), Dose("rotavirus", date(2025, 6, 23))],
+        date(2025, 7, 1),
+    )
+    late = next(row for row in rows if row.dose_index == 1)
+    assert not late.counted and late.explanation_msgid == eng.EV_TOO_LATE_FOR_DOSE
+    assert late.explanation_params == {"date": date(2025, 6, 23)} and late.rule_id == "rotavirus-age-limits"
+
+
+@pytest.mark.parametrize("case", CASES + GREEN_BOOK_CASES, ids=[c.id for c in CASES + GREEN_BOOK_CASES])
+def test_every_status_carries_a_clinical_reason_for_the_nurse(case: Case):
+    report = evaluate(case.born, case.doses, case.today, sex_at_birth=case.sex, records_status=case.records)
+    known = set(message_ids())
+    for status in report.programmes:
+        assert status.clinical_msgid in known
+        assert set(PLACEHOLDER.findall(status.clinical_msgid)) == set(status.clinical_params)
+        assert explain(status.clinical_msgid, status.clinical_params).endswith(".")
+        if status.status == "not_finished":
+            assert 0 < status.valid_doses < status.doses_needed
+
+
+def test_no_unfinished_course_is_ever_complete():
+    """[issue #17, Done when] Walk every day of a rotavirus course with one dose: never complete."""
+    for offset in range(0, 200, 3):
+        today = date(2025, 3, 3) + timedelta(days=offset)
+        status = evaluate(BORN_ROTA, [Dose("rotavirus", date(2025, 3, 3))], today).programme("rotavirus")
+        assert status.status != "complete", today
+
+
 def test_evidence_for_a_full_history_counts_everything():
     rows = dose_evidence(BORN_2008, FULL_2008, date(2026, 1, 15), sex_at_birth="female")
     assert rows and all(row.counted for row in rows)
@@ -1126,17 +2098,106 @@ DOMAIN_CHECK_CODES = {"7374311000001101"}  # Revaxis [check]
 
 
 def test_unverified_snomed_codes_are_flagged():
+    """Codes from DOMAIN.md are verified only where DOMAIN.md gives them without a [check] mark."""
     data = _yaml("vaccines.yaml")
     codes = [code for vaccine in data["vaccines"] for code in vaccine["codes"]]
     codes += [antigen["disease_code"] for antigen in data["antigens"] if antigen["disease_code"]]
     for code in codes:
-        if code["verified"]:
+        if code["source"] == "domain_codes" and code["verified"]:
             assert code["code"] in DOMAIN_UNFLAGGED_CODES, code
     flagged = {code["code"] for code in codes if not code["verified"]}
     assert flagged >= DOMAIN_CHECK_CODES
     # The engine exposes the flag too.
     revaxis = next(code for code in get_vaccine("td_ipv").codes if code.code == "7374311000001101")
     assert revaxis.verified is False and revaxis.source.title
+
+
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+
+
+def snomed_concept_id_is_well_formed(code: str) -> bool:
+    """A SNOMED CT concept id: 6 to 18 digits, a partition of 00 (core) or 10 (extension) before the last
+    digit, and a Verhoeff check digit. A mistyped or invented code almost always fails this."""
+    if not re.fullmatch(r"[1-9]\d{5,17}", code) or code[-3:-1] not in ("00", "10"):
+        return False
+    check = 0
+    for position, digit in enumerate(reversed(code)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(digit)]]
+    return check == 0
+
+
+def test_snomed_check_digit_catches_a_typo():
+    assert snomed_concept_id_is_well_formed("38598009")  # MMR vaccination (DOMAIN.md)
+    assert not snomed_concept_id_is_well_formed("38598008")
+    assert not snomed_concept_id_is_well_formed("38598019")
+
+
+def test_every_vaccine_has_a_sourced_snomed_product_code():
+    """[issue #17: every vaccine coded] Fails on any vaccine in the data without a verified SNOMED CT product
+    code, and on any code without a recorded source or with a malformed id."""
+    data = _yaml("vaccines.yaml")
+    sources = data["sources"]
+    for vaccine in data["vaccines"]:
+        products = [code for code in vaccine["codes"] if code["kind"] == "product" and code["verified"]]
+        assert products, f"{vaccine['id']} has no verified SNOMED CT vaccine product code"
+        for code in vaccine["codes"]:
+            assert code["source"] in sources, code
+            assert sources[code["source"]]["title"], code
+            assert code["label"], code
+            assert snomed_concept_id_is_well_formed(code["code"]), code
+        # What the exports use: the engine gives every vaccine a product code.
+        assert get_vaccine(vaccine["id"]).code("product") is not None
+    for antigen in data["antigens"]:
+        if antigen["disease_code"]:
+            assert antigen["disease_code"]["source"] in sources
+            assert snomed_concept_id_is_well_formed(antigen["disease_code"]["code"])
+
+
+def test_every_rule_that_changes_an_answer_is_recorded_with_its_words():
+    """[issue #17 item 1] Each rule in schedule.yaml names a source and says what it means; a quote says where
+    it was read; a rule that was not read is flagged unverified; every slot that changes an answer names
+    one."""
+    data = _yaml("schedule.yaml")
+    rules = {rule["id"]: rule for rule in data["rules"]}
+    for rule in rules.values():
+        assert rule["source"] in data["sources"], rule["id"]
+        assert rule["reading"].strip(), rule["id"]
+        assert isinstance(rule["verified"], bool)
+        if rule.get("quote"):
+            assert rule["read_at"], rule["id"]
+        else:
+            assert rule["verified"] is False or rule["source"] == "issue_16_17", rule["id"]
+            assert rule.get("note"), f"{rule['id']}: an unquoted rule says why in a note"
+    for programme in data["programmes"]:
+        for key in ("min_age_rule", "interval_rule", "grace_rule", "start_rule", "limit_rule"):
+            if programme.get(key):
+                assert programme[key] in rules
+        for rule in programme["rules"]:
+            for slot in rule["slots"]:
+                if any(key in slot for key in ("min_age", "min_gap", "give_before", "repeat_if_early")):
+                    assert slot.get("why") in rules, (programme["id"], slot)
+    assert set(eng.schedule_rules()) == set(rules)
 
 
 @pytest.mark.parametrize("programme_id", ["dtp_polio", "mmr", "pertussis", "hib", "pcv", "menc"])
@@ -1211,15 +2272,30 @@ def test_explain_formats_dates_and_uses_the_given_gettext():
 # --- Purity and the public API ---------------------------------------------------------------------------
 
 
-def test_engine_is_pure_and_never_reads_the_clock():
-    source = Path(eng.__file__).read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    imported = {
-        alias.name.split(".")[0]
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
+
+
+def test_schedule_package_imports_no_flask_and_no_models():
+    """The import contract: the schedule (and the clinical terms list) stay usable without the web app."""
+    package = Path(eng.__file__).parent
+    files = [*package.glob("*.py"), package.parent / "clinical_terms.py"]
+    for path in files:
+        for name in _imports(path):
+            assert name.split(".")[0] not in {"flask", "flask_wtf", "sqlalchemy", "werkzeug", "jinja2"}, path
+            assert not name.startswith(("passport.models", "passport.web", "passport.policy")), path
+            assert name == "passport.schedule.engine" or not name.startswith("passport."), (path, name)
+
+
+def test_engine_is_pure_and_never_reads_the_clock():
+    source = Path(eng.__file__).read_text(encoding="utf-8")
+    imported = {name.split(".")[0] for name in _imports(Path(eng.__file__))}
     assert imported <= {
         "__future__",
         "functools",

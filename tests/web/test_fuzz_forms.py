@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -417,6 +418,16 @@ def _prepare(target: Target, world: World) -> None:
     if target.endpoint == "staff.check_against_photo":
         # The button shows beside a self-reported item that has a photo.
         factories.create_attachment(passport=world.passport, by=world.young_person, item=world.own_condition)
+    if target.endpoint == "me.offline_card":
+        # The signed vaccine card is offered once a vaccine is recorded.
+        factories.create_item(
+            "immunisation",
+            passport=world.passport,
+            by=world.nurse,
+            vaccine_id="mmr",
+            given_on=world.passport.date_of_birth + timedelta(days=400),
+            where_given="uk_gp",
+        )
     if target.endpoint == "staff.download_leaving_pack_batch":
         # A finished batch of the nurse's, so its page shows the download button.
         batch = PdfBatch(

@@ -106,19 +106,72 @@ class TestTheYoungPersonsVaccinesPage:
         assert "You're up to date" in text
         assert "Your catch-up plan" not in text
 
-    def test_the_timeline_has_a_text_alternative(self, client, world):
-        factories.create_item(
-            "immunisation",
-            passport=world.passport,
-            by=world.nurse,
-            vaccine_id="mmr",
-            given_on=world.passport.date_of_birth + timedelta(days=400),
-            where_given="uk_gp",
-        )
+    def test_doses_are_written_out_plain_name_first_with_one_correction_route(self, client, world):
+        """[issue #16] No chart: each vaccine by its plain name, its medical name explained once, each dose's
+        date and age in words; one way to ask for a correction that names each dose."""
+        born = world.passport.date_of_birth
+        for days in (56, 84, 112):
+            factories.create_item(
+                "immunisation",
+                passport=world.passport,
+                by=world.nurse,
+                vaccine_id="dtap_ipv_hib",
+                given_on=born + timedelta(days=days),
+                where_given="uk_gp",
+            )
         client.sign_in_as(world.young_person)
         html = client.get("/my-passport/vaccines").get_data(as_text=True)
-        assert 'role="img" aria-labelledby="timeline-title timeline-desc"' in html
-        assert "1 dose, shown in the list below." in html
+        text = page_text(html)
+
+        assert "<svg" not in html
+        assert (
+            "5-in-1 vaccine It protects against diphtheria, tetanus, whooping cough, polio and Hib." in text
+        )
+        assert text.count("Its medical name is DTaP/IPV/Hib.") == 1
+        assert "at 8 weeks" in text and "at 12 weeks" in text
+        assert "A nurse has checked all of these against your records." in text
+        assert text.count("Something wrong with a dose? Ask for a correction") == 1
+        first = (born + timedelta(days=56)).day
+        assert f"5-in-1 vaccine (DTaP/IPV/Hib), {first} " in text
+
+    def test_a_plan_names_which_dose_of_the_course_each_visit_gives(self, client, world):
+        client.sign_in_as(world.nurse)
+        set_records(client, world, "none")
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/vaccines")
+        assert "3-in-1 vaccine (Td/IPV): dose 1 of 5" in text
+        assert "3-in-1 vaccine (Td/IPV): dose 5 of 5" in text
+        assert "3-in-1 teenage booster" not in text
+
+    def test_nothing_due_now_is_not_called_up_to_date_above_a_planned_visit(self, client, world):
+        """[issue #16] A catch-up course part way through: nothing is late, the next dose is planned for
+        later, so the page says nothing is due now and when, not "You're up to date"."""
+        from passport import clock
+
+        today = clock.today()
+        passport = db.session.get(Passport, world.passport.id)
+        passport.date_of_birth = date(today.year - 17, 1, 10)
+        passport.immunisation_records = "documented"
+        passport.sex_registered_at_birth = "female"
+        db.session.commit()
+        born = passport.date_of_birth
+        given = [
+            ("mmr", born + timedelta(days=400)),
+            ("mmr", born + timedelta(days=1300)),
+            ("hpv", today - timedelta(days=200)),
+            ("menacwy", today - timedelta(days=200)),
+            ("td_ipv", today - timedelta(days=120)),
+            ("td_ipv", today - timedelta(days=90)),
+            ("td_ipv", today - timedelta(days=60)),
+        ]
+        for vaccine_id, on in given:
+            factories.create_item(
+                "immunisation", passport=passport, by=world.nurse, vaccine_id=vaccine_id, given_on=on
+            )
+        client.sign_in_as(world.young_person)
+        text = text_of(client, "/my-passport/vaccines")
+        assert "Nothing is due now" in text and "You're up to date" not in text
+        assert "Your next vaccine can be given from" in text and "Visit 1" in text
 
     def test_the_young_person_adds_a_dose_from_home_and_it_shows_as_theirs(self, client, world):
         client.sign_in_as(world.young_person)
@@ -132,7 +185,43 @@ class TestTheYoungPersonsVaccinesPage:
         dose = db.session.scalar(select(ImmunisationDose))
         assert dose.source == Source.SELF_REPORTED and dose.where_given == "abroad"
         text = text_of(client, "/my-passport/vaccines")
-        assert "Measles vaccine (on its own)" in text and "Added by you on" in text
+        assert "Measles vaccine (on its own)" in text and "Added by you, not checked yet" in text
+
+    def test_a_dose_the_young_person_adds_keeps_the_vaccine_to_check_until_a_nurse_checks_it(
+        self, client, world
+    ):
+        """[issue #16 item 5] It counts as "added by you, not checked yet"; the vaccine stays "to check"
+        and in the plan (not cleared from Overdue) until a nurse checks the dose."""
+        passport = db.session.get(Passport, world.passport.id)
+        passport.immunisation_records = "none"
+        db.session.commit()
+        client.sign_in_as(world.nurse)
+        set_records(client, world, "documented")
+        client.sign_in_as(world.young_person)
+        before = text_of(client, "/my-passport/vaccines")
+        assert "MenACWY" in before
+        from passport import clock
+
+        given = clock.today() - timedelta(days=30)
+        client.post(
+            "/my-passport/add/immunisation",
+            data={"csrf_token": csrf_token(client), **dose_form("menacwy", given, where_given="school")},
+        )
+
+        text = text_of(client, "/my-passport/vaccines")
+        assert "You added a dose of this vaccine, and it counts once your nurse has checked it." in text
+        assert "You added some doses yourself. They count once your nurse has checked them." in text
+        assert "Added by you, not checked yet" in text
+
+        dose = db.session.scalar(select(ImmunisationDose).where(ImmunisationDose.vaccine_id == "menacwy"))
+        client.sign_in_as(world.nurse)
+        client.post(
+            f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
+            data={"csrf_token": csrf_token(client)},
+        )
+        client.sign_in_as(world.young_person)
+        after = text_of(client, "/my-passport/vaccines")
+        assert "You added a dose of this vaccine" not in after
 
 
 class TestBadDoses:
@@ -192,6 +281,21 @@ class TestBadDoses:
 
 
 class TestTheNursesView:
+    def test_the_nurse_reads_clinical_reasons_and_the_young_person_plain_ones(self, client, world):
+        passport = db.session.get(Passport, world.passport.id)
+        passport.date_of_birth = date(2008, 4, 10)
+        passport.immunisation_records = "documented"
+        db.session.commit()
+        fully_immunised_2008(passport, world.nurse)
+        client.sign_in_as(world.young_person)
+        mine = text_of(client, "/my-passport/vaccines")
+        assert "Vaccines you have had all the doses of" in mine
+        assert "Courses complete" not in mine
+        client.sign_in_as(world.nurse)
+        theirs = text_of(client, f"/staff/passports/{world.passport.id}")
+        assert "Courses complete" in theirs
+        assert "Vaccines you have had all the doses of" not in theirs
+
     def test_the_nurse_sees_status_evidence_and_can_add_doses(self, client, world):
         factories.create_item(
             "immunisation",

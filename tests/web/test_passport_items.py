@@ -52,6 +52,21 @@ class TestAddingItems:
         allergy = db.session.scalar(select(Allergy).where(Allergy.substance == "Peanuts"))
         assert allergy.source == Source.SELF_REPORTED and allergy.recorded_by_id == world.young_person.id
 
+    def test_a_listed_allergy_is_kept_by_its_listed_name_and_offered_as_a_suggestion(self, client, world):
+        """[issue #17] Chosen from the list (in any case), it is kept as the listed term, so exports code it;
+        anything else is kept as typed."""
+        client.sign_in_as(world.young_person)
+        form = client.get("/my-passport/add/allergy").get_data(as_text=True)
+        assert 'list="substance-suggestions"' in form and '<option value="Peanuts">' in form
+
+        post(client, "/my-passport/add/allergy", version="0", substance=" peanuts ", severity="severe")
+        post(client, "/my-passport/add/allergy", version="0", substance="Kiwi skins", severity="mild")
+
+        kept = set(
+            db.session.scalars(select(Allergy.substance).where(Allergy.passport_id == world.passport.id))
+        )
+        assert {"Peanuts", "Kiwi skins"} <= kept
+
     def test_the_nurse_sees_it_as_added_by_the_young_person_and_can_check_it(self, client, world):
         client.sign_in_as(world.nurse)
         text = text_of(client, f"/staff/passports/{world.passport.id}/health")

@@ -64,8 +64,17 @@ HAND_OVERS = {
 
 @pytest.fixture
 def signing_key(world):
+    """The signed offline card needs a key, and a vaccine to put on it (none recorded, none offered)."""
     key = health_cards.generate_key(world.organisation)
     db.session.commit()
+    factories.create_item(
+        "immunisation",
+        passport=world.passport,
+        by=world.nurse,
+        vaccine_id="mmr",
+        given_on=world.passport.date_of_birth + timedelta(days=400),
+        where_given="uk_gp",
+    )
     return key
 
 

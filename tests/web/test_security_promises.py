@@ -254,6 +254,17 @@ def _every_output(app, client, world, share_urls: list[str] | None = None) -> di
     return outputs
 
 
+def _record_a_vaccine(world) -> None:
+    factories.create_item(
+        "immunisation",
+        passport=world.passport,
+        by=world.nurse,
+        vaccine_id="mmr",
+        given_on=world.passport.date_of_birth + timedelta(days=400),
+        where_given="uk_gp",
+    )
+
+
 def _offline_card_payload(client, world, token) -> str:
     """The signed offline card (allergies included), read off its QR with zxing-cpp and unpacked to the
     JSON it holds."""
@@ -270,6 +281,7 @@ def _offline_card_payload(client, world, token) -> str:
     if health_cards.active_key(world.organisation.id) is None:
         health_cards.generate_key(db.session.get(Organisation, world.organisation.id))
         db.session.commit()
+    _record_a_vaccine(world)  # (a vaccine card is offered only once a vaccine is recorded)
     html = client.post(
         "/my-passport/offline-card", data={"csrf_token": token, "include_allergies": "y"}
     ).get_data(as_text=True)
@@ -484,6 +496,7 @@ def test_an_offline_card_too_big_for_one_qr_is_explained_beside_the_choice(clien
     for _ in range(40):
         name = "".join(letters.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(40))
         factories.create_item("allergy", passport=world.passport, by=world.nurse, substance=name)
+    _record_a_vaccine(world)
     client.sign_in_as(world.young_person)
     response = client.post(
         "/my-passport/offline-card", data={"include_allergies": "y", "csrf_token": csrf_token(client)}
