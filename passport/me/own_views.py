@@ -133,7 +133,19 @@ def remove_appointment(passport, appointment_id):
         diary.remove_appointment(current_user, passport, appointment)
         flash(_("Removed"), "success")
         return redirect(url_for("me.appointments"))
-    return _page("me/remove_appointment.html", passport, form=form, what=appointment.what)
+    view = build_view(current_user, passport, clock.today())
+    shown = next((a for a in view.appointments if a.id == appointment.id), None)
+    if shown is None:
+        abort(404)
+    return render_template(
+        "me/remove_appointment.html",
+        view=view,
+        portal=Portal("me", passport.id),
+        form=form,
+        what=shown.what,
+        appointment=shown,
+        today=clock.today(),
+    )
 
 
 # ---- Notes -------------------------------------------------------------------------------------------------

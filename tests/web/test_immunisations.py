@@ -292,7 +292,7 @@ class TestTheNursesView:
         assert "Vaccines you have had all the doses of" in mine
         assert "Courses complete" not in mine
         client.sign_in_as(world.nurse)
-        theirs = text_of(client, f"/staff/passports/{world.passport.id}")
+        theirs = text_of(client, f"/staff/passports/{world.passport.id}/vaccines")
         assert "Courses complete" in theirs
         assert "Vaccines you have had all the doses of" not in theirs
 

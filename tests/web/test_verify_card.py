@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -13,13 +14,27 @@ from passport.exports import shc
 from passport.extensions import db
 from passport.models import Passport, User
 from passport.services import health_cards
+from tests import factories
 from tests.conftest import csrf_token
 from tests.html_checks import page_text
+
+
+def record_a_vaccine(world):
+    """A signed vaccine card is offered only once a vaccine is recorded (issue #17)."""
+    factories.create_item(
+        "immunisation",
+        passport=world.passport,
+        by=world.nurse,
+        vaccine_id="mmr",
+        given_on=world.passport.date_of_birth + timedelta(days=400),
+        where_given="uk_gp",
+    )
 
 
 @pytest.fixture
 def card(app, world):
     health_cards.generate_key(world.organisation)
+    record_a_vaccine(world)
     db.session.commit()
     with app.test_request_context():
         return health_cards.issue(
