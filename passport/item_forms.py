@@ -11,13 +11,19 @@ import functools
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from passport import labels, schedule
-from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
+from passport.forms import (
+    ChoiceFromListField,
+    DatePartsField,
+    TrimmedStringField,
+    WholeNumberField,
+    valid_nhs_number,
+)
 from passport.services.passports import NHS_NUMBER_REASONS
 
 
@@ -27,7 +33,7 @@ def _choices(mapping) -> list[SelectChoice]:
 
 class VersionedForm(FlaskForm):
     # The version of the item the person started from: a save from an older version is a conflict.
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), minimum=0, maximum=2**31 - 1)
 
     def item_values(self) -> dict:
         skip = {"csrf_token", "version"}
@@ -218,10 +224,12 @@ class ImmunisationForm(VersionedForm):
         required_message=_l("Enter the date the vaccine was given"),
         hint=_l("For example, 15 9 2021. If you only know the month, use the 1st."),
     )
-    dose_number = IntegerField(
+    dose_number = WholeNumberField(
         _l("Dose number (optional)"),
         description=_l("For example, 2 for the second dose"),
-        validators=[Optional(), NumberRange(1, 10, _l("Enter a dose number from 1 to 10"))],
+        minimum=1,
+        maximum=10,
+        message=_l("Enter a dose number from 1 to 10"),
     )
     where_given = RadioField(
         _l("Where was it given?"),
@@ -317,7 +325,7 @@ class NhsNumberForm(FlaskForm):
     nhs_number = TrimmedStringField(
         _l("New NHS number"),
         description=_l("10 digits, like 943 476 5919. The old number stays in the history."),
-        validators=[DataRequired(_l("Enter the NHS number")), Length(max=20)],
+        validators=[DataRequired(_l("Enter the NHS number")), valid_nhs_number],
     )
     reason = RadioField(
         _l("Why is it changing?"),

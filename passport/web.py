@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     _add_security_headers(app)
     _add_error_pages(app)
     _add_template_helpers(app)
+    _answer_refused_input_with_400(app)
     assets.init_app(app)  # hashed static URLs with long caching, and compression
 
 
@@ -150,6 +151,24 @@ def _add_error_pages(app: Flask) -> None:
             return redirect(request.path if request.method == "POST" else url_for("public.home"))
         flash(_l("Your session ended, so nothing was saved. Sign in again to carry on"), "error")
         return redirect(url_for("auth.sign_in"))
+
+
+def _answer_refused_input_with_400(app: Flask) -> None:
+    """A form sent back with a message beside a field (or in its error summary) answers 400, not 200, so
+    the status says what the page says. The form macros call `input_refused()` as they show a message;
+    tests/web/test_numbers_and_ids.py relies on it."""
+
+    def input_refused() -> str:
+        g.input_refused = True
+        return ""
+
+    app.jinja_env.globals["input_refused"] = input_refused
+
+    @app.after_request
+    def refused_input_is_a_bad_request(response):
+        if request.method == "POST" and response.status_code == 200 and g.get("input_refused"):
+            response.status_code = 400
+        return response
 
 
 def _add_template_helpers(app: Flask) -> None:

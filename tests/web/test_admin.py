@@ -91,7 +91,7 @@ class TestCareTeam:
             nurses=[str(world.other_nurse.id)],
             adviser="",
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Choose nurses from your organisation" in response.get_data(as_text=True)
 
 

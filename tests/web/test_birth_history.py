@@ -244,7 +244,7 @@ class TestConsentRecords:
             data={"csrf_token": csrf_token(client), **self.consent_form(**overrides)},
         )
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html and message in html
         assert len(db.session.scalars(select(BirthParentConsent)).all()) == before
 

@@ -167,6 +167,7 @@ class FormField:
     kind: str  # text, password, hidden, checkbox, radio, select, textarea
     value: str = ""
     options: list[str] = field(default_factory=list)
+    numeric: bool = False  # a text box for a number: inputmode="numeric" or type="number"
 
 
 @dataclass
@@ -208,7 +209,10 @@ class _Forms(HTMLParser):
                     existing.value = a.get("value") or "on"
             else:
                 fields[name] = FormField(
-                    name, "password" if kind == "password" else kind, a.get("value") or ""
+                    name,
+                    "password" if kind == "password" else kind,
+                    a.get("value") or "",
+                    numeric=a.get("inputmode") == "numeric" or kind == "number",
                 )
         elif tag == "button":
             fields.setdefault(name, FormField(name, "radio")).options.append(a.get("value") or "")

@@ -162,7 +162,7 @@ class TestBadDoses:
             data={"csrf_token": csrf_token(client), **dose_form(fields["vaccine_id"], given)},
         )
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html
         assert message in page_text(html)
         assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0

@@ -147,7 +147,7 @@ class TestAssessmentsAndSdq:
                 "informant": "carer",
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Enter a total score from 0 to 40" in response.get_data(as_text=True)
         assert db.session.scalars(select(SdqScore)).all() == []
 
