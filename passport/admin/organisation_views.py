@@ -212,11 +212,20 @@ def organisation_reports():
 @requires(Action.VIEW_REPORTS)
 def organisation_reports_csv():
     report = reports.organisation_report(current_user, clock.today())
-    body = reports.report_csv(report, lambda label: str(labels.AGE_BAND.get(label, label)) or _("All"))
+    body = reports.report_csv(report, _csv_label)
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="report-{clock.today().isoformat()}.csv"'
     return response
+
+
+def _csv_label(breakdown: str, label: str) -> str:
+    """The same words as the report page: "Everyone", a team's name or "No team", an age band."""
+    if breakdown == "everyone":
+        return _("Everyone")
+    if breakdown == "team":
+        return label or _("No team")
+    return str(labels.AGE_BAND.get(label, label))
 
 
 def audit_filter_form():
