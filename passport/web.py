@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from passport import assets, immunisations, labels, policy
+from passport import assets, immunisations, labels, policy, request_limits
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     _add_template_helpers(app)
     _answer_refused_input_with_400(app)
     assets.init_app(app)  # hashed static URLs with long caching, and compression
+    request_limits.init_app(app)  # MAX_CONTENT_LENGTH for chunked bodies too
 
 
 def _configure_sign_in() -> None:
