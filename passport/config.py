@@ -36,6 +36,12 @@ class Config:
     # Set from the database URL by create_app (engine_options below) unless given explicitly.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Redis connect and read timeouts, in seconds. A Redis that accepts connections and never answers costs
+    # a request at most this (twice, if the connection itself hangs), then the limiter counts in this
+    # process instead (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and says so in the log once.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
+    # /healthz answers within this many seconds, whatever the database and Redis do (passport/health.py).
+    HEALTH_CHECK_SECONDS = float(os.environ.get("HEALTH_CHECK_SECONDS", "2"))
 
     # Sessions are signed cookies so app servers keep no state; the LoginSession table makes them revocable.
     SESSION_COOKIE_NAME = "passport_session"
@@ -71,6 +77,7 @@ class Config:
 
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
     # Counts are stored under this prefix, so two deployments (say training and live) can share one Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "passport")
     RATELIMIT_HEADERS_ENABLED = False
@@ -146,9 +153,33 @@ def engine_options(database_url: str) -> dict:
             max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "2")),
             pool_timeout=float(os.environ.get("DB_POOL_TIMEOUT", "10")),
             pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
-            connect_args={"connect_timeout": 5, "application_name": "health-passport"},
+            connect_args=postgres_connect_args(),
         )
     return options
+
+
+def postgres_connect_args() -> dict:
+    """libpq settings that bound every wait on PostgreSQL (SECURITY.md 29).
+
+    - connect_timeout: a server that does not accept, or accepts and never answers the start-up, fails the
+      connection after this many seconds (libpq's smallest is 2).
+    - keepalives and tcp_user_timeout: a server or network that vanishes mid-query is noticed in about ten
+      seconds, rather than the kernel's two hours.
+    - statement_timeout: no query runs longer than this on the server (a request is worth nothing after
+      gunicorn's 30-second timeout anyway).
+    With the database unreachable, every page answers the branded 503 (web.py) and /healthz says so.
+    """
+    statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "25000"))
+    return {
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+        "options": f"-c statement_timeout={statement_ms}",
+        "application_name": "health-passport",
+    }
 
 
 class ConfigurationError(RuntimeError):

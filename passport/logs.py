@@ -46,8 +46,9 @@ def redact(text: str) -> str:
 
 def _token(match: re.Match) -> str:
     word = match.group(0)
-    # Ids stay (operators need them, and they say nothing about anyone); so do long plain words.
-    if _UUID.match(word) or word.isalpha() or not any(c.isalpha() for c in word):
+    # Ids stay (operators need them, and they say nothing about anyone); so do words and names of things
+    # (render-leaving-packs) and plain numbers. A random token almost always mixes letters and digits.
+    if _UUID.match(word) or not any(c.isdigit() for c in word) or not any(c.isalpha() for c in word):
         return word
     return "[hidden]"
 

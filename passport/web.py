@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from dataclasses import dataclass
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from passport import assets, immunisations, labels, policy, request_limits
 from passport.access import AccessRefused
@@ -21,6 +25,10 @@ from passport.validation import format_nhs_number
 
 # Pages anyone may cache (none hold personal data). Everything else is no-store.
 CACHEABLE_ENDPOINTS = frozenset({"static"})
+
+# What SQLAlchemy raises when the database cannot be reached, or stops answering: the 503 page, not a 500.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -142,7 +150,16 @@ def _add_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        return page("errors/500.html", 500)
+        # Another page's error handler may have met the database down (it asked who is signed in).
+        if isinstance(getattr(error, "original_exception", None), DATABASE_UNREACHABLE):
+            return database_unavailable(error.original_exception)
+        try:
+            return page("errors/500.html", 500)
+        except DATABASE_UNREACHABLE as failure:
+            return database_unavailable(failure)
+
+    for exception in DATABASE_UNREACHABLE:
+        app.register_error_handler(exception, database_unavailable)
 
     @app.errorhandler(CSRFError)
     def csrf_expired(error):
@@ -170,6 +187,23 @@ def _answer_refused_input_with_400(app: Flask) -> None:
         if request.method == "POST" and response.status_code == 200 and g.get("input_refused"):
             response.status_code = 400
         return response
+
+
+_last_database_warning = 0.0
+
+
+def database_unavailable(error: Exception):
+    """The branded 503 page, made without asking the database anything again: for this page the person is
+    shown as not signed in (their session is untouched), and the page stands alone, without the menus that
+    need their account. Logged at most once a minute per process, without the error's text."""
+    global _last_database_warning
+    if time.monotonic() - _last_database_warning > 60:
+        _last_database_warning = time.monotonic()
+        logger.warning("database unavailable (%s): answering 503", type(error).__name__)
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(render_template("errors/503.html"), 503)
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _add_template_helpers(app: Flask) -> None:
