@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from passport import labels
-from passport.forms import DatePartsField, TrimmedStringField, WholeNumberField
+from passport.forms import DatePartsField, SeenVersion, TrimmedStringField, WholeNumberField
 from passport.item_forms import LabelChoiceField, VersionedForm
 
 
@@ -108,6 +108,6 @@ class WithdrawConsentForm(FlaskForm):
     )
 
 
-class BirthChoicesForm(FlaskForm):
+class BirthChoicesForm(SeenVersion):
     in_pdf = BooleanField(_l("Put it in my PDF and the health record file I download"))
     in_share_links = BooleanField(_l("Include it when I share my passport with a link"))

@@ -96,6 +96,9 @@ class Config:
     ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION", False)
     # When set (tests, demos), the app's clock reads this instead of the real time: see passport.clock.
     FROZEN_NOW = None
+    # A request that changes a versioned row without checking the version its person saw is an error
+    # (services/versions.py). In production it is logged and the save goes ahead.
+    STRICT_ROW_VERSIONS = True
 
 
 class DevelopmentConfig(Config):
@@ -116,6 +119,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    STRICT_ROW_VERSIONS = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     # The __Host- prefix pins the cookie to this exact host over HTTPS, with no Domain attribute.

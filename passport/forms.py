@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, StringField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import TextInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from passport.validation import nhs_number_is_valid
 
@@ -123,6 +124,29 @@ class WholeNumberField(Field):
 
     def _value(self):
         return str(self.data) if self.data is not None else self.typed
+
+
+class SeenVersionField(WholeNumberField):
+    """The hidden version: never a message (nobody types it), just None when it is not a version, which the
+    use case refuses as changed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=HiddenInput(), minimum=0, maximum=2**31 - 1, **kwargs)
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except StopValidation:
+            self.data = None
+
+
+class SeenVersion(FlaskForm):
+    """The version of the row the person's page showed (services/versions.py). Inherit it in a form that
+    changes a row (made with obj=row, it fills itself in), or use it alone for a button whose template puts
+    `seen_version(row.version)` in its <form>. Anything but a plain number is a version nobody saw: None,
+    which the use case refuses as changed."""
+
+    version = SeenVersionField()
 
 
 class DatePartsField(Field):

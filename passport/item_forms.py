@@ -14,12 +14,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import HiddenInput
 
 from passport import labels, schedule
 from passport.forms import (
     ChoiceFromListField,
     DatePartsField,
+    SeenVersion,
     TrimmedStringField,
     WholeNumberField,
     valid_nhs_number,
@@ -31,9 +31,8 @@ def _choices(mapping) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in mapping.items()]
 
 
-class VersionedForm(FlaskForm):
-    # The version of the item the person started from: a save from an older version is a conflict.
-    version = WholeNumberField(widget=HiddenInput(), minimum=0, maximum=2**31 - 1)
+class VersionedForm(SeenVersion):
+    """An item form: the version of the item the person started from comes with it (forms.SeenVersion)."""
 
     def item_values(self) -> dict:
         skip = {"csrf_token", "version"}
@@ -252,7 +251,7 @@ class ImmunisationForm(VersionedForm):
         ]
 
 
-class ImmunisationRecordsForm(FlaskForm):
+class ImmunisationRecordsForm(SeenVersion):
     records = RadioField(
         _l("Have the immunisation records been checked?"),
         description=_l("Against the GP record or the child health record."),
@@ -321,7 +320,7 @@ class NurseAboutMeForm(AboutMeForm):
     date_left_care = DatePartsField(_l("Date they left care (optional)"))
 
 
-class NhsNumberForm(FlaskForm):
+class NhsNumberForm(SeenVersion):
     nhs_number = TrimmedStringField(
         _l("New NHS number"),
         description=_l("10 digits, like 943 476 5919. The old number stays in the history."),
@@ -357,12 +356,12 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class StaffAccessForm(FlaskForm):
+class StaffAccessForm(SeenVersion):
     nurse = BooleanField(_l("My nurse can still see and update my passport"))
     adviser = BooleanField(_l("My personal adviser can still see my contacts and what I need to be ready"))
 
 
-class AdviserSharingForm(FlaskForm):
+class AdviserSharingForm(SeenVersion):
     health_summary = BooleanField(_l("My health summary: conditions, allergies and medicines"))
     immunisations = BooleanField(_l("My vaccines"))
     health_plan = BooleanField(_l("What we agreed at my health checks (my health plan)"))

@@ -238,6 +238,7 @@ class PlanAction:
     can_mark: bool  # this viewer may mark it done or not done
     agreed_at_kind: str | None = None  # the health assessment it was agreed at, if any
     agreed_at_date: date | None = None
+    version: int = 0  # the row's version, for the "done" button (services/versions.py)
 
 
 @dataclass(frozen=True)
@@ -478,6 +479,7 @@ def _health_plan(viewer: User, passport: Passport, today: date) -> tuple[PlanAct
             can_mark=may_mark(viewer, passport, a, today),
             agreed_at_kind=str(agreed_at[a.assessment_id].kind) if a.assessment_id in agreed_at else None,
             agreed_at_date=agreed_at[a.assessment_id].assessed_on if a.assessment_id in agreed_at else None,
+            version=a.version,
         )
         for a in passport.health_actions
     )

@@ -6,21 +6,35 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from passport import assets, immunisations, labels, policy, request_limits
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
 from passport.models import Role
-from passport.services import accounts
+from passport.services import accounts, versions
 from passport.validation import format_nhs_number
 
 # Pages anyone may cache (none hold personal data). Everything else is no-store.
@@ -44,6 +58,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     _configure_sign_in()
+    versions.install()  # a versioned row changed without checking the version seen: an error
     _refuse_nul_characters(app)
     _add_security_headers(app)
     _add_error_pages(app)
@@ -161,6 +176,11 @@ def _add_error_pages(app: Flask) -> None:
     for exception in DATABASE_UNREACHABLE:
         app.register_error_handler(exception, database_unavailable)
 
+    @app.errorhandler(versions.ChangedSinceSeen)
+    def changed_since_seen(error):
+        # Nothing was saved. Back to the page the form came from, which now shows what it says.
+        return page("errors/409.html", 409, back=_page_above(request.path))
+
     @app.errorhandler(CSRFError)
     def csrf_expired(error):
         # Usually a form left open too long. Send the person somewhere useful, not to a bare 400.
@@ -187,6 +207,22 @@ def _answer_refused_input_with_400(app: Flask) -> None:
         if request.method == "POST" and response.status_code == 200 and g.get("input_refused"):
             response.status_code = 400
         return response
+
+
+def _page_above(path: str) -> str:
+    """The nearest page (a GET route) at or above `path`: where a form posted to `path` came from."""
+    adapter = current_app.url_map.bind("localhost")
+    parts = path.rstrip("/").split("/")
+    while parts:
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+            return candidate
+        except RequestRedirect as redirect_to:
+            return urlsplit(redirect_to.new_url).path
+        except HTTPException:
+            parts.pop()
+    return url_for("public.home")
 
 
 _last_database_warning = 0.0

@@ -7,7 +7,13 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from passport.forms import ChoiceFromListField, ChoicesFromListField, DatePartsField, TrimmedStringField
+from passport.forms import (
+    ChoiceFromListField,
+    ChoicesFromListField,
+    DatePartsField,
+    SeenVersion,
+    TrimmedStringField,
+)
 
 
 class TeamForm(FlaskForm):
@@ -16,7 +22,7 @@ class TeamForm(FlaskForm):
     )
 
 
-class CareTeamForm(FlaskForm):
+class CareTeamForm(SeenVersion):
     team = ChoiceFromListField(_l("Team"), validators=[Optional()])
     nurses = ChoicesFromListField(
         _l("Nurses"),

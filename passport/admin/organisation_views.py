@@ -21,7 +21,7 @@ from passport.item_forms import ActionForm
 from passport.models import AccessGrant, Role
 from passport.plan_forms import GrantForm, TransferForm
 from passport.policy import Action
-from passport.services import ServiceError, bulk_import, items, moves, organisation, reports
+from passport.services import ServiceError, bulk_import, items, moves, organisation, reports, versions
 from passport.services.audit import EVENT_TYPES
 
 
@@ -48,6 +48,9 @@ def deactivate_staff(staff_id):
         abort(404)
     form = ActionForm()
     if form.validate_on_submit():
+        # The button names the state the page showed: a second admin's older page never undoes the first's.
+        if request.form.get("seen_active") != ("yes" if staff.active else "no"):
+            raise versions.ChangedSinceSeen(staff)
         try:
             if staff.active:
                 organisation.deactivate(current_user, staff)
@@ -87,6 +90,7 @@ def care_team(passport):
     ]
     current = [a for a in passport.assignments if a.ended_at is None]
     if request.method == "GET":
+        form.version.data = passport.version
         form.team.data = str(passport.team_id or "")
         form.nurses.data = [str(a.staff_id) for a in current if a.role == "nurse"]
         form.adviser.data = next((str(a.staff_id) for a in current if a.role == "adviser"), "")
@@ -98,6 +102,7 @@ def care_team(passport):
                 team_id=uuid.UUID(form.team.data) if form.team.data else None,
                 nurse_ids={uuid.UUID(n) for n in form.nurses.data or ()},
                 adviser_id=uuid.UUID(form.adviser.data) if form.adviser.data else None,
+                seen_version=form.version.data,
             )
         except ServiceError as error:
             apply_service_error(form, error)
@@ -146,7 +151,7 @@ def end_out_of_area(passport, grant_id):
 @bp.route("/young-people/<uuid:passport_id>/transfer", methods=["GET", "POST"])
 @requires_passport(Action.MANAGE_ASSIGNMENTS)
 def transfer(passport):
-    form = TransferForm()
+    form = TransferForm(version=passport.version)
     organisations = moves.other_organisations(current_user)
     form.to_organisation.choices = [SelectChoice("", _("Choose an organisation"))] + [
         SelectChoice(str(o.id), o.name) for o in organisations
@@ -154,7 +159,13 @@ def transfer(passport):
     if form.validate_on_submit():
         chosen = next((o for o in organisations if str(o.id) == form.to_organisation.data), None)
         try:
-            moves.transfer(current_user, passport, to_organisation=chosen, reason=form.reason.data or "")
+            moves.transfer(
+                current_user,
+                passport,
+                to_organisation=chosen,
+                reason=form.reason.data or "",
+                seen_version=form.version.data,
+            )
         except items.InputProblems as error:
             for field_name, message in error.problems:
                 apply_service_error(form, ServiceError(message, field=field_name))

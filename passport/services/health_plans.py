@@ -15,7 +15,7 @@ from passport import clock, policy
 from passport.extensions import db
 from passport.models import ActionOwner, ActionStatus, HealthAction, Passport, User
 from passport.policy import Action
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 from passport.services.caseload import care_team_passport_ids
 from passport.services.items import InputProblems
 
@@ -87,11 +87,18 @@ def may_mark(user: User, passport: Passport, action: HealthAction, today: date) 
 
 @transaction
 def mark(
-    user: User, passport: Passport, action: HealthAction, *, done: bool, reason: str | None = None
+    user: User,
+    passport: Passport,
+    action: HealthAction,
+    *,
+    done: bool,
+    reason: str | None = None,
+    seen_version: int | None,
 ) -> None:
     today = clock.today()
     if action.passport_id != passport.id or not may_mark(user, passport, action, today):
         raise ServiceError(_l("You cannot change this"))
+    versions.check_seen(action, seen_version)
     if done:
         action.status = ActionStatus.DONE
         action.done_on = today

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from passport.forms import (
     ChoiceFromListField,
     DatePartsField,
+    SeenVersion,
     TrimmedStringField,
     WholeNumberField,
     valid_nhs_number,
@@ -120,7 +121,7 @@ class SdqForm(FlaskForm):
     )
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(SeenVersion):
     handed_over_on = DatePartsField(
         _l("Date handed over"),
         validators=[DataRequired()],

@@ -24,7 +24,7 @@ from passport.policy import Output, Section, Selection
 from passport.projection import build_view
 from passport.services import health_cards
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import main_text, page_text
 from tests.web.test_staff import decode_qr_image
 
@@ -417,7 +417,8 @@ class TestDataExport:
 
     def test_an_item_taken_off_the_passport_is_still_in_their_copy(self, client, world, rich_passport):
         client.sign_in_as(world.young_person)
-        post(client, f"/my-passport/condition/{world.own_condition.id}/remove")
+        remove = f"/my-passport/condition/{world.own_condition.id}/remove"
+        post(client, remove, version=seen_version(client, remove))
         assert "Hay fever" not in main_text(client.get("/my-passport/health").get_data(as_text=True))
         data = json.loads(post(client, "/my-passport/my-data.json").data)
         (removed,) = data["passport"]["removed_items"]

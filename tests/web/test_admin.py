@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from passport.extensions import db
-from passport.models import Assignment, LoginSession, Passport, Team, User
+from passport.models import Assignment, LoginSession, Passport, Role, Team, User
 from passport.services import bulk_import
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import main_text, page_text
 
 
@@ -39,7 +39,7 @@ class TestTeamsAndStaff:
         nurse_browser.sign_in_as(world.nurse)
         assert nurse_browser.get("/staff/caseload").status_code == 200
         client.sign_in_as(world.admin)
-        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate").status_code == 302
+        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes").status_code == 302
         assert nurse_browser.get("/staff/caseload").status_code == 302
         assert (
             db.session.scalar(
@@ -49,6 +49,21 @@ class TestTeamsAndStaff:
             )
             == 0
         )
+        assert db.session.get(User, world.nurse.id).active is False
+
+    def test_a_second_admin_on_an_older_page_does_not_undo_the_first(self, app, client, world):
+        """The page said "Deactivate": once someone has, the same button no longer lets them back in."""
+        second = factories.create_user(role=Role.ADMIN, organisation=world.organisation)
+        older = app.test_client()
+        older.sign_in_as(second)
+        assert "Yes, deactivate" in older.get(f"/admin/staff/{world.nurse.id}/deactivate").get_data(
+            as_text=True
+        )
+        client.sign_in_as(world.admin)
+        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes").status_code == 302
+        response = post(older, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes")
+        assert response.status_code == 409
+        assert "Someone else changed this" in response.get_data(as_text=True)
         assert db.session.get(User, world.nurse.id).active is False
 
     def test_an_admin_cannot_touch_another_organisations_staff(self, client, world):
@@ -63,7 +78,12 @@ class TestCareTeam:
         url = f"/admin/young-people/{world.passport.id}/care-team"
         assert "Robin Fairweather" in page_text(client.get(url).get_data(as_text=True))
         response = post(
-            client, url, team=str(world.other_team.id), nurses=[str(world.other_team_nurse.id)], adviser=""
+            client,
+            url,
+            team=str(world.other_team.id),
+            nurses=[str(world.other_team_nurse.id)],
+            adviser="",
+            version=seen_version(client, url),
         )
         assert response.status_code == 302
         live = db.session.scalars(

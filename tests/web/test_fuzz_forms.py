@@ -204,9 +204,11 @@ class _Forms(HTMLParser):
                 return
             if kind in {"checkbox", "radio"}:
                 existing = fields.setdefault(name, FormField(name, kind))
-                existing.options.append(a.get("value") or "on")
+                # A box without a value sends "on"; a radio with value="" (say "No label") sends "".
+                value = a.get("value") if a.get("value") is not None else "on"
+                existing.options.append(value)
                 if "checked" in a:
-                    existing.value = a.get("value") or "on"
+                    existing.value = value
             else:
                 fields[name] = FormField(
                     name,
