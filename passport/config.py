@@ -96,6 +96,9 @@ class Config:
     ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION", False)
     # When set (tests, demos), the app's clock reads this instead of the real time: see passport.clock.
     FROZEN_NOW = None
+    # The key `flask backup` encrypts with and `flask restore` decrypts with: 32 random bytes, base64
+    # (passport/backup.py says how to make one). Kept apart from the backups themselves.
+    BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
     # A request that changes a versioned row without checking the version its person saw is an error
     # (services/versions.py). In production it is logged and the save goes ahead.
     STRICT_ROW_VERSIONS = True
@@ -115,6 +118,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     SEND_HSTS = False
+    # Tests only: an invented backup key (32 bytes, base64).
+    BACKUP_KEY = "dGVzdHMtb25seS1iYWNrdXAta2V5LTMyLWJ5dGVzISE="
 
 
 class ProductionConfig(Config):

@@ -175,6 +175,8 @@ def _add_error_pages(app: Flask) -> None:
 
     for exception in DATABASE_UNREACHABLE:
         app.register_error_handler(exception, database_unavailable)
+    # 503 from anywhere else (a restore holds the database: passport/backup.py): the same page.
+    app.register_error_handler(503, database_unavailable)
 
     @app.errorhandler(versions.ChangedSinceSeen)
     def changed_since_seen(error):
