@@ -32,7 +32,7 @@ def create_app(env_name: str | None = None, **overrides) -> Flask:
         check_production_settings(app.config)
     _configure_logging(app)
 
-    from passport import extensions, i18n, web
+    from passport import backup, extensions, health, i18n, web
     from passport.cli import register_commands
 
     for extension in (extensions.db, extensions.csrf, extensions.login_manager):
@@ -45,6 +45,8 @@ def create_app(env_name: str | None = None, **overrides) -> Flask:
 
         Migrate(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.limiter.init_app(app)
+    health.init_app(app)  # the limiter's Redis: one warning per outage
+    backup.init_app(app)  # a server holds its SQLite database: restore refuses meanwhile
     i18n.init_app(app)
     web.init_app(app)
     register_commands(app)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from passport import labels
-from passport.forms import DatePartsField, TrimmedStringField
+from passport.forms import DatePartsField, SeenVersion, TrimmedStringField, WholeNumberField
 from passport.item_forms import LabelChoiceField, VersionedForm
 
 
@@ -24,18 +24,19 @@ def _text(label, description=None):
 
 class BirthHistoryForm(VersionedForm):
     place_of_birth = TrimmedStringField(_l("Place of birth"), validators=[Optional(), Length(max=200)])
-    birth_weight_grams = IntegerField(
+    birth_weight_grams = WholeNumberField(
         _l("Birth weight in grams (optional)"),
         description=_l("For example, 3200"),
-        validators=[
-            Optional(),
-            NumberRange(300, 6500, _l("Enter a birth weight between 300 and 6500 grams")),
-        ],
+        minimum=300,
+        maximum=6500,
+        message=_l("Enter a birth weight between 300 and 6500 grams"),
     )
-    gestation_weeks = IntegerField(
+    gestation_weeks = WholeNumberField(
         _l("Weeks of pregnancy at birth (optional)"),
         description=_l("For example, 39"),
-        validators=[Optional(), NumberRange(20, 45, _l("Enter a number of weeks between 20 and 45"))],
+        minimum=20,
+        maximum=45,
+        message=_l("Enter a number of weeks between 20 and 45"),
     )
     delivery = LabelChoiceField(
         _l("How they were born"),
@@ -107,6 +108,6 @@ class WithdrawConsentForm(FlaskForm):
     )
 
 
-class BirthChoicesForm(FlaskForm):
+class BirthChoicesForm(SeenVersion):
     in_pdf = BooleanField(_l("Put it in my PDF and the health record file I download"))
     in_share_links = BooleanField(_l("Include it when I share my passport with a link"))

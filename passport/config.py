@@ -41,6 +41,12 @@ class Config:
     # Set from the database URL by create_app (engine_options below) unless given explicitly.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Redis connect and read timeouts, in seconds. A Redis that accepts connections and never answers costs
+    # a request at most this (twice, if the connection itself hangs), then the limiter counts in this
+    # process instead (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and says so in the log once.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
+    # /healthz answers within this many seconds, whatever the database and Redis do (passport/health.py).
+    HEALTH_CHECK_SECONDS = float(os.environ.get("HEALTH_CHECK_SECONDS", "2"))
 
     # Sessions are signed cookies so app servers keep no state; the LoginSession table makes them revocable.
     SESSION_COOKIE_NAME = "passport_session"
@@ -79,6 +85,7 @@ class Config:
 
     # Flask-Limiter: Redis when REDIS_URL is set so the count holds across app servers.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
     # Counts are stored under this prefix, so two deployments (say training and live) can share one Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "passport")
     RATELIMIT_HEADERS_ENABLED = False
@@ -109,6 +116,12 @@ class Config:
     ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION", False)
     # When set (tests, demos), the app's clock reads this instead of the real time: see passport.clock.
     FROZEN_NOW = None
+    # The key `flask backup` encrypts with and `flask restore` decrypts with: 32 random bytes, base64
+    # (passport/backup.py says how to make one). Kept apart from the backups themselves.
+    BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+    # A request that changes a versioned row without checking the version its person saw is an error
+    # (services/versions.py). In production it is logged and the save goes ahead.
+    STRICT_ROW_VERSIONS = True
 
 
 # A stand-in issuer for development and tests: https, as the spec requires, and the same whatever address
@@ -135,10 +148,13 @@ class TestConfig(Config):
     # Tests point the app at their own local Notify (tests/fake_notify.py), never at one from the environment.
     NOTIFY_API_KEY = ""
     NOTIFY_TEMPLATE_IDS = dict.fromkeys(NOTIFY_TEMPLATE_NAMES, "")
+    # Tests only: an invented backup key (32 bytes, base64).
+    BACKUP_KEY = "dGVzdHMtb25seS1iYWNrdXAta2V5LTMyLWJ5dGVzISE="
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    STRICT_ROW_VERSIONS = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     # The __Host- prefix pins the cookie to this exact host over HTTPS, with no Domain attribute.
@@ -176,9 +192,33 @@ def engine_options(database_url: str) -> dict:
             max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "2")),
             pool_timeout=float(os.environ.get("DB_POOL_TIMEOUT", "10")),
             pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
-            connect_args={"connect_timeout": 5, "application_name": "health-passport"},
+            connect_args=postgres_connect_args(),
         )
     return options
+
+
+def postgres_connect_args() -> dict:
+    """libpq settings that bound every wait on PostgreSQL (SECURITY.md 29).
+
+    - connect_timeout: a server that does not accept, or accepts and never answers the start-up, fails the
+      connection after this many seconds (libpq's smallest is 2).
+    - keepalives and tcp_user_timeout: a server or network that vanishes mid-query is noticed in about ten
+      seconds, rather than the kernel's two hours.
+    - statement_timeout: no query runs longer than this on the server (a request is worth nothing after
+      gunicorn's 30-second timeout anyway).
+    With the database unreachable, every page answers the branded 503 (web.py) and /healthz says so.
+    """
+    statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "25000"))
+    return {
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+        "options": f"-c statement_timeout={statement_ms}",
+        "application_name": "health-passport",
+    }
 
 
 class ConfigurationError(RuntimeError):

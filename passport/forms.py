@@ -1,4 +1,6 @@
-"""Form pieces shared by every blueprint: the day-month-year date field and a trimmed text field.
+"""Form pieces shared by every blueprint: the day-month-year date field, a trimmed text field, the one
+whole-number field every form uses for numbers, and choice fields that never pass on a value from outside
+their list.
 
 Messages follow the NHS/GOV.UK pattern ("Enter your date of birth", "Enter a real date") and
 are lazy strings, translated when shown.
@@ -9,9 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectField, StringField
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, SelectMultipleField, StringField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import HiddenInput, TextInput
+
+from passport.validation import nhs_number_is_valid
 
 
 def strip(value):
@@ -82,6 +88,108 @@ class ChoiceFromListField(SelectField):
             raise ValidationError(self.not_in_list_message) from None
 
 
+class ChoicesFromListField(SelectMultipleField):
+    """Several answers from one list (checkboxes), each of which must be on it. An empty value is not on it
+    either: WTForms' own field, with Optional(), let "" through to the view (which then failed turning it
+    into an id)."""
+
+    def __init__(self, *args, not_in_list_message=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.not_in_list_message = not_in_list_message or _l("Choose one of the options in the list")
+
+    def pre_validate(self, form):
+        allowed = {str(choice[0]) for choice in self.iter_choices()}
+        if any(value not in allowed for value in self.data or ()):
+            raise StopValidation(self.not_in_list_message)
+
+
+# The most characters a whole number may have: enough for any count the passport keeps, and far short of
+# what makes Python's int() slow or WTForms' NumberRange fail (a 309-digit number cannot become a float).
+WHOLE_NUMBER_MAX_CHARACTERS = 9
+
+
+class WholeNumberField(Field):
+    """A whole number between `minimum` and `maximum`, typed in a text box: the one number field every form
+    uses (tests/web/test_numbers_and_ids.py sends each of them 400 digits, -1, 1e309 and nothing).
+
+    One message (`message`, say "Enter a dose number from 1 to 10") for anything that is not such a number,
+    beside the field; what was typed is shown again (cut to a sensible length). Digits from any script are
+    accepted (an Arabic keyboard types ٣), signs, decimals, exponents and spaces inside are not. Empty is
+    None, or `required_message` when `required`.
+    """
+
+    widget = TextInput()
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        minimum: int,
+        maximum: int,
+        message=None,
+        required: bool = False,
+        required_message=None,
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.message = message or _l("Enter a whole number")
+        self.required = required
+        self.required_message = required_message or self.message
+        self.typed = ""
+
+    def process_formdata(self, valuelist):
+        self.typed = (valuelist[0] if valuelist else "").strip()[:50]
+        self.data = None
+
+    def process_data(self, value):
+        self.data = value if isinstance(value, int) and not isinstance(value, bool) else None
+        self.typed = "" if self.data is None else str(self.data)
+
+    def pre_validate(self, form):
+        text = self.typed
+        if not text:
+            self.data = None
+            if self.required:
+                raise StopValidation(self.required_message)
+            return
+        if len(text) > WHOLE_NUMBER_MAX_CHARACTERS or not text.isdecimal():
+            self.data = None
+            raise StopValidation(self.message)
+        number = int(text)
+        if not self.minimum <= number <= self.maximum:
+            self.data = None
+            raise StopValidation(self.message)
+        self.data = number
+
+    def _value(self):
+        return str(self.data) if self.data is not None else self.typed
+
+
+class SeenVersionField(WholeNumberField):
+    """The hidden version: never a message (nobody types it), just None when it is not a version, which the
+    use case refuses as changed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=HiddenInput(), minimum=0, maximum=2**31 - 1, **kwargs)
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except StopValidation:
+            self.data = None
+
+
+class SeenVersion(FlaskForm):
+    """The version of the row the person's page showed (services/versions.py). Inherit it in a form that
+    changes a row (made with obj=row, it fills itself in), or use it alone for a button whose template puts
+    `seen_version(row.version)` in its <form>. Anything but a plain number is a version nobody saw: None,
+    which the use case refuses as changed."""
+
+    version = SeenVersionField()
+
+
 class DatePartsField(Field):
     """A date typed as three boxes: day, month, year (the NHS date input pattern).
 
@@ -123,12 +231,17 @@ class DatePartsField(Field):
             if not value:
                 self.error_part = part
                 raise StopValidation(_date_part_missing(part))
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        if (
+            not (day.isdigit() and month.isdigit() and year.isdigit())
+            or len(year) != 4
+            or len(day) > 2
+            or len(month) > 2
+        ):
             self.error_part = "day"
             raise StopValidation(_l("Enter a real date, for example 27 3 2008"))
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             self.error_part = "day"
             raise StopValidation(_l("Enter a real date, for example 27 3 2008")) from error
 
@@ -144,6 +257,13 @@ def _date_part_missing(part: str):
     if part == "month":
         return _l("The date must include a month")
     return _l("The date must include a year")
+
+
+def valid_nhs_number(form, field) -> None:
+    """An NHS number that passes its check digit, checked with the rest of the form so every problem shows
+    at once (the use case checks it again)."""
+    if field.data and not nhs_number_is_valid(field.data[:40]):
+        raise StopValidation(_l("Enter a valid NHS number. It has 10 digits, like 943 476 5919"))
 
 
 def apply_service_error(form, error) -> None:

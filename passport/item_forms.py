@@ -11,13 +11,20 @@ import functools
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from passport import labels, schedule
-from passport.forms import ChoiceFromListField, ClinicalTermField, DatePartsField, TrimmedStringField
+from passport.forms import (
+    ChoiceFromListField,
+    ClinicalTermField,
+    DatePartsField,
+    SeenVersion,
+    TrimmedStringField,
+    WholeNumberField,
+    valid_nhs_number,
+)
 from passport.immunisations import vaccine_name
 from passport.services.passports import NHS_NUMBER_REASONS
 
@@ -26,9 +33,8 @@ def _choices(mapping) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in mapping.items()]
 
 
-class VersionedForm(FlaskForm):
-    # The version of the item the person started from: a save from an older version is a conflict.
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+class VersionedForm(SeenVersion):
+    """An item form: the version of the item the person started from comes with it (forms.SeenVersion)."""
 
     def item_values(self) -> dict:
         skip = {"csrf_token", "version"}
@@ -223,10 +229,12 @@ class ImmunisationForm(VersionedForm):
         required_message=_l("Enter the date the vaccine was given"),
         hint=_l("For example, 15 9 2021. If you only know the month, use the 1st."),
     )
-    dose_number = IntegerField(
+    dose_number = WholeNumberField(
         _l("Dose number (optional)"),
         description=_l("For example, 2 for the second dose"),
-        validators=[Optional(), NumberRange(1, 10, _l("Enter a dose number from 1 to 10"))],
+        minimum=1,
+        maximum=10,
+        message=_l("Enter a dose number from 1 to 10"),
     )
     where_given = RadioField(
         _l("Where was it given?"),
@@ -249,7 +257,7 @@ class ImmunisationForm(VersionedForm):
         ]
 
 
-class ImmunisationRecordsForm(FlaskForm):
+class ImmunisationRecordsForm(SeenVersion):
     records = RadioField(
         _l("Have the immunisation records been checked?"),
         description=_l("Against the GP record or the child health record."),
@@ -318,11 +326,11 @@ class NurseAboutMeForm(AboutMeForm):
     date_left_care = DatePartsField(_l("Date they left care (optional)"))
 
 
-class NhsNumberForm(FlaskForm):
+class NhsNumberForm(SeenVersion):
     nhs_number = TrimmedStringField(
         _l("New NHS number"),
         description=_l("10 digits, like 943 476 5919. The old number stays in the history."),
-        validators=[DataRequired(_l("Enter the NHS number")), Length(max=20)],
+        validators=[DataRequired(_l("Enter the NHS number")), valid_nhs_number],
     )
     reason = RadioField(
         _l("Why is it changing?"),
@@ -354,7 +362,7 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class StaffAccessForm(FlaskForm):
+class StaffAccessForm(SeenVersion):
     """The question asked before the 18th birthday: may my nurse and adviser keep seeing my passport?"""
 
     nurse = LabelChoiceField(
@@ -382,7 +390,7 @@ class StaffAccessForm(FlaskForm):
         return {name: {"yes": True, "no": False}.get(self[name].data) for name in ("nurse", "adviser")}
 
 
-class AdviserSharingForm(FlaskForm):
+class AdviserSharingForm(SeenVersion):
     health_summary = BooleanField(_l("My health summary: conditions, allergies and medicines"))
     immunisations = BooleanField(_l("My vaccines"))
     health_plan = BooleanField(_l("What we agreed at my health checks (my health plan)"))

@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from passport import clock, labels, policy
 from passport.exports.qr import qr_data_uri
-from passport.forms import apply_service_error
+from passport.forms import SeenVersion, apply_service_error
 from passport.item_forms import (
     ITEM_FORMS,
     AboutMeForm,
@@ -177,7 +177,7 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
     if portal.is_staff and "vaccine_id" in form:
         # The young person's hint says their nurse will check; the nurse is the one who checks.
         form.vaccine_id.description = _("If the record uses another name for it, choose the closest.")
-    conflict = None
+    conflict, status = None, 200
     if form.validate_on_submit():
         try:
             if item is None:
@@ -189,7 +189,7 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
                     current_user, passport, kind_name, item, form.item_values(), form.version.data
                 )
         except items.ItemConflict as error:
-            conflict = _item_view(passport, kind_name, error.current.id)
+            conflict, status = _item_view(passport, kind_name, error.current.id), 409
             form.version.data = error.current.version
             form.form_errors.append(error.message)
         except items.InputProblems as error:
@@ -212,7 +212,7 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
         conflict=conflict,
         back=portal.back_to(portal.section_url(kind_name)),
         name=passport.name_to_use,
-    )
+    ), status
 
 
 # A link that says what to add ("Add their dentist") opens the form with that choice made: these fields of
@@ -237,9 +237,9 @@ def remove_item_page(portal: Portal, passport: Passport, kind_name: str, item_id
     decision = policy.decide_edit_item(current_user, passport, item, clock.today())
     if not decision:
         _refused(decision)
-    form = ActionForm()
+    form = SeenVersion(obj=item)
     if form.validate_on_submit():
-        items.archive_item(current_user, passport, kind_name, item)
+        items.archive_item(current_user, passport, kind_name, item, seen_version=form.version.data)
         flash(_("Removed"), "success")
         return redirect(portal.back_to(portal.section_url(kind_name)))
     return render_template(
@@ -279,8 +279,6 @@ def about_me_form_page(portal: Portal, passport: Passport):
     nurse = Role(current_user.role) is Role.NURSE
     form_class = NurseAboutMeForm if nurse else AboutMeForm
     form = form_class(obj=passport)
-    if request.method == "GET":
-        form.version.data = passport.version
     conflict = False
     if form.validate_on_submit():
         try:
@@ -302,7 +300,7 @@ def about_me_form_page(portal: Portal, passport: Passport):
         view=view,
         conflict=conflict,
         back=portal.url("about_page") if portal.is_staff else portal.url("about_me"),
-    )
+    ), (409 if conflict else 200)
 
 
 def password_reset_code_page(passport: Passport, back: str):

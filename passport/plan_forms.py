@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from passport import labels
-from passport.forms import ChoiceFromListField, DatePartsField
+from passport.forms import ChoiceFromListField, DatePartsField, SeenVersion
 
 
 class HealthActionForm(FlaskForm):
@@ -32,11 +32,11 @@ class HealthActionForm(FlaskForm):
     )
 
 
-class NotDoneForm(FlaskForm):
+class NotDoneForm(SeenVersion):
     reason = TextAreaField(_l("Why was it not done?"), validators=[Optional(), Length(max=1000)])
 
 
-class EhcpForm(FlaskForm):
+class EhcpForm(SeenVersion):
     has_ehcp = BooleanField(_l("Has an Education, Health and Care Plan (EHCP)"))
     ehcp_review_on = DatePartsField(_l("Next EHCP review (optional)"))
 
@@ -58,6 +58,6 @@ class GrantForm(FlaskForm):
     reason = TextAreaField(_l("Why (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(SeenVersion):
     to_organisation = ChoiceFromListField(_l("Moving to"), validators=[Optional()])
     reason = TextAreaField(_l("Why is the passport moving?"), validators=[Optional(), Length(max=1000)])

@@ -261,6 +261,7 @@ class PlanAction:
     can_mark: bool  # this viewer may mark it done or not done
     agreed_at_kind: str | None = None  # the health assessment it was agreed at, if any
     agreed_at_date: date | None = None
+    version: int = 0  # the row's version, for the "done" button (services/versions.py)
 
 
 @dataclass(frozen=True)
@@ -813,6 +814,7 @@ def _plan_action(viewer: User, passport: Passport, a, today: date, agreed_at: Ma
         can_mark=policy.may_mark_action(viewer, passport, str(a.owner), today),
         agreed_at_kind=str(agreed_at[a.assessment_id].kind) if a.assessment_id in agreed_at else None,
         agreed_at_date=agreed_at[a.assessment_id].assessed_on if a.assessment_id in agreed_at else None,
+        version=a.version,
     )
 
 
@@ -1250,6 +1252,7 @@ class CareTeamView:
     team: str | None
     members: tuple[CareTeamMember, ...]  # current first, then ended, newest first
     grants: tuple[OutOfAreaGrant, ...]  # by start date, as the young person sees them
+    version: int = 0  # of the passport row, which the care-team form changes (services/versions.py)
 
     @property
     def current_members(self) -> tuple[CareTeamMember, ...]:
@@ -1290,6 +1293,7 @@ def build_care_team_view(viewer: User, passport: Passport, today: date) -> CareT
         date_of_birth=passport.date_of_birth,
         team_id=passport.team_id,
         team=passport.team.name if passport.team else None,
+        version=passport.version,
         members=tuple(
             CareTeamMember(
                 staff_id=a.staff_id,

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Flask, Request, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Request,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
-from passport import assets, immunisations, labels, looks, policy
+from passport import assets, immunisations, labels, looks, policy, request_limits
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
 from passport.models import Role
-from passport.services import accounts
+from passport.services import accounts, versions
 from passport.validation import format_nhs_number
 
 # Pages anyone may cache (none hold personal data). Everything else is no-store.
 CACHEABLE_ENDPOINTS = frozenset({"static"})
+
+# What SQLAlchemy raises when the database cannot be reached, or stops answering: the 503 page, not a 500.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -44,11 +67,14 @@ def init_app(app: Flask) -> None:
     app.request_class = PassportRequest
 
     _configure_sign_in()
+    versions.install()  # a versioned row changed without checking the version seen: an error
     _refuse_nul_characters(app)
     _add_security_headers(app)
     _add_error_pages(app)
     _add_template_helpers(app)
+    _answer_refused_input_with_400(app)
     assets.init_app(app)  # hashed static URLs with long caching, and compression
+    request_limits.init_app(app)  # MAX_CONTENT_LENGTH for chunked bodies too
 
 
 def _configure_sign_in() -> None:
@@ -171,7 +197,23 @@ def _add_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        return page("errors/500.html", 500)
+        # Another page's error handler may have met the database down (it asked who is signed in).
+        if isinstance(getattr(error, "original_exception", None), DATABASE_UNREACHABLE):
+            return database_unavailable(error.original_exception)
+        try:
+            return page("errors/500.html", 500)
+        except DATABASE_UNREACHABLE as failure:
+            return database_unavailable(failure)
+
+    for exception in DATABASE_UNREACHABLE:
+        app.register_error_handler(exception, database_unavailable)
+    # 503 from anywhere else (a restore holds the database: passport/backup.py): the same page.
+    app.register_error_handler(503, database_unavailable)
+
+    @app.errorhandler(versions.ChangedSinceSeen)
+    def changed_since_seen(error):
+        # Nothing was saved. Back to the page the form came from, which now shows what it says.
+        return page("errors/409.html", 409, back=_page_above(request.path))
 
     @app.errorhandler(CSRFError)
     def csrf_expired(error):
@@ -181,6 +223,57 @@ def _add_error_pages(app: Flask) -> None:
             return redirect(request.path if request.method == "POST" else url_for("public.home"))
         flash(_l("Your session ended, so nothing was saved. Sign in again to carry on"), "error")
         return redirect(url_for("auth.sign_in"))
+
+
+def _answer_refused_input_with_400(app: Flask) -> None:
+    """A form sent back with a message beside a field (or in its error summary) answers 400, not 200, so
+    the status says what the page says. The form macros call `input_refused()` as they show a message;
+    tests/web/test_numbers_and_ids.py relies on it."""
+
+    def input_refused() -> str:
+        g.input_refused = True
+        return ""
+
+    app.jinja_env.globals["input_refused"] = input_refused
+
+    @app.after_request
+    def refused_input_is_a_bad_request(response):
+        if request.method == "POST" and response.status_code == 200 and g.get("input_refused"):
+            response.status_code = 400
+        return response
+
+
+def _page_above(path: str) -> str:
+    """The nearest page (a GET route) at or above `path`: where a form posted to `path` came from."""
+    adapter = current_app.url_map.bind("localhost")
+    parts = path.rstrip("/").split("/")
+    while parts:
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+            return candidate
+        except RequestRedirect as redirect_to:
+            return urlsplit(redirect_to.new_url).path
+        except HTTPException:
+            parts.pop()
+    return url_for("public.home")
+
+
+_last_database_warning = 0.0
+
+
+def database_unavailable(error: Exception):
+    """The branded 503 page, made without asking the database anything again: for this page the person is
+    shown as not signed in (their session is untouched), and the page stands alone, without the menus that
+    need their account. Logged at most once a minute per process, without the error's text."""
+    global _last_database_warning
+    if time.monotonic() - _last_database_warning > 60:
+        _last_database_warning = time.monotonic()
+        logger.warning("database unavailable (%s): answering 503", type(error).__name__)
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(render_template("errors/503.html"), 503)
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _add_template_helpers(app: Flask) -> None:

@@ -15,6 +15,7 @@ import time
 import click
 from flask import current_app
 
+from passport import backup
 from passport.exports.pdf import start_render_workers, stop_render_workers
 from passport.services import pdf_batches
 
@@ -32,6 +33,10 @@ def render_leaving_packs(once: bool, processes: int | None, poll: float) -> None
     """Make the leaving-pack PDFs nurses have asked for, in the background."""
     processes = processes or os.cpu_count() or 1
     app = current_app._get_current_object()
+    if not backup.hold_database(app):
+        raise click.ClickException(
+            "A restore is under way on this database: start the worker when it is done."
+        )
     worker = f"{socket.gethostname()}:{os.getpid()}"[:100]
     start_render_workers(processes)
     try:

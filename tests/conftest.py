@@ -324,8 +324,25 @@ def csrf_token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+_VERSION = re.compile(r'name="(?:[\w]+-)?version"[^>]*value="(\d*)"')
+
+
+def seen_version(client, page: str, action: str | None = None) -> str:
+    """The version of the row a form on `page` carries (passport/services/versions.py), read from the page
+    as a browser would send it: the form that posts to `action` (by default, to the page itself)."""
+    html = client.get(page).get_data(as_text=True)
+    for attributes, body in _FORM.findall(html):
+        posts_to = re.search(r'action="([^"]*)"', attributes)
+        if (posts_to.group(1).split("?")[0] if posts_to else page) == (action or page):
+            found = _VERSION.search(body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no form on {page} posting to {action or page} carries a version")
+
+
 def live_sessions(user: User) -> int:
     return db.session.query(LoginSession).filter_by(user_id=user.id, revoked_at=None).count()
 
 
-__all__ = ["World", "csrf_token", "downgrade", "live_sessions", "reset_schema"]
+__all__ = ["World", "csrf_token", "downgrade", "live_sessions", "reset_schema", "seen_version"]

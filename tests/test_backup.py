@@ -1,15 +1,23 @@
-"""`flask backup` and `flask restore` (passport/backup.py): a seeded database round-trips exactly, every field
-of every row of every table; a backup taken while someone writes is one consistent moment; restore refuses
-what it must (a database with data, without --force; a backup from another migration; a file that is not
-a backup); PostgreSQL is pointed at pg_dump and pg_restore.
+"""`flask backup` and `flask restore` (passport/backup.py): a seeded database round-trips exactly, through
+encryption, every field of every row of every table; a backup taken while someone writes is one consistent
+moment; restore refuses what it must (a database with data, without --force; a backup from another
+migration; a file that is not a backup; one changed, cut short or under another key; any database an app
+server is using); PostgreSQL is pointed at pg_dump and pg_restore.
+
+Found by an outside probe: backups were written world-readable and unencrypted (mode 0644; the birth history
+readable with `strings`), and `restore --force` ran while app servers were writing, so saves they had
+acknowledged vanished.
 
 Each test works on SQLite files of its own, whatever database the suite runs on.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +26,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from passport import backup as backups
 from passport import clock, create_app
 from passport.backup import code_head
 from passport.cli import DEMO_PASSWORD
@@ -41,6 +50,23 @@ def run(app, *args: str):
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+TEST_KEY = create_app("test").config.get("BACKUP_KEY", "")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def key() -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(TEST_KEY)
+
+
+def plain_copy(backup: Path) -> Path:
+    """The backup decrypted into a SQLite file beside it, to look inside (the tests' business only)."""
+    plain = backup.with_name(backup.name + ".plain.sqlite3")
+    plain.write_bytes(backups.read_backup(backup, key()))
+    return plain
 
 
 def every_row(path: Path) -> dict[str, object]:
@@ -115,6 +141,12 @@ def test_a_seeded_database_round_trips_exactly(tmp_path, seeded):
     made = run(scratch_app(seeded, migrate=False), "backup", str(backup))
     assert made.exit_code == 0, made.output
     assert f"migration {code_head()}" in made.output and "passport" in made.output
+    # Encrypted, and for its owner's eyes only.
+    assert backup.stat().st_mode & 0o777 == 0o600
+    written = backup.read_bytes()
+    assert written.startswith(b"HPBACKUP")
+    for plain_text in (b"SQLite format 3", b"Amani Tesfaye", b"Kiwi", b"nurse@example.org"):
+        assert plain_text not in written
 
     # Into a brand-new, empty file (no tables at all): the app starts from the backup alone.
     fresh = tmp_path / "restored.sqlite3"
@@ -136,7 +168,7 @@ def test_the_backup_file_stands_alone(tmp_path, seeded):
     backup = tmp_path / "alone.sqlite3"
     run(scratch_app(seeded, migrate=False), "backup", str(backup))
     assert not Path(f"{backup}-wal").exists()
-    connection = sqlite3.connect(backup)
+    connection = sqlite3.connect(plain_copy(backup))
     try:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -174,7 +206,7 @@ def test_a_backup_taken_while_the_app_writes_is_one_consistent_moment(tmp_path, 
         writer.join(timeout=60)
     assert len(written) > 5
     for backup in backups:
-        connection = sqlite3.connect(backup)
+        connection = sqlite3.connect(plain_copy(backup))
         try:
             conditions = connection.execute(
                 "SELECT count(*) FROM health_condition WHERE name LIKE 'Live write %'"
@@ -211,10 +243,12 @@ def test_restore_refuses_a_database_with_data_unless_forced(tmp_path, seeded):
 def test_restore_refuses_a_backup_from_another_migration(tmp_path, seeded):
     backup = tmp_path / "old.sqlite3"
     run(scratch_app(seeded, migrate=False), "backup", str(backup))
-    connection = sqlite3.connect(backup)
+    plain = plain_copy(backup)
+    connection = sqlite3.connect(plain)
     connection.execute("UPDATE alembic_version SET version_num = '0001'")
     connection.commit()
     connection.close()
+    backups.write_backup(backup, plain.read_bytes(), key())
     target = tmp_path / "target.sqlite3"
     refused = run(scratch_app(target), "restore", str(backup))
     assert refused.exit_code != 0
@@ -227,10 +261,17 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
     target_app = scratch_app(tmp_path / "target.sqlite3")
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all " * 100)
-    assert "not a sound SQLite database" in run(target_app, "restore", str(junk)).output
+    assert "not a Health Passport backup" in run(target_app, "restore", str(junk)).output
     empty = tmp_path / "empty.sqlite3"
     sqlite3.connect(empty).close()
     assert "not a Health Passport backup" in run(target_app, "restore", str(empty)).output
+    # Encrypted properly, but not a database inside; and an empty database with no migration.
+    not_sqlite = tmp_path / "not-sqlite.backup"
+    backups.write_backup(not_sqlite, b"not a database at all " * 100, key())
+    assert "not a sound SQLite database" in run(target_app, "restore", str(not_sqlite)).output
+    no_migration = tmp_path / "no-migration.backup"
+    backups.write_backup(no_migration, empty.read_bytes(), key())
+    assert "not a Health Passport backup" in run(target_app, "restore", str(no_migration)).output
 
 
 def test_backup_will_not_overwrite_a_file_unless_forced(tmp_path, seeded):
@@ -241,7 +282,7 @@ def test_backup_will_not_overwrite_a_file_unless_forced(tmp_path, seeded):
     assert refused.exit_code != 0 and "already exists" in refused.output
     assert backup.read_text() == "something precious"
     assert run(app, "backup", "--force", str(backup)).exit_code == 0
-    assert every_row(backup)["passport"] == every_row(seeded)["passport"]
+    assert every_row(plain_copy(backup))["passport"] == every_row(seeded)["passport"]
 
 
 @pytest.mark.parametrize("command", ["backup", "restore"])
@@ -278,3 +319,94 @@ def test_restored_passports_belong_to_the_same_people(tmp_path, seeded):
     )
     with sqlite3.connect(seeded) as before, sqlite3.connect(target) as after:
         assert before.execute(query).fetchall() == after.execute(query).fetchall()
+
+
+def test_a_backup_is_0600_whatever_the_umask_and_refuses_without_a_key(tmp_path, seeded):
+    app = scratch_app(seeded, migrate=False)
+    old = os.umask(0)
+    try:
+        backup = tmp_path / "loose-umask.backup"
+        assert run(app, "backup", str(backup)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert backup.stat().st_mode & 0o777 == 0o600
+    app.config["BACKUP_KEY"] = ""
+    refused = run(app, "backup", str(tmp_path / "no-key.backup"))
+    assert refused.exit_code != 0 and "BACKUP_KEY" in refused.output and "token_bytes(32)" in refused.output
+    assert not (tmp_path / "no-key.backup").exists()
+
+
+def test_a_changed_cut_short_or_wrongly_keyed_backup_is_refused_and_changes_nothing(
+    tmp_path, seeded, monkeypatch
+):
+    monkeypatch.setattr(backups, "CHUNK", 64 * 1024)  # several chunks, so whole ones can go missing
+    backup = tmp_path / "b.backup"
+    run(scratch_app(seeded, migrate=False), "backup", str(backup))
+    target = tmp_path / "target.sqlite3"
+    target_app = scratch_app(target)
+    untouched = every_row(target)
+    whole = backup.read_bytes()
+
+    changed = tmp_path / "changed.backup"
+    changed.write_bytes(whole[:200] + bytes([whole[200] ^ 1]) + whole[201:])
+    assert "cannot be decrypted" in run(target_app, "restore", str(changed)).output
+
+    cut_short = tmp_path / "cut.backup"
+    first_chunk_end = 8 + 1 + 16 + 4 + int.from_bytes(whole[25:29], "big")
+    assert first_chunk_end < len(whole)
+    cut_short.write_bytes(whole[:first_chunk_end])  # whole chunks, but not the last
+    assert "cut short" in run(target_app, "restore", str(cut_short)).output
+
+    target_app.config["BACKUP_KEY"] = "b3RoZXIta2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGU="
+    assert "cannot be decrypted with this BACKUP_KEY" in run(target_app, "restore", str(backup)).output
+    assert every_row(target) == untouched
+
+
+SERVER = """
+import sys, time
+from passport import create_app
+app = create_app("test", SQLALCHEMY_DATABASE_URI=sys.argv[1])
+app.test_client().get("/healthz")  # a first request: the server now holds its database
+print("serving", flush=True)
+time.sleep(60)
+"""
+
+
+def test_restore_refuses_while_an_app_server_uses_the_database(tmp_path, seeded):
+    """An app server (another process, as gunicorn's workers are) holds the database from its first request:
+    restore refuses, even with --force, and changes nothing; once it has stopped, restore goes ahead."""
+    backup = tmp_path / "b.backup"
+    run(scratch_app(seeded, migrate=False), "backup", str(backup))
+    target = tmp_path / "busy.sqlite3"
+    target_app = scratch_app(target)
+    run(target_app, "organisations", "create", "A Busy Health Team")
+    untouched = every_row(target)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, f"sqlite:///{target}"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout.readline().strip() == "serving"
+        refused = run(target_app, "restore", "--force", str(backup))
+        assert refused.exit_code != 0
+        assert "An app server (or the render-leaving-packs worker) is using this database" in refused.output
+        assert every_row(target) == untouched
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    restored = run(target_app, "restore", "--force", str(backup))
+    assert restored.exit_code == 0, restored.output
+    assert every_row(target) == every_row(seeded)
+
+
+def test_a_server_answers_the_503_page_while_a_restore_holds_the_database(tmp_path):
+    path = tmp_path / "restoring.sqlite3"
+    app = scratch_app(path)
+    with app.app_context(), backups.nobody_else_using(app):
+        response = app.test_client().get("/sign-in")
+        assert response.status_code == 503
+        assert "Sorry, the service is not working right now" in response.get_data(as_text=True)
+    assert app.test_client().get("/sign-in").status_code == 200  # and it carries on afterwards

@@ -3,11 +3,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
+from passport.forms import (
+    ChoiceFromListField,
+    ChoicesFromListField,
+    DatePartsField,
+    SeenVersion,
+    TrimmedStringField,
+)
 
 
 class TeamForm(FlaskForm):
@@ -16,14 +22,13 @@ class TeamForm(FlaskForm):
     )
 
 
-class CareTeamForm(FlaskForm):
+class CareTeamForm(SeenVersion):
     team = ChoiceFromListField(_l("Team"), validators=[Optional()])
-    nurses = SelectMultipleField(
+    nurses = ChoicesFromListField(
         _l("Nurses"),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        invalid_choice_message=_l("Choose nurses from your organisation's list"),
-        validators=[Optional()],
+        not_in_list_message=_l("Choose nurses from your organisation's list"),
     )
     adviser = ChoiceFromListField(_l("Personal adviser"), validators=[Optional()])
 

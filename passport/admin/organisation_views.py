@@ -22,7 +22,16 @@ from passport.models import AccessGrant, Role
 from passport.plan_forms import GrantForm, TransferForm
 from passport.policy import Action
 from passport.projection import build_care_team_view
-from passport.services import ServiceError, bulk_import, items, moves, organisation, reports, staff_accounts
+from passport.services import (
+    ServiceError,
+    bulk_import,
+    items,
+    moves,
+    organisation,
+    reports,
+    staff_accounts,
+    versions,
+)
 from passport.services.audit import EVENT_TYPES
 
 
@@ -49,6 +58,9 @@ def deactivate_staff(staff_id):
         abort(404)
     form = ActionForm()
     if form.validate_on_submit():
+        # The button names the state the page showed: a second admin's older page never undoes the first's.
+        if request.form.get("seen_active") != ("yes" if staff.active else "no"):
+            raise versions.ChangedSinceSeen(staff)
         try:
             if staff.active:
                 organisation.deactivate(current_user, staff)
@@ -88,6 +100,7 @@ def care_team(passport):
     ]
     care_team = build_care_team_view(current_user, passport, clock.today())
     if request.method == "GET":
+        form.version.data = care_team.version
         form.team.data = str(care_team.team_id or "")
         form.nurses.data = [str(staff_id) for staff_id in care_team.nurse_ids]
         form.adviser.data = str(care_team.adviser_id or "")
@@ -99,6 +112,7 @@ def care_team(passport):
                 team_id=uuid.UUID(form.team.data) if form.team.data else None,
                 nurse_ids={uuid.UUID(n) for n in form.nurses.data or ()},
                 adviser_id=uuid.UUID(form.adviser.data) if form.adviser.data else None,
+                seen_version=form.version.data,
             )
         except ServiceError as error:
             apply_service_error(form, error)
@@ -151,7 +165,7 @@ def end_out_of_area(passport, grant_id):
 @bp.route("/young-people/<uuid:passport_id>/transfer", methods=["GET", "POST"])
 @requires_passport(Action.MANAGE_ASSIGNMENTS)
 def transfer(passport):
-    form = TransferForm()
+    form = TransferForm(version=passport.version)
     organisations = moves.other_organisations(current_user)
     form.to_organisation.choices = [SelectChoice("", _("Choose an organisation"))] + [
         SelectChoice(str(o.id), o.name) for o in organisations
@@ -159,7 +173,13 @@ def transfer(passport):
     if form.validate_on_submit():
         chosen = next((o for o in organisations if str(o.id) == form.to_organisation.data), None)
         try:
-            moves.transfer(current_user, passport, to_organisation=chosen, reason=form.reason.data or "")
+            moves.transfer(
+                current_user,
+                passport,
+                to_organisation=chosen,
+                reason=form.reason.data or "",
+                seen_version=form.version.data,
+            )
         except items.InputProblems as error:
             for field_name, message in error.problems:
                 apply_service_error(form, ServiceError(message, field=field_name))
@@ -221,11 +241,20 @@ def organisation_reports():
 @requires(Action.VIEW_REPORTS)
 def organisation_reports_csv():
     report = reports.organisation_report(current_user, clock.today())
-    body = reports.report_csv(report, lambda label: str(labels.AGE_BAND.get(label, label)) or _("All"))
+    body = reports.report_csv(report, _csv_label)
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="report-{clock.today().isoformat()}.csv"'
     return response
+
+
+def _csv_label(breakdown: str, label: str) -> str:
+    """The same words as the report page: "Everyone", a team's name or "No team", an age band."""
+    if breakdown == "everyone":
+        return _("Everyone")
+    if breakdown == "team":
+        return label or _("No team")
+    return str(labels.AGE_BAND.get(label, label))
 
 
 def audit_filter_form():

@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import ngettext
 from flask_login import current_user
 
+from passport import limiter_keys
 from passport.access import requires
 from passport.auth import bp
 from passport.auth.forms import RecoveryCodeForm, SecurityCodeForm
@@ -22,7 +23,8 @@ from passport.services import ServiceError, accounts, two_factor
 
 def _account_key() -> str:
     """Per account: the person who has given their password in this session."""
-    return f"two-factor:{current_user.id}" if current_user.is_authenticated else "two-factor:anonymous"
+    who = str(current_user.id) if current_user.is_authenticated else "anonymous"
+    return limiter_keys.keyed("two-factor", who)
 
 
 def _code_limit() -> str:

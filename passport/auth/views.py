@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_DEFAULT
 
-from passport import policy
+from passport import limiter_keys, policy
 from passport.access import mark_reauthenticated, public, requires
 from passport.auth import bp
 from passport.auth.forms import (
@@ -30,14 +30,14 @@ REMEMBER_AFTER_SECOND_FACTOR = "remember_after_second_factor"
 
 
 def _email_key() -> str:
-    return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+    return limiter_keys.keyed("sign-in", accounts.normalise_email(request.form.get("email", ""))[:254])
 
 
 def _code_key(purpose: str):
     """Per code typed: attempts at one invite or set-up code, from anywhere."""
 
     def key() -> str:
-        return f"{purpose}:" + invites.normalise_code(request.form.get("code", ""))[:40]
+        return limiter_keys.keyed(purpose, invites.normalise_code(request.form.get("code", ""))[:40])
 
     return key
 
@@ -202,7 +202,7 @@ def change_password():
 
 
 def _confirm_key() -> str:
-    return f"confirm-password:{current_user.id}"
+    return limiter_keys.keyed("confirm-password", str(current_user.id))
 
 
 @bp.route("/account/confirm-password", methods=["GET", "POST"])

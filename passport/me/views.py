@@ -18,7 +18,7 @@ from passport.exports import shc
 from passport.exports.pdf import TemplateRenderer, pdf_response
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
-from passport.forms import apply_service_error
+from passport.forms import SeenVersion, apply_service_error
 from passport.item_forms import ActionForm, AdviserSharingForm, CorrectionForm, StaffAccessForm
 from passport.me import bp
 from passport.models import Sensitivity, ShareLink
@@ -62,6 +62,7 @@ def _after_18_form(passport) -> StaffAccessForm:
         prefix="access",
         nurse=answer[passport.nurse_access_after_18],
         adviser=answer[passport.adviser_access_after_18],
+        version=passport.version,
     )
 
 
@@ -115,16 +116,25 @@ def birth(passport):
     if view.birth_history is not None:
         birth_history.record_view(current_user, passport, where="young_person_page")
     status = view.birth_status
-    form = BirthChoicesForm(in_pdf=status.in_pdf, in_share_links=status.in_share_links)
-    return render_template("me/birth.html", view=view, portal=Portal("me", passport.id), choices_form=form)
+    form = BirthChoicesForm(
+        in_pdf=status.in_pdf, in_share_links=status.in_share_links, version=passport.version
+    )
+    return render_template(
+        "me/birth.html",
+        view=view,
+        portal=Portal("me", passport.id),
+        choices_form=form,
+        passport_version=passport.version,
+    )
 
 
 @bp.post("/birth/open")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def open_birth_history(passport):
-    if ActionForm().validate_on_submit():
+    form = SeenVersion()
+    if form.validate_on_submit():
         try:
-            birth_history.open_birth_history(current_user, passport)
+            birth_history.open_birth_history(current_user, passport, seen_version=form.version.data)
         except ServiceError as error:
             flash(error.message, "error")
     return redirect(url_for("me.birth"))
@@ -133,8 +143,9 @@ def open_birth_history(passport):
 @bp.post("/birth/close")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def close_birth_history(passport):
-    if ActionForm().validate_on_submit():
-        birth_history.close_birth_history(current_user, passport)
+    form = SeenVersion()
+    if form.validate_on_submit():
+        birth_history.close_birth_history(current_user, passport, seen_version=form.version.data)
         flash(_("Hidden. You can open it again at any time."), "success")
     return redirect(url_for("me.birth"))
 
@@ -145,7 +156,11 @@ def choose_birth_history_outputs(passport):
     form = BirthChoicesForm()
     if form.validate_on_submit():
         birth_history.choose_birth_history_outputs(
-            current_user, passport, in_pdf=form.in_pdf.data, in_shares=form.in_share_links.data
+            current_user,
+            passport,
+            in_pdf=form.in_pdf.data,
+            in_shares=form.in_share_links.data,
+            seen_version=form.version.data,
         )
         flash(_("Saved. Your choice works straight away."), "success")
     return redirect(url_for("me.birth"))
@@ -160,9 +175,10 @@ def leaving_pack_page(passport):
 @bp.post("/leaving-pack/received")
 @requires_own_passport(Action.ACT_AS_OWNER)
 def confirm_leaving_pack(passport):
-    if ActionForm().validate_on_submit():
+    form = SeenVersion()
+    if form.validate_on_submit():
         try:
-            leaving_pack.confirm_receipt(current_user, passport)
+            leaving_pack.confirm_receipt(current_user, passport, seen_version=form.version.data)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -354,9 +370,10 @@ def mark_action_done(passport, action_id):
     action = health_plans.action_of(passport, action_id)
     if action is None:
         abort(404)
-    if ActionForm().validate_on_submit():
+    form = SeenVersion()
+    if form.validate_on_submit():
         try:
-            health_plans.mark(current_user, passport, action, done=True)
+            health_plans.mark(current_user, passport, action, done=True, seen_version=form.version.data)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -432,7 +449,9 @@ def _sharing_forms(passport):
     chosen = set(passport.shared_with_adviser or ())
     return (
         _after_18_form(passport),
-        AdviserSharingForm(prefix="sharing", **{name: name in chosen for name in SHAREABLE}),
+        AdviserSharingForm(
+            prefix="sharing", version=passport.version, **{name: name in chosen for name in SHAREABLE}
+        ),
     )
 
 
@@ -459,7 +478,9 @@ def choose_staff_access(passport):
     form = StaffAccessForm(prefix="access")
     if form.validate_on_submit():
         try:
-            passports.set_staff_access_after_18(current_user, passport, **form.answers())
+            passports.set_staff_access_after_18(
+                current_user, passport, **form.answers(), seen_version=form.version.data
+            )
         except items.InputProblems as error:
             for field_name, message in error.problems:
                 apply_service_error(form, ServiceError(message, field=field_name))
@@ -475,7 +496,9 @@ def choose_staff_access(passport):
 def choose_adviser_sharing(passport):
     _access, form = _sharing_forms(passport)
     if form.validate_on_submit():
-        passports.set_adviser_sharing(current_user, passport, [n for n in SHAREABLE if form[n].data])
+        passports.set_adviser_sharing(
+            current_user, passport, [n for n in SHAREABLE if form[n].data], seen_version=form.version.data
+        )
         flash(_("Saved. Your choice works straight away."), "success")
     return redirect(url_for("me.who_can_see"))
 

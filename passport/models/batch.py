@@ -60,3 +60,7 @@ class PdfBatchItem(db.Model):
     # The PDF, until the batch is deleted (a day after it finishes). Deferred: lists never load it.
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker making this item now, and until when it may: another worker takes the item only once the
+    # lease has run out, and a worker writes its result only while the lease is still its own.
+    leased_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,11 +1,16 @@
 """Use cases. Each public function is one transaction: it commits on success and rolls back on any error,
-so a failure never leaves half a change (see `transaction`)."""
+so a failure never leaves half a change (see `transaction`). A save that loses a race with another (its
+row's version moved on, or another request made the same unique row first) is refused as
+versions.ChangedSinceSeen, the "Someone else changed this" page, never a 500."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from passport.extensions import db
 
@@ -35,6 +40,13 @@ def transaction(func: Callable[P, R]) -> Callable[P, R]:
             result = func(*args, **kwargs)
             session.commit()
             return result
+        except (StaleDataError, IntegrityError) as error:
+            session.rollback()
+            if isinstance(error, IntegrityError) and not _is_unique_violation(error):
+                raise
+            from passport.services.versions import ChangedSinceSeen
+
+            raise ChangedSinceSeen() from error
         except BaseException:
             session.rollback()
             raise
@@ -42,3 +54,9 @@ def transaction(func: Callable[P, R]) -> Callable[P, R]:
             session.info["in_use_case"] = False
 
     return wrapped
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """Another request saved the same unique row first (a programming error, a missing parent, stays one)."""
+    original = error.orig
+    return type(original).__name__ == "UniqueViolation" or "UNIQUE constraint failed" in str(original)

@@ -38,7 +38,11 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("password_reset", ()),
         EventType("item_added", ("item_kind", "item_id"), _l("Added something")),
         EventType("item_changed", ("item_kind", "item_id"), _l("Changed something")),
-        EventType("item_verified", ("item_kind", "item_id"), _l("Checked something against the record")),
+        EventType(
+            "item_verified",
+            ("item_kind", "item_id", "version_checked"),
+            _l("Checked something against the record"),
+        ),
         EventType("item_archived", ("item_kind", "item_id"), _l("Removed something")),
         EventType("emergency_contacts_chosen", ("changed",), _l("Chose who to call in an emergency")),
         EventType("about_me_changed", (), _l("Changed your About me")),

@@ -23,7 +23,7 @@ from passport.models import (
     User,
 )
 from passport.policy import Action
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 from passport.services.items import InputProblems, ItemConflict
 
 ALL_FIELDS = tuple(name for fields in BIRTH_FIELDS.values() for name in fields)
@@ -53,11 +53,15 @@ def save_birth_history(nurse: User, passport: Passport, values: dict, expected_v
     if problems:
         raise InputProblems(problems)
     record = passport.birth_history
-    if record is None:
-        record = BirthHistory(passport_id=passport.id)
-        db.session.add(record)
-    elif record.version != expected_version:
-        raise ItemConflict(record)
+    if record is None and expected_version == 0:
+        # The first save. Two at once: one makes the record, the other finds it there and is refused below,
+        # since its nurse saw none (never a unique-key error).
+        record = versions.insert_first(BirthHistory, passport_id=passport.id, updated_by_id=nurse.id)
+        db.session.expire(passport, ["birth_history"])
+        if record is None:
+            raise ItemConflict(passport.birth_history)
+        expected_version = record.version
+    versions.check_seen(record, expected_version, ItemConflict)
     for name in ALL_FIELDS:
         value = values.get(name)
         setattr(record, name, (value.strip() or None) if isinstance(value, str) else value)
@@ -146,6 +150,7 @@ def _ask_again(passport: Passport) -> None:
     """After a withdrawal, nothing the young person chose under the old consent carries over to a later one:
     their birth history is closed again, out of their PDF and share links, and every share link already made
     loses it for good. A new consent is offered to them afresh, and they choose again."""
+    versions.unseen_change(passport, "a withdrawal closes the birth history, whatever any page showed")
     passport.birth_history_opened_at = None
     passport.birth_history_in_pdf = False
     passport.birth_history_in_share_links = False
@@ -157,9 +162,10 @@ def _ask_again(passport: Passport) -> None:
 
 
 @transaction
-def open_birth_history(young_person: User, passport: Passport) -> None:
+def open_birth_history(young_person: User, passport: Passport, *, seen_version: int | None) -> None:
     """The young person chooses to look. Only meaningful while a consent lets them."""
     _must_own(young_person, passport)
+    versions.check_seen(passport, seen_version)
     if not policy.consented_birth_parts(passport):
         raise ServiceError(_l("There is no information about your birth to show"))
     passport.birth_history_opened_at = clock.now()
@@ -167,8 +173,9 @@ def open_birth_history(young_person: User, passport: Passport) -> None:
 
 
 @transaction
-def close_birth_history(young_person: User, passport: Passport) -> None:
+def close_birth_history(young_person: User, passport: Passport, *, seen_version: int | None) -> None:
     _must_own(young_person, passport)
+    versions.check_seen(passport, seen_version)
     passport.birth_history_opened_at = None
     passport.birth_history_in_pdf = False
     passport.birth_history_in_share_links = False
@@ -177,9 +184,10 @@ def close_birth_history(young_person: User, passport: Passport) -> None:
 
 @transaction
 def choose_birth_history_outputs(
-    young_person: User, passport: Passport, *, in_pdf: bool, in_shares: bool
+    young_person: User, passport: Passport, *, in_pdf: bool, in_shares: bool, seen_version: int | None
 ) -> None:
     _must_own(young_person, passport)
+    versions.check_seen(passport, seen_version)
     passport.birth_history_in_pdf = in_pdf
     passport.birth_history_in_share_links = in_shares
     audit.record(

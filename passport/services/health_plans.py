@@ -15,7 +15,7 @@ from passport import clock, policy
 from passport.extensions import db
 from passport.models import ActionOwner, ActionStatus, HealthAction, Passport, User
 from passport.policy import Action
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 from passport.services.items import InputProblems
 
 # "Specific" in practice: enough words to say what will be done, not "review" or "follow up".
@@ -79,13 +79,20 @@ def add_action(
 
 @transaction
 def mark(
-    user: User, passport: Passport, action: HealthAction, *, done: bool, reason: str | None = None
+    user: User,
+    passport: Passport,
+    action: HealthAction,
+    *,
+    done: bool,
+    reason: str | None = None,
+    seen_version: int | None,
 ) -> None:
     today = clock.today()
     if action.passport_id != passport.id or not policy.may_mark_action(
         user, passport, str(action.owner), today
     ):
         raise ServiceError(_l("You cannot change this"))
+    versions.check_seen(action, seen_version)
     if done:
         action.status = ActionStatus.DONE
         action.done_on = today

@@ -23,7 +23,7 @@ from passport import clock, policy
 from passport.extensions import db
 from passport.models import Invite, InvitePurpose, Passport, Role, User
 from passport.policy import Action
-from passport.services import ServiceError, accounts, audit, transaction
+from passport.services import ServiceError, accounts, audit, transaction, versions
 from passport.services.passwords import hash_password, password_problem
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
@@ -262,6 +262,7 @@ def claim_passport(*, code: str, date_of_birth: date, email: str, password: str)
     if not _take(invite):
         raise ServiceError(CODE_DOES_NOT_WORK, field="code")
     passport.young_person_id = user.id
+    versions.unseen_change(passport, "a sign-up code claims the passport: the person has not seen it yet")
     audit.record("invite_claimed", actor=user, passport=passport)
     return ClaimResult(user, passport)
 

@@ -30,19 +30,11 @@ from passport.models import (
     User,
 )
 from passport.services import ServiceError, audit, transaction
+from passport.services.versions import ChangedSinceSeen, check_seen
 
 
-class ItemConflict(ServiceError):
+class ItemConflict(ChangedSinceSeen):
     """The item changed after this person opened it. `current` is the item as it is now."""
-
-    def __init__(self, current):
-        super().__init__(
-            _l(
-                "Someone else changed this while you were editing it. Check what it says now, "
-                "then make your change again"
-            )
-        )
-        self.current = current
 
 
 class InputProblems(ServiceError):
@@ -127,9 +119,8 @@ def add_item(
     return item
 
 
-def _apply(item, cleaned: Mapping[str, Any], actor: User, expected_version: int) -> None:
-    if item.version != expected_version:
-        raise ItemConflict(item)
+def _apply(item, cleaned: Mapping[str, Any], actor: User, expected_version: int | None) -> None:
+    check_seen(item, expected_version, ItemConflict)
     for name, value in cleaned.items():
         setattr(item, name, value)
     item.updated_by_id = actor.id
@@ -151,13 +142,22 @@ def update_item(actor: User, passport: Passport, kind_name: str, item, values, e
 
 
 @transaction
-def verify_item(nurse: User, passport: Passport, kind_name: str, item) -> None:
-    """A nurse confirms a self-reported item against the record."""
+def verify_item(nurse: User, passport: Passport, kind_name: str, item, *, seen_version: int | None) -> None:
+    """A nurse confirms a self-reported item against the record: the version their page showed, and only
+    that one (a change the young person made after the page loaded is refused, not locked in unseen)."""
     _refuse_unless(policy.decide(nurse, policy.Action.CURATE_PASSPORT, passport, clock.today()))
+    check_seen(item, seen_version, ItemConflict)
     item.source = Source.NURSE_VERIFIED
     item.verified_by_id = nurse.id
     item.verified_at = clock.now()
-    audit.record("item_verified", actor=nurse, passport=passport, item_kind=kind_name, item_id=item.id)
+    audit.record(
+        "item_verified",
+        actor=nurse,
+        passport=passport,
+        item_kind=kind_name,
+        item_id=item.id,
+        version_checked=seen_version,
+    )
 
 
 def removed_items(passport: Passport) -> list[dict[str, Any]]:
@@ -185,8 +185,9 @@ def removed_items(passport: Passport) -> list[dict[str, Any]]:
 
 
 @transaction
-def archive_item(actor: User, passport: Passport, kind_name: str, item) -> None:
+def archive_item(actor: User, passport: Passport, kind_name: str, item, *, seen_version: int | None) -> None:
     _refuse_unless(policy.decide_edit_item(actor, passport, item, clock.today()))
+    check_seen(item, seen_version, ItemConflict)
     item.archived_at = clock.now()
     item.updated_by_id = actor.id
     audit.record("item_archived", actor=actor, passport=passport, item_kind=kind_name, item_id=item.id)
@@ -209,8 +210,7 @@ def choose_emergency_contacts(
         wanted = contact_id in chosen
         if contact.emergency_contact == wanted:
             continue
-        if seen_versions.get(contact_id) != contact.version:
-            raise ItemConflict(contact)
+        check_seen(contact, seen_versions.get(contact_id), ItemConflict)
         contact.emergency_contact = wanted
         contact.updated_by_id = nurse.id
         contact.updated_at = clock.now()

@@ -24,7 +24,7 @@ from passport.models import (
     User,
 )
 from passport.policy import Action
-from passport.services import ServiceError, accounts, audit, transaction
+from passport.services import ServiceError, accounts, audit, transaction, versions
 from passport.services.items import InputProblems
 
 
@@ -107,10 +107,16 @@ def other_organisations(admin: User) -> list[Organisation]:
 
 @transaction
 def transfer(
-    admin: User, passport: Passport, *, to_organisation: Organisation | None, reason: str
+    admin: User,
+    passport: Passport,
+    *,
+    to_organisation: Organisation | None,
+    reason: str,
+    seen_version: int | None,
 ) -> Transfer:
     """Move the passport, whole, to another organisation, in one transaction."""
     _must_manage(admin, passport)
+    versions.check_seen(passport, seen_version)
     problems = []
     if to_organisation is None or to_organisation.id == passport.organisation_id:
         problems.append(("to_organisation", _l("Choose the organisation the young person is moving to")))

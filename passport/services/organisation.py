@@ -25,7 +25,7 @@ from passport.models import (
     User,
 )
 from passport.policy import Action
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 
 AUDIT_PAGE_SIZE = 50
 
@@ -175,10 +175,13 @@ def set_care_team(
     team_id: uuid.UUID | None,
     nurse_ids: set[uuid.UUID],
     adviser_id: uuid.UUID | None,
+    seen_version: int | None,
 ) -> None:
-    """Who looks after this young person. Ended assignments are kept, with when they ended."""
+    """Who looks after this young person. Ended assignments are kept, with when they ended. Checked against
+    the passport's version: the team is on the passport row, and the care team goes with it."""
     if not policy.can(admin, Action.MANAGE_ASSIGNMENTS, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    versions.check_seen(passport, seen_version)
     if team_id is not None:
         team = db.session.get(Team, team_id)
         if team is None or team.organisation_id != passport.organisation_id:
@@ -205,6 +208,8 @@ def set_care_team(
     for staff_id, role in wanted - set(current):
         db.session.add(Assignment(passport_id=passport.id, staff_id=staff_id, role=role, started_at=now))
     passport.team_id = team_id
+    # The passport's version moves on even when only the people changed, so another admin's page is stale.
+    passport.updated_at = now
     audit.record("care_team_changed", actor=admin, passport=passport)
 
 

@@ -22,6 +22,7 @@ from passport.models import (
 from passport.policy import Action
 from passport.services import ServiceError, audit, transaction
 from passport.services.items import InputProblems
+from passport.services.versions import ChangedSinceSeen, check_seen
 from passport.validation import nhs_number_is_valid, normalise_nhs_number
 
 # Nobody in a leaving-care service is older than this; a date before it is a typing mistake.
@@ -108,15 +109,8 @@ ABOUT_ME_NURSE_FIELDS = (
 )
 
 
-class AboutMeConflict(ServiceError):
-    def __init__(self, passport: Passport):
-        super().__init__(
-            _l(
-                "Someone else changed this while you were editing it. Check what it says now, "
-                "then make your change again"
-            )
-        )
-        self.current = passport
+class AboutMeConflict(ChangedSinceSeen):
+    """About me changed after this person opened it; `current` is the passport as it is now."""
 
 
 @transaction
@@ -128,8 +122,7 @@ def update_about_me(actor: User, passport: Passport, values: dict, expected_vers
         allowed = ABOUT_ME_OWNER_FIELDS
     else:
         raise ServiceError(_l("You cannot change this"))
-    if passport.version != expected_version:
-        raise AboutMeConflict(passport)
+    check_seen(passport, expected_version, AboutMeConflict)
     if "legal_name" in allowed and not (values.get("legal_name") or "").strip():
         raise ServiceError(_l("Enter the young person's full name"), field="legal_name")
     if "date_of_birth" in allowed and values.get("date_of_birth"):
@@ -157,10 +150,14 @@ NHS_NUMBER_REASONS = ("first_recorded", "adoption", "correction")
 
 
 @transaction
-def change_nhs_number(nurse: User, passport: Passport, number: str, reason: str) -> None:
-    """Record a new NHS number and keep the old one in the history (numbers are re-issued on adoption)."""
+def change_nhs_number(
+    nurse: User, passport: Passport, number: str, reason: str, *, seen_version: int | None
+) -> None:
+    """Record a new NHS number and keep the old one in the history (numbers are re-issued on adoption).
+    It is part of About me: checked against, and recorded on, the passport's version."""
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    check_seen(passport, seen_version)
     if not nhs_number_is_valid(number or ""):
         raise ServiceError(
             _l("Enter a valid NHS number. It has 10 digits, like 943 476 5919"), field="nhs_number"
@@ -174,6 +171,8 @@ def change_nhs_number(nurse: User, passport: Passport, number: str, reason: str)
     for record in passport.nhs_numbers:
         if record.superseded_at is None:
             record.superseded_at = now
+    passport.about_me_updated_by_id = nurse.id
+    passport.about_me_updated_at = now
     db.session.add(
         NhsNumberRecord(
             passport_id=passport.id, number=number, reason=reason, recorded_by_id=nurse.id, recorded_at=now
@@ -184,12 +183,18 @@ def change_nhs_number(nurse: User, passport: Passport, number: str, reason: str)
 
 @transaction
 def set_staff_access_after_18(
-    young_person: User, passport: Passport, *, nurse: bool | None, adviser: bool | None
+    young_person: User,
+    passport: Passport,
+    *,
+    nurse: bool | None,
+    adviser: bool | None,
+    seen_version: int | None,
 ) -> None:
     """The young person's answer to whether their nurse and adviser keep access from their 18th birthday.
     Both questions need an answer; until there is one, the nurse's access ends on the birthday."""
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    check_seen(passport, seen_version)
     problems = []
     if nurse is None:
         problems.append(("nurse", _l("Choose yes or no for your nurse")))
@@ -208,10 +213,13 @@ def set_staff_access_after_18(
 
 
 @transaction
-def set_adviser_sharing(young_person: User, passport: Passport, choices: list[str]) -> None:
+def set_adviser_sharing(
+    young_person: User, passport: Passport, choices: list[str], *, seen_version: int | None
+) -> None:
     """What the young person shows their personal adviser beyond contacts and readiness."""
     if not policy.can(young_person, Action.ACT_AS_OWNER, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    check_seen(passport, seen_version)
     allowed = {s.value for s in policy.SHAREABLE_WITH_ADVISER} | {label.value for label in Sensitivity}
     allowed.add(policy.ATTACHMENTS_CHOICE)
     passport.shared_with_adviser = sorted(set(choices) & allowed)
@@ -224,10 +232,13 @@ def set_adviser_sharing(young_person: User, passport: Passport, choices: list[st
 
 
 @transaction
-def set_immunisation_records(nurse: User, passport: Passport, records: str, sex_at_birth: str | None) -> None:
+def set_immunisation_records(
+    nurse: User, passport: Passport, records: str, sex_at_birth: str | None, *, seen_version: int | None
+) -> None:
     """Whether the nurse has checked the records, which changes how the schedule engine reads gaps."""
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    check_seen(passport, seen_version)
     if records not in schedule.RECORDS_STATUSES:
         raise ServiceError(_l("Choose whether the records have been checked"), field="records")
     if sex_at_birth is not None and sex_at_birth not in schedule.SEXES:
@@ -238,9 +249,12 @@ def set_immunisation_records(nurse: User, passport: Passport, records: str, sex_
 
 
 @transaction
-def set_ehcp(nurse: User, passport: Passport, has_ehcp: bool, review_on: date | None) -> None:
+def set_ehcp(
+    nurse: User, passport: Passport, has_ehcp: bool, review_on: date | None, *, seen_version: int | None
+) -> None:
     if not policy.can(nurse, Action.CURATE_PASSPORT, passport, clock.today()):
         raise ServiceError(_l("You cannot change this"))
+    check_seen(passport, seen_version)
     passport.has_ehcp = has_ehcp
     passport.ehcp_review_on = review_on if has_ehcp else None
     audit.record("ehcp_changed", actor=nurse, passport=passport)

@@ -9,6 +9,16 @@ not ask for by itself.
 Each PDF is made by `exports.leaving_pack_pdf`, so the policy is asked again for every young person at the
 moment their PDF is made (someone who has left the caseload since is skipped) and every PDF is audited.
 Finished batches, PDFs included, are deleted a day after they finish: they hold health data.
+
+Batch work is owned. A worker claims a batch (a conditional UPDATE), and leases each item before making it
+(another conditional UPDATE naming the worker and a deadline). It writes the result only if the lease is
+still its own, in one transaction with the PDF's audit event: a worker that was paused and woke after its
+batch was taken over writes nothing, so each young person gets one PDF and one "exported" event, however
+workers stop and start (tests/web/test_pdf_batches.py).
+
+Why not RQ or Dramatiq on the Redis we have: `make run` and a single-server pilot have no Redis, and a job
+queue would still deliver a job twice after a worker stalls (at-least-once), so the conditional write below
+would still be needed for one audit event per item. The database is already the shared state.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import logging
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -53,6 +64,15 @@ KEEP_FOR = timedelta(days=1)
 NEVER_RAN_KEEP_FOR = timedelta(days=7)
 # A running batch whose worker has said nothing for this long is taken over by another worker.
 STALE_AFTER = timedelta(minutes=2)
+# An item a worker has leased is its own for this long (a PDF takes seconds, and its render is stopped after
+# exports.pdf.DEFAULT_TIMEOUT_SECONDS); then another worker may take it over.
+LEASE = timedelta(minutes=2)
+# How long a worker waits before looking again at items another worker still holds.
+LEASE_POLL_SECONDS = 1.0
+
+
+class LeaseLost(Exception):
+    """This worker's lease on an item has gone to another worker: its result is not written."""
 
 
 @dataclass(frozen=True)
@@ -280,62 +300,121 @@ def claim_next(worker: str) -> uuid.UUID | None:
 
 def render_batch(app: Flask, batch_id: uuid.UUID, processes: int) -> None:
     """Make every waiting PDF of the batch, `processes` at a time (one thread per render process: the thread
-    builds the HTML, the process draws the PDF), then mark the batch done."""
-    waiting = list(
-        db.session.scalars(
-            select(PdfBatchItem.id)
-            .where(PdfBatchItem.batch_id == batch_id, PdfBatchItem.status == BatchItemStatus.WAITING)
-            .order_by(PdfBatchItem.position)
-        )
-    )
+    builds the HTML, the process draws the PDF), then mark the batch done. The worker is the one that claimed
+    the batch (claim_next); if another takes the batch over meanwhile, this one stops where it is."""
+    worker = db.session.scalar(select(PdfBatch.claimed_by).where(PdfBatch.id == batch_id))
     db.session.rollback()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
-        for future in [pool.submit(_render_item, app, batch_id, item_id) for item_id in waiting]:
-            future.result()
+    while worker is not None:
+        waiting = list(
+            db.session.scalars(
+                select(PdfBatchItem.id)
+                .where(PdfBatchItem.batch_id == batch_id, PdfBatchItem.status == BatchItemStatus.WAITING)
+                .order_by(PdfBatchItem.position)
+            )
+        )
+        still_ours = db.session.scalar(select(PdfBatch.claimed_by).where(PdfBatch.id == batch_id)) == worker
+        db.session.rollback()
+        if not waiting or not still_ours:
+            break
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
+            futures = [pool.submit(_render_item, app, batch_id, item_id, worker) for item_id in waiting]
+            made = sum(future.result() for future in futures)
+        if made == 0:
+            time.sleep(LEASE_POLL_SECONDS)  # items another worker still holds: wait for them, or their lease
     db.session.execute(
         update(PdfBatch)
-        .where(PdfBatch.id == batch_id)
+        .where(
+            PdfBatch.id == batch_id,
+            PdfBatch.claimed_by == worker,
+            ~select(PdfBatchItem.id)
+            .where(PdfBatchItem.batch_id == batch_id, PdfBatchItem.status == BatchItemStatus.WAITING)
+            .exists(),
+        )
         .values(status=BatchStatus.DONE, finished_at=clock.now(), heartbeat_at=clock.now())
     )
     db.session.commit()
 
 
-def _render_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID) -> None:
+def _render_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID, worker: str) -> bool:
+    """Lease the item and make it. False when another worker holds it, or took it while this one worked."""
     with app.app_context():
         try:
-            _make_item(app, batch_id, item_id)
+            if not _lease(item_id, worker):
+                return False
+            _make_item(app, batch_id, item_id, worker)
+            return True
+        except LeaseLost:
+            logger.warning(
+                "batch %s: another worker took item %s over; this one's result is dropped", batch_id, item_id
+            )
+            return False
         finally:
             db.session.remove()
 
 
+def _lease(item_id: uuid.UUID, worker: str) -> bool:
+    """Take the item for `worker` until now + LEASE: only if it is still waiting and nobody else holds a
+    lease that has not run out (one conditional UPDATE, so two workers can never both have it)."""
+    now = clock.now()
+    taken = db.session.execute(
+        update(PdfBatchItem)
+        .where(
+            PdfBatchItem.id == item_id,
+            PdfBatchItem.status == BatchItemStatus.WAITING,
+            or_(
+                PdfBatchItem.leased_by.is_(None),
+                PdfBatchItem.leased_by == worker,
+                PdfBatchItem.lease_until < now,
+            ),
+        )
+        .values(leased_by=worker, lease_until=now + LEASE)
+    )
+    db.session.commit()
+    return taken.rowcount == 1
+
+
 @transaction
-def _make_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID) -> None:
-    """One PDF, its audit record and the batch's heartbeat, in one transaction."""
+def _make_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID, worker: str) -> None:
+    """One PDF, its audit record and the batch's heartbeat, in one transaction, written only while this
+    worker still holds the item's lease (else LeaseLost, and the audit record goes with the rest)."""
     item = db.session.get(PdfBatchItem, item_id)
     batch = db.session.get(PdfBatch, batch_id)
     if item is None or batch is None or item.status != BatchItemStatus.WAITING:
         return
     nurse = db.session.get(User, batch.requested_by_id)
     passport = db.session.get(Passport, item.passport_id)
-    status = BatchItemStatus.DONE
+    result: dict = {"status": BatchItemStatus.DONE}
     try:
         if not nurse.active:
             raise ServiceError(_l("You cannot do this"))
         # In the nurse's language, as the PDF they download one at a time is.
         with app.test_request_context("/"), force_locale(nurse.preferred_locale or "en_GB"):
-            item.pdf = exports.leaving_pack_pdf(nurse, passport, renderer=TemplateRenderer())
-        item.filename = ascii_filename(
+            result["pdf"] = exports.leaving_pack_pdf(nurse, passport, renderer=TemplateRenderer())
+        result["filename"] = ascii_filename(
             f"{item.position:03d}-leaving-pack-{passport.legal_name}-{passport.date_of_birth.isoformat()}.pdf"
         )
     except ServiceError:
-        status = BatchItemStatus.SKIPPED  # no longer theirs to curate
+        result["status"] = BatchItemStatus.SKIPPED  # no longer theirs to curate
     except PdfRenderError as error:
         logger.warning("leaving pack %s of batch %s failed: %s", item.position, batch_id, error)
-        status = BatchItemStatus.FAILED
+        result["status"] = BatchItemStatus.FAILED
     now = clock.now()
-    item.status = status
-    item.finished_at = now
-    batch.heartbeat_at = now
+    written = db.session.execute(
+        update(PdfBatchItem)
+        .where(
+            PdfBatchItem.id == item_id,
+            PdfBatchItem.status == BatchItemStatus.WAITING,
+            PdfBatchItem.leased_by == worker,
+        )
+        .values(**result, finished_at=now, lease_until=None)
+    )
+    if written.rowcount != 1:
+        raise LeaseLost(item_id)
+    db.session.execute(
+        update(PdfBatch)
+        .where(PdfBatch.id == batch_id, PdfBatch.claimed_by == worker)
+        .values(heartbeat_at=now)
+    )
 
 
 def delete_expired() -> int:

@@ -8,8 +8,6 @@ with a GP; immunisations up to date; health assessments in time (in care); leavi
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from passport import clock, policy, readiness
+from passport.exports.csv_file import csv_bytes
 from passport.extensions import db
 from passport.immunisations import report_for
 from passport.models import CareStatus, Passport, RegistrationService, User
@@ -169,21 +168,28 @@ def organisation_report(viewer: User, today: date) -> Report:
 
 
 def report_csv(report: Report, label_for) -> bytes:
-    """The report as CSV, with the same small-number suppression as the page."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["group", "size", *MEASURES, "mean_sdq"])
+    """The report as CSV, with the same small-number suppression as the page. Each row says which breakdown
+    it belongs to (everyone, team, age band) and its group, labelled by `label_for(breakdown, label)`: the
+    young people without a team are their own row, "No team". Cells are written by exports.csv_file, so a
+    team name that looks like a formula stays text."""
 
     def shown(cell: Cell) -> str:
         return "fewer than 5" if cell.suppressed else f"{cell.count}/{cell.total}"
 
-    for group in [report.overall, *report.by_team, *report.by_age_band]:
-        writer.writerow(
-            [
-                label_for(group.label),
-                "fewer than 5" if group.size_suppressed else group.size,
-                *(shown(group.cells[m]) for m in MEASURES),
-                "" if group.mean_sdq is None else group.mean_sdq,
-            ]
-        )
-    return out.getvalue().encode("utf-8")
+    breakdowns = [
+        ("everyone", [report.overall]),
+        ("team", report.by_team),
+        ("age band", report.by_age_band),
+    ]
+    rows = [
+        [
+            breakdown,
+            label_for(breakdown, group.label),
+            "fewer than 5" if group.size_suppressed else group.size,
+            *(shown(group.cells[m]) for m in MEASURES),
+            "" if group.mean_sdq is None else group.mean_sdq,
+        ]
+        for breakdown, groups in breakdowns
+        for group in groups
+    ]
+    return csv_bytes(["breakdown", "group", "size", *MEASURES, "mean_sdq"], rows)

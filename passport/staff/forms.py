@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField
+from wtforms import BooleanField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from passport.forms import ChoiceFromListField, DatePartsField, TrimmedStringField
+from passport.forms import (
+    ChoiceFromListField,
+    DatePartsField,
+    SeenVersion,
+    TrimmedStringField,
+    WholeNumberField,
+    valid_nhs_number,
+)
 from passport.models import CareStatus
 
 
@@ -28,7 +35,7 @@ class NewPassportForm(FlaskForm):
     nhs_number = TrimmedStringField(
         _l("NHS number (optional)"),
         description=_l("10 digits, like 943 476 5919"),
-        validators=[Optional(), Length(max=20)],
+        validators=[Optional(), valid_nhs_number],
     )
     team = ChoiceFromListField(_l("Team"), validators=[Optional()])
     care_status = RadioField(
@@ -94,13 +101,13 @@ class SdqForm(FlaskForm):
     scored_on = DatePartsField(
         _l("Date of the SDQ"), validators=[DataRequired()], required_message=_l("Enter the date of the SDQ")
     )
-    total = IntegerField(
+    total = WholeNumberField(
         _l("Total difficulties score"),
         description=_l("From 0 to 40"),
-        validators=[
-            InputRequired(_l("Enter a total score from 0 to 40")),
-            NumberRange(0, 40, _l("Enter a total score from 0 to 40")),
-        ],
+        minimum=0,
+        maximum=40,
+        message=_l("Enter a total score from 0 to 40"),
+        required=True,
     )
     informant = RadioField(
         _l("Who filled it in?"),
@@ -114,7 +121,7 @@ class SdqForm(FlaskForm):
     )
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(SeenVersion):
     handed_over_on = DatePartsField(
         _l("Date handed over"),
         validators=[DataRequired()],

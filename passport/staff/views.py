@@ -17,7 +17,7 @@ from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentF
 from passport.exports.pdf import TemplateRenderer, pdf_response
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
-from passport.forms import apply_service_error
+from passport.forms import SeenVersion, apply_service_error
 from passport.item_forms import (
     ITEM_FORMS,
     ActionForm,
@@ -153,6 +153,7 @@ def _records_form(passport) -> ImmunisationRecordsForm:
         prefix="records",
         records=passport.immunisation_records,
         sex_registered_at_birth=passport.sex_registered_at_birth,
+        version=passport.version,
     )
 
 
@@ -179,7 +180,7 @@ def contacts_page(passport):
 def choose_emergency_contact(passport):
     """Who to call in an emergency, chosen from the contacts already there (or a new one added)."""
     portal = Portal("staff", passport.id)
-    problem = None
+    problem, status = None, 200
     if request.method == "POST" and ActionForm().validate_on_submit():
         chosen = {_uuid_or_none(value) for value in request.form.getlist("contacts")} - {None}
         seen = {}
@@ -191,16 +192,16 @@ def choose_emergency_contact(passport):
         try:
             items.choose_emergency_contacts(current_user, passport, chosen, seen)
         except ItemConflict as error:
-            problem = error.message
+            problem, status = error.message, 409
         except ServiceError as error:
-            problem = error.message
+            problem, status = error.message, 400
         else:
             flash(_("Saved: who to call in an emergency"), "success")
             return redirect(portal.back_to(url_for("staff.contacts_page", passport_id=passport.id)))
     return _area_page(
         passport,
         "staff/emergency_contact.html",
-        status=400 if problem else 200,
+        status=status,
         problem=problem,
         back=portal.back_to(url_for("staff.contacts_page", passport_id=passport.id)),
     )
@@ -221,10 +222,12 @@ def change_about_me(passport):
 @bp.route("/passports/<uuid:passport_id>/nhs-number", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def change_nhs_number(passport):
-    form = NhsNumberForm()
+    form = NhsNumberForm(version=passport.version)
     if form.validate_on_submit():
         try:
-            passports.change_nhs_number(current_user, passport, form.nhs_number.data, form.reason.data)
+            passports.change_nhs_number(
+                current_user, passport, form.nhs_number.data, form.reason.data, seen_version=form.version.data
+            )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -261,8 +264,9 @@ def verify_item(passport, kind, item_id):
     if item is None:
         abort(404)
     portal = Portal("staff", passport.id)
-    if ActionForm().validate_on_submit():
-        items.verify_item(current_user, passport, kind, item)
+    form = SeenVersion()
+    if form.validate_on_submit():
+        items.verify_item(current_user, passport, kind, item, seen_version=form.version.data)
         flash(_("Marked as checked"), "success")
     return redirect(portal.back_to(portal.section_url(kind)) + f"#item-{item.id}")
 
@@ -274,7 +278,11 @@ def set_immunisation_records(passport):
     if form.validate_on_submit():
         try:
             passports.set_immunisation_records(
-                current_user, passport, form.records.data, form.sex_registered_at_birth.data or None
+                current_user,
+                passport,
+                form.records.data,
+                form.sex_registered_at_birth.data or None,
+                seen_version=form.version.data,
             )
         except ServiceError as error:
             apply_service_error(form, error)
@@ -294,12 +302,14 @@ def _birth_page(passport, template: str, **context):
 def birth_history_page(passport):
     record = passport.birth_history
     form = BirthHistoryForm(obj=record) if record else BirthHistoryForm(version=0)
+    status = 200
     if form.validate_on_submit():
         try:
             birth_history.save_birth_history(current_user, passport, form.item_values(), form.version.data)
         except ItemConflict as error:
-            form.version.data = error.current.version
+            form.version.data = error.current.version if error.current is not None else 0
             form.form_errors.append(error.message)
+            status = 409
         except items.InputProblems as error:
             for field_name, message in error.problems:
                 apply_service_error(form, ServiceError(message, field=field_name))
@@ -308,7 +318,7 @@ def birth_history_page(passport):
             return redirect(url_for("staff.birth_history_page", passport_id=passport.id))
     elif request.method == "GET":
         birth_history.record_view(current_user, passport, where="curation")
-    return _birth_page(passport, "staff/birth_history.html", form=form)
+    return _birth_page(passport, "staff/birth_history.html", form=form), status
 
 
 @bp.route("/passports/<uuid:passport_id>/birth-history/consents/new", methods=["GET", "POST"])
@@ -355,12 +365,17 @@ def withdraw_birth_consent(passport, consent_id):
 @bp.route("/passports/<uuid:passport_id>/leaving-pack", methods=["GET", "POST"])
 @requires_passport(Action.CURATE_PASSPORT)
 def leaving_pack_page(passport):
-    handover_form = HandoverForm(prefix="handover")
+    pack = readiness.pack_state(passport, clock.today())
+    handover_form = HandoverForm(prefix="handover", version=pack.version)
     if request.method == "POST" and any(key.startswith("handover-") for key in request.form):
         if handover_form.validate_on_submit():
             try:
                 leaving_pack.record_handover(
-                    current_user, passport, handover_form.handed_over_on.data, handover_form.how.data
+                    current_user,
+                    passport,
+                    handover_form.handed_over_on.data,
+                    handover_form.how.data,
+                    seen_version=handover_form.version.data,
                 )
             except ServiceError as error:
                 apply_service_error(handover_form, error)
@@ -368,8 +383,9 @@ def leaving_pack_page(passport):
                 flash(_("Handover recorded. The young person can confirm they have it."), "success")
                 return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
     elif request.method == "POST" and ActionForm().validate_on_submit():
-        ticked = set(request.form.getlist("ticked"))
-        leaving_pack.set_ticks(current_user, passport, ticked)
+        # What the page showed ticked comes back too: the checklist merges the items this nurse changed.
+        ticked, seen = set(request.form.getlist("ticked")), set(request.form.getlist("seen_ticked"))
+        leaving_pack.set_ticks(current_user, passport, ticked, seen)
         flash(_("Saved"), "success")
         return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
     view = build_view(current_user, passport, clock.today())
@@ -462,15 +478,23 @@ def update_health_action(passport, action_id):
     action = health_plans.action_of(passport, action_id)
     if action is None:
         abort(404)
-    form = NotDoneForm()
+    form = NotDoneForm(version=action.version)
     if request.method == "POST" and "done" in request.form:
-        if ActionForm().validate_on_submit():
-            health_plans.mark(current_user, passport, action, done=True)
+        done_form = SeenVersion()
+        if done_form.validate_on_submit():
+            health_plans.mark(current_user, passport, action, done=True, seen_version=done_form.version.data)
             flash(_("Marked as done"), "success")
             return redirect(url_for("staff.assessments_page", passport_id=passport.id) + "#health-plan")
     elif form.validate_on_submit():
         try:
-            health_plans.mark(current_user, passport, action, done=False, reason=form.reason.data)
+            health_plans.mark(
+                current_user,
+                passport,
+                action,
+                done=False,
+                reason=form.reason.data,
+                seen_version=form.version.data,
+            )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -488,7 +512,13 @@ def ehcp(passport):
     form = EhcpForm(obj=passport)
     if form.validate_on_submit():
         try:
-            passports.set_ehcp(current_user, passport, form.has_ehcp.data, form.ehcp_review_on.data)
+            passports.set_ehcp(
+                current_user,
+                passport,
+                form.has_ehcp.data,
+                form.ehcp_review_on.data,
+                seen_version=form.version.data,
+            )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -529,7 +559,7 @@ def answer_correction(passport, request_id):
             abort(404)
         form = ITEM_FORMS[correction.item_kind](obj=item, prefix="item")
     decline_form = DeclineCorrectionForm(prefix="decline")
-    conflict = None
+    conflict, status = None, 200
     if request.method == "POST" and correction.status == "open":
         if "about-me-done" in request.form:
             if ActionForm().validate_on_submit():
@@ -548,6 +578,7 @@ def answer_correction(passport, request_id):
                 form.version.data = error.current.version
                 form.form_errors.append(error.message)
                 conflict = True
+                status = 409
             except items.InputProblems as error:
                 for field_name, message in error.problems:
                     apply_service_error(form, ServiceError(message, field=field_name))
@@ -566,7 +597,7 @@ def answer_correction(passport, request_id):
         conflict=conflict,
         action_form=ActionForm(),
         portal=Portal("staff", passport.id),
-    )
+    ), status
 
 
 @bp.post("/passports/<uuid:passport_id>/invite")

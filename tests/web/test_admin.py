@@ -16,7 +16,7 @@ from passport.models import Assignment, LoginSession, Passport, Role, Team, User
 from passport.projection import build_care_team_view
 from passport.services import audit, bulk_import, organisation
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import main_text, page_text
 from tests.web.test_performance_shape import queries_for
 
@@ -44,7 +44,7 @@ class TestTeamsAndStaff:
         nurse_browser.sign_in_as(world.nurse)
         assert nurse_browser.get("/staff/caseload").status_code == 200
         client.sign_in_as(world.admin)
-        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate").status_code == 302
+        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes").status_code == 302
         assert nurse_browser.get("/staff/caseload").status_code == 302
         assert (
             db.session.scalar(
@@ -81,6 +81,21 @@ class TestTeamsAndStaff:
             world.admin
         )
 
+    def test_a_second_admin_on_an_older_page_does_not_undo_the_first(self, app, client, world):
+        """The page said "Deactivate": once someone has, the same button no longer lets them back in."""
+        second = factories.create_user(role=Role.ADMIN, organisation=world.organisation)
+        older = app.test_client()
+        older.sign_in_as(second)
+        assert "Yes, deactivate" in older.get(f"/admin/staff/{world.nurse.id}/deactivate").get_data(
+            as_text=True
+        )
+        client.sign_in_as(world.admin)
+        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes").status_code == 302
+        response = post(older, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes")
+        assert response.status_code == 409
+        assert "Someone else changed this" in response.get_data(as_text=True)
+        assert db.session.get(User, world.nurse.id).active is False
+
     def test_an_admin_cannot_touch_another_organisations_staff(self, client, world):
         client.sign_in_as(world.other_admin)
         assert post(client, f"/admin/staff/{world.nurse.id}/deactivate").status_code == 404
@@ -93,7 +108,12 @@ class TestCareTeam:
         url = f"/admin/young-people/{world.passport.id}/care-team"
         assert "Robin Fairweather" in page_text(client.get(url).get_data(as_text=True))
         response = post(
-            client, url, team=str(world.other_team.id), nurses=[str(world.other_team_nurse.id)], adviser=""
+            client,
+            url,
+            team=str(world.other_team.id),
+            nurses=[str(world.other_team_nurse.id)],
+            adviser="",
+            version=seen_version(client, url),
         )
         assert response.status_code == 302
         live = db.session.scalars(
@@ -162,7 +182,7 @@ class TestCareTeam:
             nurses=[str(world.other_nurse.id)],
             adviser="",
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Choose nurses from your organisation" in response.get_data(as_text=True)
 
 

@@ -55,7 +55,7 @@ class TestSignIn:
     def test_wrong_password_and_unknown_email_get_the_same_answer(self, client, world):
         wrong_password = sign_in(client, world.nurse.email, "not the password")
         unknown_email = sign_in(client, "nobody@example.org", factories.PASSWORD)
-        assert wrong_password.status_code == unknown_email.status_code == 200
+        assert wrong_password.status_code == unknown_email.status_code == 400
         text = page_text(wrong_password.get_data(as_text=True))
         assert "Your email address or password is not right" in text
         assert page_text(unknown_email.get_data(as_text=True)) == text.replace(world.nurse.email, "")
@@ -76,7 +76,7 @@ class TestSignIn:
         world.nurse.active = False
         db.session.commit()
         response = sign_in(client, world.nurse.email, factories.PASSWORD)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Your email address or password is not right" in response.get_data(as_text=True)
 
     def test_a_next_link_to_another_site_is_ignored(self, client, world):
@@ -109,7 +109,7 @@ class TestSignIn:
             statuses = [sign_in(client, world.nurse.email, "wrong").status_code for _ in range(4)]
         finally:
             app.config["SIGN_IN_LIMIT"] = "10 per 15 minutes"
-        assert statuses == [200, 200, 200, 429]
+        assert statuses == [400, 400, 400, 429]
 
     def test_a_form_without_its_csrf_token_sends_you_back_to_sign_in(self, client, world):
         response = client.post("/sign-in", data={"email": world.nurse.email, "password": factories.PASSWORD})
@@ -234,7 +234,7 @@ class TestClaimingAPassport:
         again = claim(
             app.test_client(), issued.code, world.unclaimed_passport.date_of_birth, email="b@example.org"
         )
-        assert again.status_code == 200
+        assert again.status_code == 400
         assert "This code does not work" in again.get_data(as_text=True)
 
     def test_an_expired_code_does_not_work(self, app, client, world):
@@ -285,7 +285,7 @@ class TestClaimingAPassport:
         kwargs = {field: value}
         response = claim(client, issued.code, world.unclaimed_passport.date_of_birth, **kwargs)
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html and message in html
         assert db.session.get(Passport, world.unclaimed_passport.id).young_person_id is None
         assert db.session.get(Invite, issued.invite.id).used_at is None

@@ -94,7 +94,7 @@ def test_the_wrong_current_password_is_explained_beside_the_field(client, world)
     client.sign_in_as(world.young_person)
     response = change_password(client, current="not my password")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "<title>Error: Change your password" in html
     assert 'id="current_password-error"' in html and "Your current password is not right" in html
     assert 'value="not my password"' not in html  # passwords are never written back into the page

@@ -172,6 +172,7 @@ class FormField:
     kind: str  # text, password, hidden, checkbox, radio, select, textarea
     value: str = ""
     options: list[str] = field(default_factory=list)
+    numeric: bool = False  # a text box for a number: inputmode="numeric" or type="number"
 
 
 @dataclass
@@ -208,12 +209,17 @@ class _Forms(HTMLParser):
                 return
             if kind in {"checkbox", "radio"}:
                 existing = fields.setdefault(name, FormField(name, kind))
-                existing.options.append(a.get("value") or "on")
+                # A box without a value sends "on"; a radio with value="" (say "No label") sends "".
+                value = a.get("value") if a.get("value") is not None else "on"
+                existing.options.append(value)
                 if "checked" in a:
-                    existing.value = a.get("value") or "on"
+                    existing.value = value
             else:
                 fields[name] = FormField(
-                    name, "password" if kind == "password" else kind, a.get("value") or ""
+                    name,
+                    "password" if kind == "password" else kind,
+                    a.get("value") or "",
+                    numeric=a.get("inputmode") == "numeric" or kind == "number",
                 )
         elif tag == "button":
             fields.setdefault(name, FormField(name, "radio")).options.append(a.get("value") or "")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from passport.extensions import db
 from passport.models import ImmunisationDose, Passport, Source
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
 
 
@@ -34,12 +34,14 @@ def dose_form(vaccine_id, given_on, **extra):
 
 
 def set_records(client, world, records, sex=""):
+    page = f"/staff/passports/{world.passport.id}"
     return client.post(
-        f"/staff/passports/{world.passport.id}/immunisation-records",
+        f"{page}/immunisation-records",
         data={
             "csrf_token": csrf_token(client),
             "records-records": records,
             "records-sex_registered_at_birth": sex,
+            "records-version": seen_version(client, page, f"{page}/immunisation-records"),
         },
     )
 
@@ -251,7 +253,7 @@ class TestBadDoses:
             data={"csrf_token": csrf_token(client), **dose_form(fields["vaccine_id"], given)},
         )
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html
         assert message in page_text(html)
         assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
@@ -360,9 +362,10 @@ class TestWhereADoseCameFrom:
         assert dose.source == Source.IMPORTED and dose.verified_at is None
         text = page_text(client.get(f"/staff/passports/{world.passport.id}/vaccines").get_data(as_text=True))
         assert "Imported" in text and "Mark as checked" in text
+        page = f"/staff/passports/{world.passport.id}"
+        verify = f"{page}/immunisation/{dose.id}/verify"
         client.post(
-            f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
-            data={"csrf_token": csrf_token(client)},
+            verify, data={"csrf_token": csrf_token(client), "version": seen_version(client, page, verify)}
         )
         db.session.expire_all()
         checked = db.session.get(ImmunisationDose, dose.id)

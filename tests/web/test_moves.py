@@ -14,7 +14,7 @@ from passport.extensions import db
 from passport.models import AccessGrant, AuditEvent, HealthAction, Passport
 from passport.services import moves
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import main_text, page_text
 
 
@@ -104,7 +104,8 @@ class TestHealthPlan:
         client.sign_in_as(world.young_person)
         text = main_text(client.get("/my-passport/plan").get_data(as_text=True))
         assert "Book a dentist check-up at Smile Dental" in text and "To do" in text
-        post(client, f"/my-passport/plan/{world.health_action.id}/done")
+        done = f"/my-passport/plan/{world.health_action.id}/done"
+        post(client, done, version=seen_version(client, "/my-passport/plan", done))
         action = db.session.get(HealthAction, world.health_action.id)
         assert action.status == "done" and action.done_on == date.today()
 
@@ -135,8 +136,11 @@ class TestHealthPlan:
     def test_not_done_needs_a_reason(self, client, world):
         client.sign_in_as(world.nurse)
         url = f"/staff/passports/{world.passport.id}/plan/{world.health_action.id}"
-        assert "Say why it was not done" in post(client, url, reason="").get_data(as_text=True)
-        post(client, url, reason="Moved placement before the appointment")
+        version = seen_version(client, url)
+        assert "Say why it was not done" in post(client, url, reason="", version=version).get_data(
+            as_text=True
+        )
+        post(client, url, reason="Moved placement before the appointment", version=version)
         action = db.session.get(HealthAction, world.health_action.id)
         assert action.status == "not_done" and action.not_done_reason.startswith("Moved placement")
 
@@ -146,7 +150,12 @@ class TestHealthPlan:
             client.get(f"/adviser/young-people/{world.passport.id}").get_data(as_text=True)
         )
         client.sign_in_as(world.young_person)
-        post(client, "/my-passport/who-can-see/adviser", **{"sharing-health_plan": "y"})
+        version = seen_version(client, "/my-passport/who-can-see", "/my-passport/who-can-see/adviser")
+        post(
+            client,
+            "/my-passport/who-can-see/adviser",
+            **{"sharing-health_plan": "y", "sharing-version": version},
+        )
         client.sign_in_as(world.adviser)
         assert "Book a dentist" in page_text(
             client.get(f"/adviser/young-people/{world.passport.id}").get_data(as_text=True)
@@ -158,7 +167,10 @@ class TestEhcp:
         client.sign_in_as(world.nurse)
         url = f"/staff/passports/{world.passport.id}"
         review = date.today() + timedelta(days=60)
-        response = post(client, f"{url}/ehcp", has_ehcp="y", **date_fields("ehcp_review_on", review))
+        version = seen_version(client, f"{url}/ehcp")
+        response = post(
+            client, f"{url}/ehcp", has_ehcp="y", version=version, **date_fields("ehcp_review_on", review)
+        )
         assert response.status_code == 302
         text = main_text(client.get(f"{url}/assessments-and-plan").get_data(as_text=True))
         assert f"Has an EHCP. Next review on {review.day} {review:%B %Y}." in text
@@ -307,11 +319,13 @@ class TestTransfer:
         db.session.expire_all()
         before = snapshot(passport.id)
         client.sign_in_as(world.admin)
+        url = f"/admin/young-people/{passport.id}/transfer"
         response = post(
             client,
-            f"/admin/young-people/{passport.id}/transfer",
+            url,
             to_organisation=str(world.other_organisation.id),
             reason="Moved to live with family",
+            version=seen_version(client, url),
         )
         assert response.status_code == 302
         db.session.expire_all()
@@ -354,9 +368,10 @@ class TestTransfer:
 
     def test_a_transfer_needs_a_destination_and_a_reason(self, client, world):
         client.sign_in_as(world.admin)
-        html = post(
-            client, f"/admin/young-people/{world.passport.id}/transfer", to_organisation="", reason=""
-        ).get_data(as_text=True)
+        url = f"/admin/young-people/{world.passport.id}/transfer"
+        html = post(client, url, to_organisation="", reason="", version=seen_version(client, url)).get_data(
+            as_text=True
+        )
         assert "Choose the organisation the young person is moving to" in html and "Say why" in html
         assert db.session.get(Passport, world.passport.id).organisation_id == world.organisation.id
 
@@ -368,7 +383,13 @@ class TestTransfer:
         passport = db.session.get(Passport, world.passport.id)
         monkeypatch.setattr("passport.services.moves.audit.record", broken)
         with pytest.raises(RuntimeError):
-            moves.transfer(admin, passport, to_organisation=world.other_organisation, reason="Moving")
+            moves.transfer(
+                admin,
+                passport,
+                to_organisation=world.other_organisation,
+                reason="Moving",
+                seen_version=passport.version,
+            )
         db.session.expire_all()
         assert db.session.get(Passport, world.passport.id).organisation_id == world.organisation.id
         assert all(a.ended_at is None for a in db.session.get(Passport, world.passport.id).assignments)

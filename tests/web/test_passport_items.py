@@ -12,7 +12,7 @@ from passport import clock
 from passport.extensions import db
 from passport.models import Allergy, AuditEvent, Condition, CorrectionRequest, Medication, Passport, Source
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
 
 
@@ -30,6 +30,15 @@ def date_fields(name: str, value: date | None) -> dict[str, str]:
 
 def post(client, url, **data):
     return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+def adviser_form(client) -> dict[str, str]:
+    """The version the "What my adviser can see" form carries (services/versions.py)."""
+    return {
+        "sharing-version": seen_version(
+            client, "/my-passport/who-can-see", "/my-passport/who-can-see/adviser"
+        )
+    }
 
 
 class TestAddingItems:
@@ -72,9 +81,9 @@ class TestAddingItems:
         text = text_of(client, f"/staff/passports/{world.passport.id}/health")
         name = world.young_person.display_name
         assert "Hay fever" in text and f"Added by {name} on" in text and "Not checked by a nurse yet" in text
-        response = post(
-            client, f"/staff/passports/{world.passport.id}/condition/{world.own_condition.id}/verify"
-        )
+        page = f"/staff/passports/{world.passport.id}"
+        verify = f"{page}/condition/{world.own_condition.id}/verify"
+        response = post(client, verify, version=seen_version(client, page, verify))
         assert response.status_code == 302
         condition = db.session.get(Condition, world.own_condition.id)
         assert condition.source == Source.NURSE_VERIFIED and condition.verified_by_id == world.nurse.id
@@ -139,7 +148,7 @@ class TestAddingItems:
         client.sign_in_as(world.young_person)
         response = post(client, f"/my-passport/add/{url_kind}", version="0", sensitivity="", **fields)
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html, html[:3000]
         assert message in html
         for value in fields.values():
@@ -245,7 +254,7 @@ class TestNoLostUpdates:
             **date_fields("since", None),
         )
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 409
         assert "Someone else changed this while you were editing it" in html
         assert "What it says now" in html and "Hay fever (seasonal)" in html and "Worse in June" in html
         assert 'value="Hayfever"' in html  # their own typing is kept
@@ -268,6 +277,7 @@ class TestNoLostUpdates:
         client.sign_in_as(world.young_person)
         response = post(client, "/my-passport/about-me/change", version=str(version), pronouns="he/him")
         html = response.get_data(as_text=True)
+        assert response.status_code == 409
         assert "Someone else changed this" in html and "they/them" in html
         assert db.session.get(Passport, world.passport.id).pronouns == "they/them"
 
@@ -308,11 +318,9 @@ class TestAboutMeAndNhsNumber:
 
     def test_a_new_nhs_number_keeps_the_old_one_in_the_history(self, client, world):
         client.sign_in_as(world.nurse)
+        url = f"/staff/passports/{world.passport.id}/nhs-number"
         response = post(
-            client,
-            f"/staff/passports/{world.passport.id}/nhs-number",
-            nhs_number="943 476 5919",
-            reason="adoption",
+            client, url, nhs_number="943 476 5919", reason="adoption", version=seen_version(client, url)
         )
         assert response.status_code == 302
         passport = db.session.get(Passport, world.passport.id)
@@ -346,7 +354,12 @@ class TestSensitivityAndSharing:
         assert "Eczema" not in text and "Low mood" not in text and "Penicillin" not in text
 
         client.sign_in_as(world.young_person)
-        post(client, "/my-passport/who-can-see/adviser", **{"sharing-health_summary": "y"})
+        post(
+            client,
+            "/my-passport/who-can-see/adviser",
+            **{"sharing-health_summary": "y"},
+            **adviser_form(client),
+        )
         client.sign_in_as(world.adviser)
         text = text_of(client, f"/adviser/young-people/{world.passport.id}")
         assert "Eczema" in text and "Penicillin" in text and "Low mood" not in text
@@ -356,6 +369,7 @@ class TestSensitivityAndSharing:
             client,
             "/my-passport/who-can-see/adviser",
             **{"sharing-health_summary": "y", "sharing-mental_health": "y"},
+            **adviser_form(client),
         )
         client.sign_in_as(world.adviser)
         assert "Low mood" in text_of(client, f"/adviser/young-people/{world.passport.id}")
@@ -396,7 +410,12 @@ class TestHandoverAt18:
         assert client.get(f"/staff/passports/{passport.id}").status_code == 200
         client.sign_in_as(adult)
         assert "You are 18 or over" in text_of(client, "/my-passport/who-can-see")
-        post(client, "/my-passport/who-can-see/after-18", **{"access-nurse": "no", "access-adviser": "yes"})
+        version = seen_version(client, "/my-passport/who-can-see", "/my-passport/who-can-see/after-18")
+        post(
+            client,
+            "/my-passport/who-can-see/after-18",
+            **{"access-nurse": "no", "access-adviser": "yes", "access-version": version},
+        )
         client.sign_in_as(world.nurse)
         assert client.get(f"/staff/passports/{passport.id}").status_code == 403
         client.sign_in_as(world.adviser)
@@ -540,7 +559,8 @@ class TestRemoving:
     def test_the_young_person_removes_their_own_item_and_it_is_kept_archived(self, client, world):
         client.sign_in_as(world.young_person)
         assert client.get(f"/my-passport/condition/{world.own_condition.id}/remove").status_code == 200
-        post(client, f"/my-passport/condition/{world.own_condition.id}/remove")
+        remove = f"/my-passport/condition/{world.own_condition.id}/remove"
+        post(client, remove, version=seen_version(client, remove))
         assert "Hay fever" not in text_of(client, "/my-passport/health")
         assert db.session.get(Condition, world.own_condition.id).archived_at is not None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from passport.models import (
     PdfBatchItem,
     User,
 )
-from passport.services import pdf_batches
+from passport.services import audit, pdf_batches
 from passport.worker import render_leaving_packs
 from tests import factories
 from tests.conftest import csrf_token
@@ -152,7 +153,7 @@ def test_asking_again_while_one_is_under_way_gives_the_same_batch(client, world)
 def test_nobody_due_is_said_plainly(client, world):
     client.sign_in_as(world.nurse)
     response = start(client, "pack_due")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Nobody on your caseload matches" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PdfBatch)) == 0
 
@@ -200,3 +201,56 @@ def test_an_inactive_nurse_gets_nothing_made(app, client, world):
     run_worker(app)
     statuses = set(db.session.scalars(select(PdfBatchItem.status)))
     assert statuses == {BatchItemStatus.SKIPPED}
+
+
+def test_a_paused_worker_and_its_replacement_make_each_pack_once(
+    app, client, world, due_passport, monkeypatch
+):
+    """Found by an outside probe: a worker paused mid-batch (SIGSTOP) and the worker that took the batch over
+    both made the same PDFs: 82 of 126 young people got two "exported" audit events, shown to them as two
+    looks. Each item is now leased (a conditional UPDATE naming the worker and a deadline), and the result is
+    written only if the lease is still this worker's, in the same transaction as its audit event."""
+    client.sign_in_as(world.nurse)
+    batch_url(client)
+    batch_id = db.session.scalar(select(PdfBatch.id))
+    paused, resume = threading.Event(), threading.Event()
+    made: list[str] = []
+
+    def leaving_pack_pdf(nurse, passport):
+        """As exports.leaving_pack_pdf: the policy, the PDF, one audit event (without WeasyPrint)."""
+        made.append(passport.legal_name)
+        if len(made) == 1:
+            paused.set()  # the first worker stops in the middle of its first pack…
+            resume.wait(30)  # …until it is woken long after the batch was taken over
+        audit.record("passport_exported", actor=nurse, passport=passport, export="leaving_pack_pdf")
+        return b"%PDF-1.7 invented"
+
+    monkeypatch.setattr(pdf_batches.exports, "leaving_pack_pdf", leaving_pack_pdf)
+    assert pdf_batches.claim_next("first:1") == batch_id
+
+    def first_worker():
+        with app.app_context():
+            pdf_batches.render_batch(app, batch_id, 1)
+
+    first = threading.Thread(target=first_worker, name="paused-worker")
+    first.start()
+    assert paused.wait(30)
+    # Its heartbeat goes quiet; a second worker takes the batch over and makes every pack.
+    app.config["FROZEN_NOW"] = (
+        clock.now() + pdf_batches.STALE_AFTER + pdf_batches.LEASE + timedelta(minutes=1)
+    )
+    assert pdf_batches.claim_next("second:2") == batch_id
+    pdf_batches.render_batch(app, batch_id, 1)
+    resume.set()
+    first.join(30)
+    assert not first.is_alive()
+
+    db.session.expire_all()
+    items = db.session.scalars(select(PdfBatchItem).where(PdfBatchItem.batch_id == batch_id)).all()
+    assert {item.status for item in items} == {BatchItemStatus.DONE}
+    exported = db.session.scalars(
+        select(AuditEvent.passport_id).where(AuditEvent.event_type == "passport_exported")
+    ).all()
+    assert sorted(map(str, exported)) == sorted(str(item.passport_id) for item in items)  # once each
+    batch = db.session.get(PdfBatch, batch_id)
+    assert batch.status == BatchStatus.DONE and batch.claimed_by == "second:2"

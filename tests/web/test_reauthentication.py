@@ -151,7 +151,7 @@ def test_a_wrong_password_is_explained_beside_the_field_and_recorded(app, client
     client.sign_in_as(world.young_person)
     later(app, 20)
     response = confirm(client, "not my password", "/my-passport/share")
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "nhsuk-error-summary" in html and "Your current password is not right" in page_text(html)
     assert "not my password" not in html  # a password is never typed back into the page
@@ -172,7 +172,7 @@ def test_wrong_passwords_are_throttled(app, client, world):
         statuses = [confirm(client, "guess", "/my-passport/share").status_code for _ in range(4)]
     finally:
         app.config["SIGN_IN_LIMIT"] = "10 per 15 minutes"
-    assert statuses == [200, 200, 200, 429]
+    assert statuses == [400, 400, 400, 429]
 
 
 def test_reading_and_stopping_a_link_never_needs_the_password(app, client, world):

@@ -160,10 +160,15 @@ REPORTS = {**ADMIN_ONLY, "nurse": 200, "other_team_nurse": 200, "other_nurse": 2
 # placement): they may look, so they learn it exists (403 on curation, not 404).
 CURATION = expect(404, anonymous=302, young_person=403, nurse=200, adviser=403, admin=403, other_nurse=403)
 CURATION_POST = {**CURATION, "nurse": 302}
+CURATION_POST_VERSIONED = {**CURATION, "nurse": 409}
 READINESS = {**CURATION, "adviser": 200, "other_nurse": 200}
 STAFF_OF_MY_ORG = expect(403, anonymous=302, admin=200, other_admin=404)
 OWN_DOWNLOAD = expect(403, anonymous=302, young_person=200, other_young_person=200)
 OWN_ITEM_POST = expect(403, anonymous=302, young_person=302, other_young_person=404)
+# A form that changes a row, posted (as here) without the version its page showed: whoever may use it
+# reaches the view, and is told someone else changed it (409); the rest are refused as before.
+OWN_POST_VERSIONED = {**OWN_POST, "young_person": 409, "other_young_person": 409}
+OWN_ITEM_POST_VERSIONED = {**OWN_ITEM_POST, "young_person": 409}
 SHARE_TOKEN = factories.WORLD_SHARE_TOKEN
 SIGNED_IN = expect(200, anonymous=302)
 # A code for a new password: the young person's own nurse or adviser, never a host area's grantee.
@@ -201,7 +206,7 @@ MATRIX = {
     ("GET", "/my-passport/plan"): ("/my-passport/plan", OWN_PAGE),
     ("POST", "/my-passport/plan/{action_id}/done"): (
         "/my-passport/plan/{health_action.id}/done",
-        OWN_ITEM_POST,
+        OWN_ITEM_POST_VERSIONED,
     ),
     ("GET", "/my-passport/download"): ("/my-passport/download", OWN_PAGE),
     ("GET", "/my-passport/download/passport"): ("/my-passport/download/passport", OWN_PAGE),
@@ -221,19 +226,16 @@ MATRIX = {
     ("GET", "/verify-card"): ("/verify-card", OPEN_TO_ALL),
     ("GET", "/my-passport/leaving-pack"): ("/my-passport/leaving-pack", OWN_PAGE),
     ("POST", "/my-passport/leaving-pack/received"): ("/my-passport/leaving-pack/received", OWN_POST),
-    ("POST", "/my-passport/birth/open"): ("/my-passport/birth/open", OWN_POST),
-    ("POST", "/my-passport/birth/close"): ("/my-passport/birth/close", OWN_POST),
-    ("POST", "/my-passport/birth/choices"): ("/my-passport/birth/choices", OWN_POST),
+    ("POST", "/my-passport/birth/open"): ("/my-passport/birth/open", OWN_POST_VERSIONED),
+    ("POST", "/my-passport/birth/close"): ("/my-passport/birth/close", OWN_POST_VERSIONED),
+    ("POST", "/my-passport/birth/choices"): ("/my-passport/birth/choices", OWN_POST_VERSIONED),
     ("GET", "/my-passport/vaccines/ask-your-gp"): ("/my-passport/vaccines/ask-your-gp", OWN_PAGE),
     ("GET", "/my-passport/corrections"): ("/my-passport/corrections", OWN_PAGE),
     ("GET", "/my-passport/who-can-see"): ("/my-passport/who-can-see", OWN_PAGE),
     ("GET", "/my-passport/who-looked"): ("/my-passport/who-looked", OWN_PAGE),
-    # Sent without an answer: the question again, with what is missing beside each part.
-    ("POST", "/my-passport/who-can-see/after-18"): (
-        "/my-passport/who-can-see/after-18",
-        expect(403, anonymous=302, young_person=400, other_young_person=400),
-    ),
-    ("POST", "/my-passport/who-can-see/adviser"): ("/my-passport/who-can-see/adviser", OWN_POST),
+    # Sent without its version: the "someone else changed this" page, whatever else is missing.
+    ("POST", "/my-passport/who-can-see/after-18"): ("/my-passport/who-can-see/after-18", OWN_POST_VERSIONED),
+    ("POST", "/my-passport/who-can-see/adviser"): ("/my-passport/who-can-see/adviser", OWN_POST_VERSIONED),
     ("GET", "/my-passport/add/{kind}"): ("/my-passport/add/allergy", OWN_PAGE),
     ("GET", "/my-passport/{kind}/{item_id}/change"): (
         "/my-passport/condition/{own_condition.id}/change",
@@ -413,7 +415,7 @@ MATRIX = {
     ),
     ("POST", "/staff/passports/{passport_id}/{kind}/{item_id}/verify"): (
         "/staff/passports/{passport.id}/condition/{own_condition.id}/verify",
-        CURATION_POST,
+        CURATION_POST_VERSIONED,
     ),
     ("GET", "/staff/passports/{passport_id}/corrections/{request_id}"): (
         "/staff/passports/{passport.id}/corrections/{correction.id}",

@@ -81,7 +81,7 @@ class TestStartingAPassport:
         before = passport_count()
         response = new_passport(client, **fields)
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f'id="{field}-error"' in html, html
         assert message in html
         assert "<title>Error: Start a new passport" in html

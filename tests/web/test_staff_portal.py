@@ -12,7 +12,7 @@ from passport.extensions import db
 from passport.models import LeavingPack, NhsNumberRecord, Passport, SdqScore
 from passport.readiness import sdq_band
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
 
 
@@ -152,7 +152,7 @@ class TestAssessmentsAndSdq:
                 "informant": "carer",
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Enter a total score from 0 to 40" in response.get_data(as_text=True)
         assert db.session.scalars(select(SdqScore)).all() == []
 
@@ -226,6 +226,7 @@ class TestLeavingPack:
                 "handover-handed_over_on-month": str(today.month),
                 "handover-handed_over_on-year": str(today.year),
                 "handover-how": "in_person",
+                "handover-version": seen_version(client, url),
             },
         )
         assert response.status_code == 302
@@ -233,7 +234,10 @@ class TestLeavingPack:
         assert "Your nurse gave you your leaving pack" in page_text(
             client.get("/my-passport/leaving-pack").get_data(as_text=True)
         )
-        client.post("/my-passport/leaving-pack/received", data={"csrf_token": csrf_token(client)})
+        version = seen_version(client, "/my-passport/leaving-pack", "/my-passport/leaving-pack/received")
+        client.post(
+            "/my-passport/leaving-pack/received", data={"csrf_token": csrf_token(client), "version": version}
+        )
         assert db.session.get(LeavingPack, pack.id).receipt_confirmed_at is not None
 
     def test_handover_needs_a_date_and_a_way(self, client, world):

@@ -178,7 +178,7 @@ class TestTheSecondStep:
         wrong = f"{(int(right) + 1) % 1_000_000:06d}"
         response = enter_security_code(client, world.nurse, code=wrong)
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "<title>Error: Enter the security code" in html
         assert 'id="code-error"' in html and "The security code is not right" in html
         assert f'value="{wrong}"' in html
@@ -195,7 +195,7 @@ class TestTheSecondStep:
         replay = app.test_client()
         sign_in(replay, world.nurse.email, factories.PASSWORD)
         response = enter_security_code(replay, world.nurse, code=code)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "This security code has been used already" in response.get_data(as_text=True)
         assert replay.get("/staff/caseload").status_code == 302
 
@@ -244,7 +244,7 @@ class TestTheSecondStep:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-        assert sorted(statuses) == [200, 302]
+        assert sorted(statuses) == [302, 400]
         passed = db.session.scalars(
             select(LoginSession).where(
                 LoginSession.user_id == world.nurse.id, LoginSession.second_factor_at.is_not(None)
@@ -331,7 +331,7 @@ class TestRecoveryCodes:
         two_factor.new_recovery_codes(db.session.get(User, world.nurse.id))
         sign_in(client, world.nurse.email, factories.PASSWORD)
         response = _post_code(client, "/sign-in/recovery-code", codes[0])
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert client.get("/staff/caseload").status_code == 302
 
 
@@ -353,7 +353,7 @@ class TestThrottling:
                 )
         finally:
             app.config["TWO_FACTOR_LIMIT"] = "5 per 15 minutes; 20 per day"
-        assert statuses == [200, 200, 200, 429]
+        assert statuses == [400, 400, 400, 429]
 
     def test_codes_are_limited_per_address(self, app, world):
         app.config["SIGN_IN_LIMIT"] = "3 per minute"
@@ -365,7 +365,7 @@ class TestThrottling:
                 statuses.append(_post_code(each, "/sign-in/security-code", "000000").status_code)
         finally:
             app.config["SIGN_IN_LIMIT"] = "10 per 15 minutes"
-        assert statuses == [200, 200, 200, 429]
+        assert statuses == [400, 400, 400, 429]
 
     @pytest.mark.parametrize("url", ["/claim", "/set-up"])
     def test_invite_and_set_up_codes_are_limited_per_code_from_any_address(self, app, url):
@@ -379,7 +379,7 @@ class TestThrottling:
                 statuses.append(response.status_code)
         finally:
             app.config["SIGN_IN_LIMIT"] = "10 per 15 minutes"
-        assert statuses == [200, 200, 200, 429]
+        assert statuses == [400, 400, 400, 429]
 
 
 class TestAnAdminResetsTheApp:
@@ -428,7 +428,7 @@ class TestAnAdminResetsTheApp:
             f"/admin/staff/{world.admin.id}/reset-authenticator-app", data={"csrf_token": csrf_token(client)}
         )
         html = response.get_data(as_text=True)
-        assert response.status_code == 200 and "You cannot reset your own authenticator app" in html
+        assert response.status_code == 400 and "You cannot reset your own authenticator app" in html
         assert db.session.get(User, world.admin.id).totp_confirmed_at is not None
 
     def test_another_organisations_admin_gets_not_found(self, client, world):
