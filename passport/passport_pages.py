@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from passport import clock, labels, policy
+from passport import clock, labels, policy, readiness
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
 from passport.exports.pdf import TemplateRenderer, pdf_response
