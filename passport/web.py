@@ -30,7 +30,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from passport import assets, immunisations, labels, looks, policy, request_limits
+from passport import assets, immunisations, labels, looks, policy, request_limits, version_guard
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
     app.request_class = PassportRequest
 
     _configure_sign_in()
-    versions.install()  # a versioned row changed without checking the version seen: an error
+    version_guard.install()  # a versioned row changed without checking the version seen: an error
     _refuse_nul_characters(app)
     _add_security_headers(app)
     _add_error_pages(app)

@@ -20,9 +20,9 @@ A row a request changes that the person never saw (the passport a sign-up code c
 `unseen_change(row, reason)`. A checklist merges instead (services/leaving_pack.py). A first save under a
 unique key uses `insert_first`, so two at once never collide.
 
-What keeps it true for forms nobody has written yet: `install` puts a guard on every session. In a web
-request, a flush that changes a versioned row for which neither `check_seen` nor `unseen_change` was
-called raises `UncheckedChange` (in production it logs an error and lets the save go ahead).
+What keeps it true for forms nobody has written yet: passport/version_guard.py puts a guard on every
+session. In a web request, a flush that changes a versioned row for which neither `check_seen` nor
+`unseen_change` was called raises `UncheckedChange` (in production it logs an error instead).
 tests/web/test_row_versions.py sends every form of every POST route from an out-of-date page.
 """
 
@@ -30,18 +30,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from passport.extensions import db
 
 logger = logging.getLogger(__name__)
 
 # session.info key: the rows checked in the current transaction, as (class, primary key).
-_CHECKED = "rows_checked"
+CHECKED = "rows_checked"
 
 SOMEONE_ELSE_CHANGED_THIS = _l(
     "Someone else changed this while you were editing it. Check what it says now, then make your change again"
@@ -61,17 +59,13 @@ class ChangedSinceSeen(Exception):
         self.current = current
 
 
-class UncheckedChange(RuntimeError):
-    """A request changed a versioned row without checking the version its person saw: a programming error."""
-
-
-def _key(row) -> tuple:
+def key_of(row) -> tuple:
     state = inspect(row)
     return (type(row), state.identity if state.identity is not None else id(row))
 
 
 def _mark(row) -> None:
-    db.session.info.setdefault(_CHECKED, set()).add(_key(row))
+    db.session.info.setdefault(CHECKED, set()).add(key_of(row))
 
 
 def check_seen(row, seen: int | None, conflict: type[ChangedSinceSeen] = ChangedSinceSeen) -> None:
@@ -104,40 +98,3 @@ def insert_first(model, **values):
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(primary_key)
     new_id = db.session.execute(statement).scalar()
     return db.session.get(model, new_id) if new_id is not None else None
-
-
-# ---- The guard --------------------------------------------------------------------------------------------
-
-
-def _changed_columns(row) -> bool:
-    state = inspect(row)
-    return any(state.attrs[column.key].history.has_changes() for column in state.mapper.column_attrs)
-
-
-def _guard(session: Session, flush_context, instances) -> None:
-    if not has_request_context():
-        return  # commands and the background worker: no person, no page
-    checked = session.info.get(_CHECKED, set())
-    for row in session.dirty:
-        mapper = inspect(row).mapper
-        if mapper.version_id_col is None or _key(row) in checked or not _changed_columns(row):
-            continue
-        message = (
-            f"{request.endpoint} changes a {type(row).__name__} without checking the version the person saw: "
-            "call versions.check_seen(row, form.version.data) first (passport/services/versions.py)"
-        )
-        if current_app.config.get("STRICT_ROW_VERSIONS", True):
-            raise UncheckedChange(message)
-        logger.error(message)
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop(_CHECKED, None)
-
-
-def install() -> None:
-    """The guard, on every session (once per process)."""
-    if not event.contains(Session, "before_flush", _guard):
-        event.listen(Session, "before_flush", _guard)
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_rollback", _forget)

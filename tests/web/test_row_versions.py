@@ -40,7 +40,7 @@ import pytest
 from sqlalchemy import event, select, text
 from werkzeug.datastructures import MultiDict
 
-from passport import clock
+from passport import clock, version_guard
 from passport.extensions import db
 from passport.models import AuditEvent, BirthHistory, Condition, LeavingPack, Passport, Role
 from passport.services import items, versions
@@ -74,6 +74,9 @@ UNVERSIONED = {
     "nhs_number_record": "an old number is superseded as a new one is recorded, under the passport's version",
     "assignment": "ended as the care team changes, under the passport's version",
     "pdf_batch": "the background worker's bookkeeping",
+    "message_channel": "the person's own reminder choices: each button names the state it asks for (on, off, "
+    "more detail or less), so an older page sends the same answer again, never an edit of someone else's",
+    "offline_copy": "stopping copies: stopping a stopped copy changes nothing",
 }
 # A form with one of these fields merges per item rather than refusing an older page: the leaving-pack
 # checklist (its ticks).
@@ -362,8 +365,9 @@ def test_mark_as_checked_refuses_what_the_nurse_did_not_see(app, world):
     refused, and the item stays self-reported, so it is never locked in as nurse-verified unseen."""
     nurse = app.test_client()
     nurse.sign_in_as(world.nurse)
-    page = f"/staff/passports/{world.passport.id}"
-    verify = f"{page}/condition/{world.own_condition.id}/verify"
+    passport_url = f"/staff/passports/{world.passport.id}"
+    page = f"{passport_url}/health"  # conditions are on the health page
+    verify = f"{passport_url}/condition/{world.own_condition.id}/verify"
     (form,) = [f for f in forms_on(nurse.get(page).get_data(as_text=True), page) if f.action == verify]
     seen = form.fields["version"].value
 
@@ -396,8 +400,8 @@ def test_an_older_records_form_neither_overwrites_the_choice_nor_blanks_sex_at_b
     a, b = app.test_client(), app.test_client()
     a.sign_in_as(world.nurse)
     b.sign_in_as(world.nurse)
-    page = f"/staff/passports/{world.passport.id}"
-    action = f"{page}/immunisation-records"
+    page = f"/staff/passports/{world.passport.id}/vaccines"  # the records form is on the vaccines page
+    action = f"/staff/passports/{world.passport.id}/immunisation-records"
 
     def records_form(client):
         return next(f for f in forms_on(client.get(page).get_data(as_text=True), page) if f.action == action)
@@ -448,7 +452,7 @@ def test_the_guard_refuses_a_change_nobody_checked(app, world):
     with app.test_request_context("/anything", method="POST"):
         passport = db.session.get(Passport, world.passport.id)
         passport.preferred_name = "Changed unseen"
-        with pytest.raises(versions.UncheckedChange):
+        with pytest.raises(version_guard.UncheckedChange):
             db.session.flush()
         db.session.rollback()
 
