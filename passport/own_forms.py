@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from passport import labels, themes
-from passport.forms import DatePartsField, TrimmedStringField
+from passport.forms import DatePartsField, TrimmedStringField, WholeNumberField
 from passport.item_forms import VersionedForm, sensitivity_field
 
 
@@ -192,13 +192,17 @@ class LocalServiceForm(VersionedForm):
         description=_l("For example, Monday to Friday 9am to 5pm, drop-in Wednesday 4pm to 7pm"),
         validators=[Optional(), Length(max=500)],
     )
-    min_age = IntegerField(
+    min_age = WholeNumberField(
         _l("Youngest age it helps (optional)"),
-        validators=[Optional(), NumberRange(0, 120, _l("Enter an age from 0 to 120"))],
+        minimum=0,
+        maximum=120,
+        message=_l("Enter an age from 0 to 120"),
     )
-    max_age = IntegerField(
+    max_age = WholeNumberField(
         _l("Oldest age it helps (optional)"),
-        validators=[Optional(), NumberRange(0, 120, _l("Enter an age from 0 to 120"))],
+        minimum=0,
+        maximum=120,
+        message=_l("Enter an age from 0 to 120"),
     )
     referral = RadioField(
         _l("Does a young person need a referral?"),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from passport import clock
 from passport.access import requires
 from passport.admin import bp
-from passport.forms import apply_service_error
+from passport.forms import SeenVersion, apply_service_error
 from passport.item_forms import ActionForm
 from passport.own_forms import LocalServiceForm
 from passport.policy import Action
@@ -32,6 +32,7 @@ def local_help_list():
 
 def _service_form_page(service=None):
     form = LocalServiceForm(obj=service) if service else LocalServiceForm(version=0)
+    status = 200
     if form.validate_on_submit():
         values = {name: form[name].data for name in FIELDS}
         try:
@@ -40,7 +41,7 @@ def _service_form_page(service=None):
             else:
                 local_help.change(current_user, service, values, form.version.data)
         except local_help.ServiceConflict as error:
-            form.version.data = service.version
+            form.version.data, status = service.version, 409
             form.form_errors.append(error.message)
         except InputProblems as error:
             for field_name, message in error.problems:
@@ -52,7 +53,7 @@ def _service_form_page(service=None):
             return redirect(url_for("admin.local_help_list"))
     return render_template(
         "admin/local_service.html", form=form, service=local_help.view_of(service) if service else None
-    )
+    ), status
 
 
 @bp.route("/local-help/new", methods=["GET", "POST"])
@@ -76,8 +77,9 @@ def local_service_checked(service_id):
     service = local_help.service_of(current_user, service_id)
     if service is None:
         abort(404)
-    if ActionForm().validate_on_submit():
-        local_help.mark_checked(current_user, service)
+    form = SeenVersion()
+    if form.validate_on_submit():
+        local_help.mark_checked(current_user, service, form.version.data)
         flash(_("Marked as checked today: %(name)s", name=service.name), "success")
     return redirect(url_for("admin.local_help_list"))
 

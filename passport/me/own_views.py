@@ -89,6 +89,7 @@ def appointments(passport):
 
 def _appointment_form_page(passport, appointment=None):
     form = AppointmentForm(obj=appointment) if appointment else AppointmentForm(version=0)
+    status = 200
     if form.validate_on_submit():
         values = {name: form[name].data for name in ("what", "place", "with_whom", "on_date", "at_time")}
         try:
@@ -97,14 +98,14 @@ def _appointment_form_page(passport, appointment=None):
             else:
                 diary.change_appointment(current_user, passport, appointment, values, form.version.data)
         except diary.DiaryConflict as error:
-            form.version.data = appointment.version
+            form.version.data, status = appointment.version, 409
             form.form_errors.append(error.message)
         except ServiceError as error:
             _show_problems(form, error)
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("me.appointments"))
-    return _page("me/appointment_form.html", passport, form=form, changing=appointment is not None)
+    return _page("me/appointment_form.html", passport, form=form, changing=appointment is not None), status
 
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
@@ -159,6 +160,7 @@ def notes(passport):
 
 def _note_form_page(passport, note=None):
     form = NoteForm(obj=note) if note else NoteForm(version=0)
+    status = 200
     if form.validate_on_submit():
         values = {
             name: form[name].data for name in ("title", "body", "shared_with_nurse", "shared_with_adviser")
@@ -169,14 +171,14 @@ def _note_form_page(passport, note=None):
             else:
                 diary.change_note(current_user, passport, note, values, form.version.data)
         except diary.DiaryConflict as error:
-            form.version.data = note.version
+            form.version.data, status = note.version, 409
             form.form_errors.append(error.message)
         except ServiceError as error:
             _show_problems(form, error)
         else:
             flash(_("Saved"), "success")
             return redirect(url_for("me.notes"))
-    return _page("me/note_form.html", passport, form=form, changing=note is not None)
+    return _page("me/note_form.html", passport, form=form, changing=note is not None), status
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
@@ -220,7 +222,7 @@ def help_near_you(passport):
 @bp.route("/my-look", methods=["GET", "POST"])
 @requires_own_passport(Action.ACT_AS_OWNER)
 def my_look(passport):
-    form = LookForm(obj=passport)
+    form, status = LookForm(obj=passport), 200
     if request.method == "GET":
         form.theme.data = passport.theme or "blue"
         form.title.data = passport.passport_title
@@ -235,11 +237,11 @@ def my_look(passport):
                 version=form.version.data,
             )
         except looks.LookConflict as error:
-            form.version.data = error.current.version
+            form.version.data, status = error.current.version, 409
             form.form_errors.append(error.message)
         except ServiceError as error:
             _show_problems(form, error)
         else:
             flash(_("Saved. Your passport has its new look."), "success")
             return redirect(url_for("me.overview"))
-    return _page("me/my_look.html", passport, form=form)
+    return _page("me/my_look.html", passport, form=form), status

@@ -170,8 +170,8 @@ def email_detail(passport):
 @requires(Action.GET_WEEKLY_EMAIL)
 def weekly_email():
     if ActionForm().validate_on_submit():
-        row = messages.channel_of(current_user, Channel.EMAIL)
-        turn_on = not (row is not None and row.active)
+        # The button names the state it asks for, so a second tab left open never flips it back.
+        turn_on = request.form.get("turn") != "off"
         try:
             messages.set_weekly_email(current_user, turn_on)
         except ServiceError as error:

@@ -24,8 +24,8 @@ from passport import clock, policy, uploads
 from passport.extensions import db
 from passport.models import Attachment, BirthPart, Passport, Role, Sensitivity, Source, User
 from passport.policy import Output
-from passport.services import ServiceError, audit, transaction
-from passport.services.items import ITEM_KINDS, InputProblems, find_item
+from passport.services import ServiceError, audit, transaction, versions
+from passport.services.items import ITEM_KINDS, InputProblems, ItemConflict, find_item
 
 MB = 1024 * 1024
 DEFAULT_PASSPORT_ALLOWANCE_MB = 25
@@ -275,7 +275,9 @@ def remove(actor: User, passport: Passport, attachment: Attachment) -> None:
 
 
 @transaction
-def check_against_photo(nurse: User, passport: Passport, kind_name: str, item) -> None:
+def check_against_photo(
+    nurse: User, passport: Passport, kind_name: str, item, *, seen_version: int | None
+) -> None:
     """A nurse checks what the young person told us against a photo of their card or record: the item is
     then "checked against a photo", a provenance of its own (short of the GP or child health record)."""
     if not policy.decide(nurse, policy.Action.CURATE_PASSPORT, passport, clock.today()):
@@ -291,11 +293,18 @@ def check_against_photo(nurse: User, passport: Passport, kind_name: str, item) -
     ]
     if not pictures:
         raise ServiceError(_l("There is no photo to check it against"))
+    versions.check_seen(item, seen_version, ItemConflict)  # what the nurse saw, not a later change
     item.source = Source.PHOTO_CHECKED
     item.verified_by_id = nurse.id
     item.verified_at = clock.now()
     audit.record(
-        "item_verified", actor=nurse, passport=passport, item_kind=kind_name, item_id=item.id, against="photo"
+        "item_verified",
+        actor=nurse,
+        passport=passport,
+        item_kind=kind_name,
+        item_id=item.id,
+        version_checked=seen_version,
+        against="photo",
     )
 
 

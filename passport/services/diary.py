@@ -20,23 +20,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from passport import clock, policy
 from passport.extensions import db
 from passport.models import Appointment, Passport, PrivateNote, User
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 from passport.services.items import InputProblems
 
 # How far ahead or back an appointment may be: a typo in the year ("2062") is caught, a real one is not.
 APPOINTMENT_YEARS = 5
 
 
-class DiaryConflict(ServiceError):
+class DiaryConflict(versions.ChangedSinceSeen):
     """Changed in another tab or on another phone after this form was opened."""
-
-    def __init__(self):
-        super().__init__(
-            _l(
-                "This was changed somewhere else while you were editing it. Check what it says now, "
-                "then make your change again"
-            )
-        )
 
 
 def _owner(young_person: User, passport: Passport) -> None:
@@ -197,8 +189,7 @@ def note_of(passport: Passport, note_id: uuid.UUID) -> PrivateNote | None:
 
 
 def _save_version(row, values: dict[str, Any], version: int) -> None:
-    if row.version != version:
-        raise DiaryConflict()
+    versions.check_seen(row, version, conflict=DiaryConflict)
     for name, value in values.items():
         setattr(row, name, value)
     try:

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from passport import clock, policy
 from passport.extensions import db
 from passport.models import HelpGroup, LocalService, Passport, Referral, User
-from passport.services import ServiceError, audit, transaction
+from passport.services import ServiceError, audit, transaction, versions
 from passport.services.items import InputProblems
 
 STALE_AFTER_MONTHS = 6
@@ -39,11 +39,8 @@ FIELDS = (
 )
 
 
-class ServiceConflict(ServiceError):
-    def __init__(self):
-        super().__init__(
-            _l("Someone else changed this service while you were editing it. Check it, then save again")
-        )
+class ServiceConflict(versions.ChangedSinceSeen):
+    """Someone else changed this service while the admin was editing it."""
 
 
 def stale_before(today: date) -> date:
@@ -75,6 +72,7 @@ class ServiceView:
     max_age: int | None
     referral: str
     last_checked_on: date
+    version: int
 
 
 def view_of(service: LocalService) -> ServiceView:
@@ -92,6 +90,7 @@ def view_of(service: LocalService) -> ServiceView:
         max_age=service.max_age,
         referral=str(service.referral),
         last_checked_on=service.last_checked_on,
+        version=service.version,
     )
 
 
@@ -205,8 +204,7 @@ def change(admin: User, service: LocalService, values: dict[str, Any], version: 
     """Saving a change counts as checking it: the admin has just read it through."""
     _may_manage(admin)
     cleaned = _checked(values)
-    if service.version != version:
-        raise ServiceConflict()
+    versions.check_seen(service, version, conflict=ServiceConflict)
     for name, value in cleaned.items():
         setattr(service, name, value)
     service.last_checked_on = clock.today()
@@ -220,8 +218,9 @@ def change(admin: User, service: LocalService, values: dict[str, Any], version: 
 
 
 @transaction
-def mark_checked(admin: User, service: LocalService) -> None:
+def mark_checked(admin: User, service: LocalService, version: int | None) -> None:
     _may_manage(admin)
+    versions.check_seen(service, version)
     service.last_checked_on = clock.today()
     service.updated_by_id = admin.id
     audit.record("local_service_changed", actor=admin, service_id=service.id, change="checked")

@@ -8,21 +8,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from passport import clock, policy, themes
 from passport.extensions import db
 from passport.models import Passport, User
-from passport.services import ServiceError, transaction
+from passport.services import ServiceError, transaction, versions
 from passport.services.items import InputProblems
 
 TITLE_MAX = 40
 
 
-class LookConflict(ServiceError):
-    def __init__(self, current: Passport):
-        super().__init__(
-            _l(
-                "Your passport was changed somewhere else at the same time. Check your choice, "
-                "then save again"
-            )
-        )
-        self.current = current
+class LookConflict(versions.ChangedSinceSeen):
+    """The passport changed after this page was opened (another tab or phone). `current`: it as it is now."""
 
 
 @transaction
@@ -39,8 +32,7 @@ def choose(
         problems.append(("title", _l("The name must be 40 characters or fewer")))
     if problems:
         raise InputProblems(problems)
-    if passport.version != version:
-        raise LookConflict(passport)
+    versions.check_seen(passport, version, conflict=LookConflict)
     passport.theme = theme
     passport.passport_title = title
     try:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from passport import attachment_pages
 from passport.access import requires_passport
-from passport.item_forms import ActionForm
+from passport.forms import SeenVersion
 from passport.passport_pages import Portal
 from passport.policy import Action
 from passport.services import ServiceError, attachments, items
@@ -69,9 +69,12 @@ def check_against_photo(passport, kind, item_id):
     item = items.find_item(passport, items.kind_of(kind), item_id)
     if item is None:
         abort(404)
-    if ActionForm().validate_on_submit():
+    form = SeenVersion()
+    if form.validate_on_submit():
         try:
-            attachments.check_against_photo(current_user, passport, kind, item)
+            attachments.check_against_photo(
+                current_user, passport, kind, item, seen_version=form.version.data
+            )
         except ServiceError as error:
             flash(error.message, "error")
         else:

@@ -182,14 +182,16 @@ def choose_emergency_contact(passport):
     portal = Portal("staff", passport.id)
     problem, status = None, 200
     if request.method == "POST" and ActionForm().validate_on_submit():
-        chosen = {_uuid_or_none(value) for value in request.form.getlist("contacts")} - {None}
+        chosen = {_uuid_or_none(value) for value in request.form.getlist("contacts")}
         seen = {}
         for key, value in request.form.items():
-            if key.startswith("version-") and value.isdigit() and len(value) < 10:
-                contact_id = _uuid_or_none(key.removeprefix("version-"))
+            if key.endswith("-version") and value.isdigit() and len(value) < 10:
+                contact_id = _uuid_or_none(key.removesuffix("-version"))
                 if contact_id is not None:
                     seen[contact_id] = int(value)
         try:
+            if None in chosen:  # not a contact's id: nothing on the page sends that
+                raise ServiceError(_("Choose from their contacts"), field="contacts")
             items.choose_emergency_contacts(current_user, passport, chosen, seen)
         except ItemConflict as error:
             problem, status = error.message, 409

@@ -63,7 +63,7 @@ def test_a_number_another_account_uses_is_refused(client, world, notify_server):
     client.sign_in_as(world.young_person)
     response = _add_number(client, "07700 900 123")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already used by another account" in page
     assert 'value="07700 900 123"' in page  # what they typed stays
     assert notify_server.sent == []
@@ -126,10 +126,15 @@ def test_staff_turn_the_weekly_email_on_and_off(client, world):
     client.sign_in_as(world.nurse)
     page = client.get("/messages/").get_data(as_text=True)
     assert "Weekly email" in page and "Reminders" not in page
-    client.post("/messages/weekly-email", data={"csrf_token": csrf_token(client)})
+    assert 'name="turn" value="on"' in page  # the button says what it asks for
+    client.post("/messages/weekly-email", data={"csrf_token": csrf_token(client), "turn": "on"})
     row = messages.channel_of(world.nurse, Channel.EMAIL)
     assert (row.address, row.active) == (world.nurse.email, True)
-    client.post("/messages/weekly-email", data={"csrf_token": csrf_token(client)})
+    # A second tab still showing "Turn on" asks for on again: it never flips the email back off.
+    client.post("/messages/weekly-email", data={"csrf_token": csrf_token(client), "turn": "on"})
+    assert messages.channel_of(world.nurse, Channel.EMAIL).active is True
+    assert 'name="turn" value="off"' in client.get("/messages/").get_data(as_text=True)
+    client.post("/messages/weekly-email", data={"csrf_token": csrf_token(client), "turn": "off"})
     assert messages.channel_of(world.nurse, Channel.EMAIL).active is False
     # Staff never get texts, and have no reminders of their own to set.
     assert client.get("/messages/text").status_code == 403
@@ -153,7 +158,7 @@ def test_notify_rate_limiting_a_code_says_try_later_not_a_500(client, world, not
     notify_server.fail_next(*fake_notify.RATE_LIMIT)
     client.sign_in_as(world.young_person)
     page = _add_number(client, "07700900123")
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "Try again in a few minutes" in page.get_data(as_text=True)
     row = messages.channel_of(world.young_person, Channel.SMS)
     assert row.pending_address is None and row.address is None

@@ -21,7 +21,7 @@ from passport.extensions import db
 from passport.models import Attachment, AuditEvent, ImmunisationDose, Passport, Source
 from passport.services import attachments
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
 from tests.unit.test_uploads import GPS, MAKE, jpeg, phone_exif
 from tests.web.test_birth_history import every_page
@@ -44,7 +44,13 @@ def share_adviser(client, world, *choices):
     client.sign_in_as(world.young_person)
     client.post(
         "/my-passport/who-can-see/adviser",
-        data={"csrf_token": csrf_token(client), **{f"sharing-{c}": "y" for c in choices}},
+        data={
+            "csrf_token": csrf_token(client),
+            "sharing-version": seen_version(
+                client, "/my-passport/who-can-see", "/my-passport/who-can-see/adviser"
+            ),
+            **{f"sharing-{c}": "y" for c in choices},
+        },
     )
 
 
@@ -161,7 +167,7 @@ class TestRefused:
         before = _rows_and_events()
         response = upload(client, "/my-passport/papers/add", content, description="typed and kept")
         html = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 400  # refused input: the page says why beside the field
         assert 'id="file-error"' in html and message in page_text(html)
         assert 'value="typed and kept"' in html
         assert _rows_and_events() == before
@@ -268,9 +274,8 @@ class TestWhoSeesIt:
         )
         client.sign_in_as(world.young_person)
         assert client.get(f"/my-passport/papers/{photo.id}").status_code == 200
-        client.post(
-            f"/my-passport/condition/{world.own_condition.id}/remove", data={"csrf_token": csrf_token(client)}
-        )
+        remove = f"/my-passport/condition/{world.own_condition.id}/remove"
+        client.post(remove, data={"csrf_token": csrf_token(client), "version": seen_version(client, remove)})
         assert client.get(f"/my-passport/papers/{photo.id}").status_code == 404
         client.sign_in_as(world.nurse)
         assert client.get(f"/staff/passports/{world.passport.id}/papers/{photo.id}").status_code == 404
@@ -370,7 +375,7 @@ class TestCheckedAgainstThePhoto:
         assert "Mark as checked against the photo of the card" in beside
         response = client.post(
             f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/check-against-photo",
-            data={"csrf_token": csrf_token(client)},
+            data={"csrf_token": csrf_token(client), "version": dose.version},
         )
         assert response.status_code == 302
         dose = db.session.get(ImmunisationDose, dose.id)

@@ -13,7 +13,7 @@ from passport.cli import DEMO_ORGANISATION
 from passport.extensions import db
 from passport.models import HelpGroup, LocalService, Organisation, User
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, seen_version
 from tests.exports.test_exports_web import pdf_text
 from tests.html_checks import page_text
 
@@ -162,8 +162,13 @@ class TestTheAdminsList:
         client.sign_in_as(world.admin)
         page = page_text(client.get("/admin/local-help").get_data(as_text=True))
         assert "1 service not checked for over 6 months" in page and "Riverside Sexual Health Clinic" in page
+        checked = f"/admin/local-help/{world.local_service.id}/checked"
         client.post(
-            f"/admin/local-help/{world.local_service.id}/checked", data={"csrf_token": csrf_token(client)}
+            checked,
+            data={
+                "csrf_token": csrf_token(client),
+                "version": seen_version(client, "/admin/local-help", checked),
+            },
         )
         assert db.session.get(LocalService, world.local_service.id).last_checked_on == clock.today()
         assert "not checked for over 6 months" not in page_text(
