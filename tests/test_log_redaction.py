@@ -23,8 +23,8 @@ from flask_limiter.util import get_qualified_name
 
 from passport import logs
 from passport.extensions import limiter
-from passport.models import Role, User
-from passport.services import invites, staff_accounts
+from passport.models import Channel, Role, User
+from passport.services import invites, messages, staff_accounts
 from tests import factories
 from tests.conftest import csrf_token
 from tests.test_logs import capturing_every_log_record
@@ -35,7 +35,7 @@ RECOVERY = "QWERT-YUPAS"  # a recovery code that is not one
 
 
 # Fields whose values are secrets or identifiers (what a person types into them must never be logged).
-SECRET_FIELDS = {"code", "email", "password", "confirm_password", "passcode"}
+SECRET_FIELDS = {"code", "email", "password", "confirm_password", "passcode", "address"}
 
 
 def _address(n: int) -> str:
@@ -54,11 +54,11 @@ class Tripper:
             client.sign_in_as(user, second_factor=second_factor)
         return client
 
-    def post(self, client, path: str, address: int, **fields) -> int:
+    def post(self, client, path: str, from_address: int, **fields) -> int:
         fields = {"csrf_token": csrf_token(client), **fields}
         self.typed.update(str(v) for k, v in fields.items() if k in SECRET_FIELDS and v)
-        self.typed.add(_address(address))
-        response = client.post(path, data=fields, environ_base={"REMOTE_ADDR": _address(address)})
+        self.typed.add(_address(from_address))
+        response = client.post(path, data=fields, environ_base={"REMOTE_ADDR": _address(from_address)})
         return response.status_code
 
 
@@ -74,8 +74,12 @@ def trip(statuses: list[int]) -> bool:
 
 @pytest.fixture
 def low_limits(app):
-    saved = {key: app.config[key] for key in ("SIGN_IN_LIMIT", "TWO_FACTOR_LIMIT")}
-    app.config.update(SIGN_IN_LIMIT="2 per 15 minutes", TWO_FACTOR_LIMIT="2 per 15 minutes")
+    saved = {key: app.config.get(key) for key in ("SIGN_IN_LIMIT", "TWO_FACTOR_LIMIT", "MESSAGE_CODE_LIMIT")}
+    app.config.update(
+        SIGN_IN_LIMIT="2 per 15 minutes",
+        TWO_FACTOR_LIMIT="2 per 15 minutes",
+        MESSAGE_CODE_LIMIT="2 per 15 minutes",
+    )
     limiter.reset()
     yield
     app.config.update(saved)
@@ -207,6 +211,47 @@ def test_tripping_every_limit_logs_no_code_token_email_or_nhs_number(app, world,
         statuses = [people.post(people.client(), f"/s/{token}", 40) for token in tokens]
         assert trip(statuses), statuses
         tripped.add("share.open_link")
+
+        # Reminder numbers: asking for codes (per account), then typing the code (per account).
+        limiter.reset()
+        young = people.client(world.young_person)
+        numbers = ["07700 900 461", "07700 900 462", "07700 900 463"]
+        statuses = [people.post(young, "/messages/text", 50, address=number) for number in numbers]
+        assert trip(statuses), statuses
+        tripped.add("messages.choose_address")
+        limiter.reset()
+        messages.ask_for_code(world.young_person, Channel.SMS, "07700900464")
+        typed.update({"07700900464", "07700 900 464", "+447700900464"})
+        statuses = [people.post(young, "/messages/text/code", 51, code=WRONG_CODE) for _ in range(3)]
+        assert trip(statuses), statuses
+        tripped.add("messages.confirm_code")
+
+        # SMART Health Links: the manifest per link (from many addresses), a file per address.
+        limiter.reset()
+        shl_token = secrets.token_urlsafe(32)
+        typed.add(shl_token)
+        statuses = [
+            people.app.test_client()
+            .post(
+                f"/shl/{shl_token}",
+                json={"recipient": "Invented GP surgery", "passcode": "SENTINEL-passcode"},
+                environ_base={"REMOTE_ADDR": _address(60 + n)},
+            )
+            .status_code
+            for n in range(11)
+        ]
+        assert trip(statuses), statuses
+        tripped.add("share.shl_manifest")
+        limiter.reset()
+        file_token = secrets.token_urlsafe(32)
+        typed.add(file_token)
+        visitor = people.app.test_client()
+        statuses = [
+            visitor.get(f"/shl/files/{file_token}", environ_base={"REMOTE_ADDR": _address(80)}).status_code
+            for _ in range(31)
+        ]
+        assert trip(statuses), statuses
+        tripped.add("share.shl_file")
 
     assert tripped == limited_endpoints(app), "trip the limits of every limited route here"
     lines = logged.lines

@@ -291,6 +291,21 @@ def _a_realistic_run(base: str, world) -> tuple[dict[str, str], list[Browser]]:
     person.get("/my-passport/download/passport")
     pdf = person.post("/my-passport/download/passport", {"sections": ["about_me", "health_summary"]})
     assert pdf.mimetype == "application/pdf"
+    # A vaccine of their own first: the card holds vaccines, so it needs one.
+    person.get("/my-passport/add/immunisation")
+    given = date_of_birth.replace(year=date_of_birth.year + 2)
+    dose = person.post(
+        "/my-passport/add/immunisation",
+        {
+            "version": "0",
+            "vaccine_id": "mmr",
+            "given_on-day": str(given.day),
+            "given_on-month": str(given.month),
+            "given_on-year": str(given.year),
+            "where_given": "abroad",
+        },
+    )
+    assert dose.status == 302, dose.body[:500]
     person.get("/my-passport/offline-card")
     assert person.post("/my-passport/offline-card", {"include_allergies": "y"}).status == 200
 

@@ -65,7 +65,7 @@ class TestTeamsAndStaff:
             totp_secret=None,
         )
         client.sign_in_as(world.admin)
-        post(client, f"/admin/staff/{world.nurse.id}/deactivate")
+        post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes")
         text = main_text(client.get("/admin/staff").get_data(as_text=True))
 
         def row_of(person) -> str:
@@ -149,6 +149,7 @@ class TestCareTeam:
             team_id=world.other_team.id,
             nurse_ids={world.other_team_nurse.id},
             adviser_id=None,
+            seen_version=passport.version,
         )
         view = build_care_team_view(admin, passport, clock.today())
         assert (view.name, view.date_of_birth, view.team) == (

@@ -41,7 +41,7 @@ def set_records(client, world, records, sex=""):
             "csrf_token": csrf_token(client),
             "records-records": records,
             "records-sex_registered_at_birth": sex,
-            "records-version": seen_version(client, page, f"{page}/immunisation-records"),
+            "records-version": seen_version(client, f"{page}/vaccines", f"{page}/immunisation-records"),
         },
     )
 
@@ -219,7 +219,7 @@ class TestTheYoungPersonsVaccinesPage:
         client.sign_in_as(world.nurse)
         client.post(
             f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
-            data={"csrf_token": csrf_token(client)},
+            data={"csrf_token": csrf_token(client), "version": dose.version},
         )
         client.sign_in_as(world.young_person)
         after = text_of(client, "/my-passport/vaccines")
@@ -365,7 +365,11 @@ class TestWhereADoseCameFrom:
         page = f"/staff/passports/{world.passport.id}"
         verify = f"{page}/immunisation/{dose.id}/verify"
         client.post(
-            verify, data={"csrf_token": csrf_token(client), "version": seen_version(client, page, verify)}
+            verify,
+            data={
+                "csrf_token": csrf_token(client),
+                "version": seen_version(client, f"{page}/vaccines", verify),
+            },
         )
         db.session.expire_all()
         checked = db.session.get(ImmunisationDose, dose.id)

@@ -83,7 +83,7 @@ class TestAddingItems:
         assert "Hay fever" in text and f"Added by {name} on" in text and "Not checked by a nurse yet" in text
         page = f"/staff/passports/{world.passport.id}"
         verify = f"{page}/condition/{world.own_condition.id}/verify"
-        response = post(client, verify, version=seen_version(client, page, verify))
+        response = post(client, verify, version=seen_version(client, f"{page}/health", verify))
         assert response.status_code == 302
         condition = db.session.get(Condition, world.own_condition.id)
         assert condition.source == Source.NURSE_VERIFIED and condition.verified_by_id == world.nurse.id
@@ -718,6 +718,7 @@ class TestTheAfter18Question:
                 "csrf_token": csrf_token(client),
                 "access-nurse": "yes",
                 "access-adviser": "no",
+                "access-version": seen_version(client, "/my-passport/", "/my-passport/who-can-see/after-18"),
                 "from": "overview",
             },
         )
@@ -736,7 +737,13 @@ class TestTheAfter18Question:
         client.sign_in_as(person)
         response = client.post(
             "/my-passport/who-can-see/after-18",
-            data={"csrf_token": csrf_token(client), "access-nurse": "yes"},
+            data={
+                "csrf_token": csrf_token(client),
+                "access-nurse": "yes",
+                "access-version": seen_version(
+                    client, "/my-passport/who-can-see", "/my-passport/who-can-see/after-18"
+                ),
+            },
         )
         assert response.status_code == 400
         text = page_text(response.get_data(as_text=True))

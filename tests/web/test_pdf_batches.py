@@ -216,7 +216,7 @@ def test_a_paused_worker_and_its_replacement_make_each_pack_once(
     paused, resume = threading.Event(), threading.Event()
     made: list[str] = []
 
-    def leaving_pack_pdf(nurse, passport):
+    def leaving_pack_pdf(nurse, passport, *, renderer):
         """As exports.leaving_pack_pdf: the policy, the PDF, one audit event (without WeasyPrint)."""
         made.append(passport.legal_name)
         if len(made) == 1:
