@@ -763,8 +763,8 @@ class TestTheAfter18Question:
 
 
 class TestTheLabelQuestionSpeaksToItsReader:
-    """The question "Is this about mental health or sexual health?" is on the young person's and the nurse's forms:
-    each reads about who sees it in their own words."""
+    """The question "Is this about mental health or sexual health?" is on the young person's forms and the
+    nurse's: each reads about who sees it in their own words."""
 
     @pytest.mark.parametrize("path", ["/my-passport/add/condition", "/my-passport/papers/add"])
     def test_the_young_person_reads_about_themselves(self, client, world, path):
