@@ -143,10 +143,10 @@ def test_reports_count_her_only_while_she_lets_her_nurse_see_it(client, world, c
     before = client.get("/admin/reports.csv").get_data(as_text=True)
     say(care_leaver, nurse=False)
     after = client.get("/admin/reports.csv").get_data(as_text=True)
-    adults_before = next(line for line in before.splitlines() if line.startswith("18 and over"))
-    adults_after = next(line for line in after.splitlines() if line.startswith("18 and over"))
-    assert adults_before.split(",")[1] == "fewer than 5"  # one adult counted
-    assert adults_after.split(",")[1] == "0"
+    adults_before = next(line for line in before.splitlines() if line.startswith("age band,18 and over,"))
+    adults_after = next(line for line in after.splitlines() if line.startswith("age band,18 and over,"))
+    assert adults_before.split(",")[2] == "fewer than 5 young people"  # one adult counted
+    assert adults_after.split(",")[2] == "0"
     assert "Who is counted" in text_of(client, "/admin/reports")
 
 
