@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from passport import clock, policy, uploads
 from passport.forms import apply_service_error
-from passport.item_forms import ActionForm
+from passport.item_forms import ActionForm, speak_to_the_young_person
 from passport.own_forms import AttachmentForm, BirthAttachmentForm, PaperForm
 from passport.passport_pages import Portal, _item_view, _refused
 from passport.projection import build_view
@@ -64,6 +64,8 @@ def add_attachment_page(
         form, back = AttachmentForm(), portal.section_url(kind)
     else:
         form, back = PaperForm(), portal.url("papers")
+        if not portal.is_staff:
+            speak_to_the_young_person(form)
     if form.validate_on_submit():
         upload = form.upload()
         target = attachments.Target(

@@ -86,6 +86,15 @@ def sensitivity_field():
     )
 
 
+def speak_to_the_young_person(form) -> None:
+    """The young person reads the label question about themselves, not about "the young person"."""
+    if "sensitivity" in form:
+        form.sensitivity.description = gettext(
+            "If you choose one, only you and your nurse can see it. "
+            "It is left out of what you share, unless you add it."
+        )
+
+
 class RegistrationForm(VersionedForm):
     service = RadioField(
         _l("What kind of service is it?"),
@@ -98,16 +107,16 @@ class RegistrationForm(VersionedForm):
         validators=[DataRequired(_l("Enter the name of the practice or shop")), Length(max=200)],
     )
     ods_code = TrimmedStringField(
-        _l("Practice code (optional)"),
+        _l("Practice code (if you know it)"),
         description=_l("GPs only. It is on letters from the practice: a letter and 5 numbers, like K81003."),
         validators=[Optional(), Length(max=12)],
     )
-    address = TextAreaField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
-    postcode = TrimmedStringField(_l("Postcode (optional)"), validators=[Optional(), Length(max=10)])
-    phone = TrimmedStringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
-    registered_on = DatePartsField(_l("Date registered (optional)"), hint=_l("For example, 3 9 2025"))
+    address = TextAreaField(_l("Address (if you know it)"), validators=[Optional(), Length(max=500)])
+    postcode = TrimmedStringField(_l("Postcode (if you know it)"), validators=[Optional(), Length(max=10)])
+    phone = TrimmedStringField(_l("Phone number (if you know it)"), validators=[Optional(), Length(max=40)])
+    registered_on = DatePartsField(_l("Date you joined (if you know it)"), hint=_l("For example, 3 9 2025"))
     ended_on = DatePartsField(
-        _l("Date you left (optional)"), hint=_l("Only if you have moved to a different one")
+        _l("Date you left (if you have left)"), hint=_l("Only if you have moved to a different one")
     )
 
 
@@ -191,11 +200,11 @@ class ContactForm(VersionedForm):
     )
     name = TrimmedStringField(_l("Name"), validators=[DataRequired(_l("Enter their name")), Length(max=200)])
     organisation = TrimmedStringField(
-        _l("Where they work (optional)"), validators=[Optional(), Length(max=200)]
+        _l("Where they work (if you know)"), validators=[Optional(), Length(max=200)]
     )
     phone = TrimmedStringField(_l("Phone number"), validators=[Optional(), Length(max=40)])
     email = EmailField(
-        _l("Email address (optional)"),
+        _l("Email address (if you know)"),
         filters=[lambda v: v.strip() if v else v],
         validators=[
             Optional(),
@@ -204,13 +213,13 @@ class ContactForm(VersionedForm):
         ],
     )
     notes = TextAreaField(
-        _l("When and how to contact them (optional)"),
+        _l("When and how to contact them (if you know)"),
         description=_l("For example, weekdays 9am to 5pm, or text first"),
         validators=[Optional(), Length(max=1000)],
     )
-    from_on = DatePartsField(_l("They help you from (optional)"))
+    from_on = DatePartsField(_l("They help you from (if you know)"))
     until_on = DatePartsField(
-        _l("They help you until (optional)"), hint=_l("Leave empty if there is no end date")
+        _l("They help you until (if you know)"), hint=_l("Leave empty if there is no end date")
     )
     emergency_contact = BooleanField(_l("Call them in an emergency"))
     sensitivity = sensitivity_field()
@@ -291,21 +300,21 @@ class AboutMeForm(VersionedForm):
     """What the young person keeps up to date about themselves."""
 
     preferred_name = TrimmedStringField(
-        _l("Name you like to be called (optional)"), validators=[Optional(), Length(max=200)]
+        _l("Name you like to be called (if you want)"), validators=[Optional(), Length(max=200)]
     )
     pronouns = TrimmedStringField(
-        _l("Pronouns (optional)"),
+        _l("Pronouns (if you want)"),
         description=_l("For example, she/her, he/him or they/them"),
         validators=[Optional(), Length(max=60)],
     )
     languages = TrimmedStringField(
-        _l("Languages you speak (optional)"),
+        _l("Languages you speak (if you want)"),
         description=_l("For example, Tigrinya and English"),
         validators=[Optional(), Length(max=200)],
     )
     interpreter_needed = BooleanField(_l("I would like an interpreter at health appointments"))
     communication_needs = TextAreaField(
-        _l("Anything that helps you at appointments (optional)"),
+        _l("What helps you at appointments (if anything)"),
         description=_l("For example, easy read letters, or a quiet room"),
         validators=[Optional(), Length(max=1000)],
     )

@@ -113,17 +113,17 @@ class AppointmentForm(VersionedForm):
         hint=_l("For example, 14 3 2027"),
     )
     at_time = TimeField(
-        _l("Time (optional)"),
+        _l("Time (if you know it)"),
         description=_l("For example, 10:30 or 14:15"),
         validators=[Optional()],
     )
     place = TrimmedStringField(
-        _l("Where (optional)"),
+        _l("Where (if you know it)"),
         description=_l("For example, Riverside Dental, High Street"),
         validators=[Optional(), Length(max=200, message=_l("This must be 200 characters or fewer"))],
     )
     with_whom = TrimmedStringField(
-        _l("Who with (optional)"),
+        _l("Who with (if anyone)"),
         description=_l("For example, Dr Patel, or my adviser is coming too"),
         validators=[Optional(), Length(max=200, message=_l("This must be 200 characters or fewer"))],
     )

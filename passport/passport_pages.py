@@ -23,6 +23,7 @@ from passport.item_forms import (
     ActionForm,
     CorrectionForm,
     NurseAboutMeForm,
+    speak_to_the_young_person,
     with_where_it_came_from,
 )
 from passport.models import Passport, Role
@@ -174,6 +175,8 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
     if not decision:
         _refused(decision)
     form = form_class(obj=item) if item is not None else form_class(version=0)
+    if not portal.is_staff:
+        speak_to_the_young_person(form)
     if portal.is_staff and "vaccine_id" in form:
         # The young person's hint says their nurse will check; the nurse is the one who checks.
         form.vaccine_id.description = _("If the record uses another name for it, choose the closest.")

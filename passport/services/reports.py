@@ -1,5 +1,7 @@
 """Designated-nurse reports: how the organisation is doing, by team and age band, with small numbers
-hidden so nobody can be identified (counts under 5 show as "fewer than 5").
+hidden so nobody can be identified: a count from 1 to 4 is never shown (the page and the CSV say "fewer than
+5 young people" instead), an average SDQ score needs at least 5 scores, and a group of 1 to 4 young people
+shows no figures at all.
 
 Measures (seeded from the Dorset KPIs and Leicestershire's immunisation and assessment rates): registered
 with a GP; immunisations up to date; health assessments in time (in care); leaving pack handed over by 18
@@ -12,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +28,10 @@ SMALL_NUMBER = 5
 MEASURES = ("gp", "immunised", "assessed_in_time", "pack_by_18")
 
 
+def _small(number: int) -> bool:
+    return 0 < number < SMALL_NUMBER
+
+
 @dataclass(frozen=True)
 class Cell:
     """A count out of a group. Suppressed when either number is 1 to 4."""
@@ -34,7 +41,12 @@ class Cell:
 
     @property
     def suppressed(self) -> bool:
-        return 0 < self.count < SMALL_NUMBER or 0 < self.total < SMALL_NUMBER
+        return _small(self.count) or _small(self.total)
+
+    @property
+    def group_too_small(self) -> bool:
+        """The people this measure counts are 1 to 4, so even how many there are is hidden."""
+        return _small(self.total)
 
     @property
     def percent(self) -> int | None:
@@ -49,10 +61,26 @@ class GroupFigures:
     size: int
     cells: dict[str, Cell]
     mean_sdq: float | None  # None when fewer than 5 people have a score
+    sdq_scores: int  # how many people have a score (shown only beside a mean, so only when 5 or more)
 
     @property
     def size_suppressed(self) -> bool:
-        return 0 < self.size < SMALL_NUMBER
+        return _small(self.size)
+
+    @property
+    def shown(self) -> bool:
+        """Whether the group has any figures to show: 5 or more young people."""
+        return self.size >= SMALL_NUMBER
+
+
+@dataclass(frozen=True)
+class DueMonth:
+    month: date
+    count: int  # health assessments due that month (overdue ones count in the first month)
+
+    @property
+    def suppressed(self) -> bool:
+        return _small(self.count)
 
 
 @dataclass(frozen=True)
@@ -60,7 +88,21 @@ class Report:
     overall: GroupFigures
     by_team: list[GroupFigures]
     by_age_band: list[GroupFigures]
-    reviews_due_by_month: list[tuple[date, int]]  # next 12 months, counts (suppressed in display when < 5)
+    reviews_due_by_month: list[DueMonth]  # the next 12 months
+
+    @property
+    def due_in_year(self) -> int:
+        return sum(m.count for m in self.reviews_due_by_month)
+
+    @property
+    def due_months_shown(self) -> bool:
+        """Whether any month has a count to show (5 or more). When none has, only the year's total may be
+        shown: with some months shown, the total would give away the hidden ones."""
+        return any(m.count >= SMALL_NUMBER for m in self.reviews_due_by_month)
+
+    @property
+    def most_due_in_a_month(self) -> int:
+        return max((m.count for m in self.reviews_due_by_month if not m.suppressed), default=0)
 
 
 def _age_band(age: int) -> str:
@@ -122,6 +164,7 @@ def _group(label: str, facts: list[_Facts]) -> GroupFigures:
             "pack_by_18": Cell(sum(f.pack_by_18 for f in adults), len(adults)),
         },
         mean_sdq=round(sum(scores) / len(scores), 1) if len(scores) >= SMALL_NUMBER else None,
+        sdq_scores=len(scores),
     )
 
 
@@ -163,18 +206,24 @@ def organisation_report(viewer: User, today: date) -> Report:
         overall=_group("", list(facts.values())),
         by_team=[_group(name, rows) for name, rows in sorted(by_team.items())],
         by_age_band=[_group(band, by_band[band]) for band in ("under_16", "16_to_17", "18_and_over")],
-        reviews_due_by_month=[(month, due_counts.get(month, 0)) for month in months],
+        reviews_due_by_month=[DueMonth(month, due_counts.get(month, 0)) for month in months],
     )
 
 
 def report_csv(report: Report, label_for) -> bytes:
-    """The report as CSV, with the same small-number suppression as the page. Each row says which breakdown
-    it belongs to (everyone, team, age band) and its group, labelled by `label_for(breakdown, label)`: the
-    young people without a team are their own row, "No team". Cells are written by exports.csv_file, so a
-    team name that looks like a formula stays text."""
+    """The report as CSV, with the same small-number suppression as the page, said in the same words in the
+    reader's language ("fewer than 5 young people"). Each row says which breakdown it belongs to (everyone,
+    team, age band) and its group, labelled by `label_for(breakdown, label)`: the young people without a team
+    are their own row, "No team". Cells are written by exports.csv_file, so a team name that looks like a
+    formula stays text."""
+    few = gettext("fewer than 5 young people")
 
     def shown(cell: Cell) -> str:
-        return "fewer than 5" if cell.suppressed else f"{cell.count}/{cell.total}"
+        if cell.group_too_small:
+            return few
+        if cell.suppressed:
+            return gettext("fewer than 5 of %(total)d young people", total=cell.total)
+        return f"{cell.count}/{cell.total}"
 
     breakdowns = [
         ("everyone", [report.overall]),
@@ -185,9 +234,9 @@ def report_csv(report: Report, label_for) -> bytes:
         [
             breakdown,
             label_for(breakdown, group.label),
-            "fewer than 5" if group.size_suppressed else group.size,
+            few if group.size_suppressed else group.size,
             *(shown(group.cells[m]) for m in MEASURES),
-            "" if group.mean_sdq is None else group.mean_sdq,
+            gettext("Not enough scores yet") if group.mean_sdq is None else group.mean_sdq,
         ]
         for breakdown, groups in breakdowns
         for group in groups

@@ -767,3 +767,21 @@ class TestTheAfter18Question:
         assert "999 000 0018" not in page  # the NHS number is About me: not theirs to see now
         client.sign_in_as(person)
         assert "Who can see your passport after you turn 18?" in text_of(client, "/my-passport/")
+
+
+class TestTheLabelQuestionSpeaksToItsReader:
+    """The question "Is this about mental health or sexual health?" is on the young person's forms and the
+    nurse's: each reads about who sees it in their own words."""
+
+    @pytest.mark.parametrize("path", ["/my-passport/add/condition", "/my-passport/papers/add"])
+    def test_the_young_person_reads_about_themselves(self, client, world, path):
+        client.sign_in_as(world.young_person)
+        text = text_of(client, path)
+        assert "only you and your nurse can see it" in text
+        assert "the young person" not in text
+
+    @pytest.mark.parametrize("path", ["/add/condition", "/papers/add"])
+    def test_the_nurse_reads_about_the_young_person(self, client, world, path):
+        client.sign_in_as(world.nurse)
+        text = text_of(client, f"/staff/passports/{world.passport.id}{path}")
+        assert "only the young person and their nurse see it" in text
