@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# make test spreads the suite over one process per CPU (pytest-xdist; each has its own SQLite database).
+# test-only runs in one process, as the PostgreSQL run shares one database.
+TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 export PASSPORT_ENV ?= development
@@ -31,7 +34,7 @@ serve: install frontend translations ## Run under gunicorn (production-style); s
 test: install-dev frontend translations ## Install what the tests need and run the whole suite
 	@scripts/ensure-system-packages
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-only: ## Run the suite without installing anything (TEST_DATABASE_URL picks the database)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -104,7 +104,7 @@ def test_error_states_and_post_only_pages_have_no_wcag_violations(browser, live_
     page.wait_for_load_state()
     assert page.locator(".app-code").count() == 1, "the sign-up code was not made"
     c.check(page, "sign-up code just made")
-    page.goto(f"{live_server}/staff/passports/{world.passport.id}")
+    page.goto(f"{live_server}/staff/passports/{world.passport.id}/about")  # their account is under "About"
     page.locator("details.nhsuk-details summary").first.click()
     page.locator(f"form[action$='/passports/{world.passport.id}/password-reset'] button").click()
     page.wait_for_load_state()

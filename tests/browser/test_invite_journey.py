@@ -17,7 +17,7 @@ def test_nurse_invites_and_the_young_person_claims_on_a_phone(browser, live_serv
     page = nurse.new_page()
     sign_in(page, live_server, world.nurse.email)
     page.get_by_role("heading", name="Your caseload").wait_for()
-    page.get_by_role("link", name="Morgan Ashdown").click()
+    page.get_by_role("link", name="Morgan Ashdown", exact=True).click()
     page.get_by_role("button", name="Make a sign-up code").click()
     page.get_by_role("heading", name="Sign-up code for Morgan Ashdown").wait_for()
     screenshot(page, "invite-nurse-code-page")

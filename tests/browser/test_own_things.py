@@ -130,7 +130,7 @@ def test_the_nurse_sees_the_photo_beside_the_dose(browser, live_server, own_thin
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = context.new_page()
     sign_in(page, live_server, world.nurse.email)
-    page.goto(f"{live_server}/staff/passports/{world.passport.id}#vaccines")
+    page.goto(f"{live_server}/staff/passports/{world.passport.id}/vaccines")
     dose_line = page.locator(f"#item-{dose.id}")
     assert dose_line.locator("img.app-attachment__thumb").is_visible()
     assert axe_violations(page) == []
