@@ -117,8 +117,10 @@ class TestAppointments:
         url = f"/my-passport/appointments/{world.appointment.id}/change"
         data = {"csrf_token": csrf_token(client), "what": "Dentist", **date_fields("on_date", clock.today())}
         client.post(url, data={**data, "version": "1", "what": "First change"})
-        html = client.post(url, data={**data, "version": "1", "what": "Second change"}).get_data(as_text=True)
-        assert "This was changed somewhere else" in html
+        second = client.post(url, data={**data, "version": "1", "what": "Second change"})
+        html = second.get_data(as_text=True)
+        assert second.status_code == 409 and "changed this while you were editing it" in html
+        assert 'value="Second change"' in html  # what they typed is kept, to send again
         assert db.session.get(Appointment, world.appointment.id).what == "First change"
 
     def test_appointments_between_two_dates_for_reminders(self, world):
