@@ -180,6 +180,9 @@ def test_the_viewer_decrypts_to_the_same_facts_as_the_share_page(
     assert len(decrypted["vaccines"]) == 2 and decrypted["allergies"][0][0] == "Penicillin"
     for fact in (world.passport.legal_name, "999 000 0018", "Riverside Surgery", "Penicillin", "Aunt Dee"):
         assert fact in viewer_text, fact
+    if locale == "en_GB":  # the day chosen, not the day after (the link's exp is the midnight after it)
+        until = clock.today() + timedelta(days=20)
+        assert f"at the end of {until.day} {until:%B %Y}." in viewer.locator("#shl-ends").inner_text()
     gp.close()
 
     # The young person sees who looked, as the GP named themselves.
