@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -29,6 +30,9 @@ def dose_form(vaccine_id, given_on, **extra):
         "given_on-month": str(given_on.month),
         "given_on-year": str(given_on.year),
         "where_given": extra.pop("where_given", "uk_gp"),
+        "source": extra.pop(
+            "source", "nurse_verified"
+        ),  # the nurse's form asks (the young person's does not)
         **extra,
     }
 
@@ -41,7 +45,8 @@ def set_records(client, world, records, sex=""):
             "csrf_token": csrf_token(client),
             "records-records": records,
             "records-sex_registered_at_birth": sex,
-            "records-version": seen_version(client, page, f"{page}/immunisation-records"),
+            # The form is on the vaccines page since the passport became a page per area.
+            "records-version": seen_version(client, f"{page}/vaccines", f"{page}/immunisation-records"),
         },
     )
 
@@ -217,9 +222,14 @@ class TestTheYoungPersonsVaccinesPage:
 
         dose = db.session.scalar(select(ImmunisationDose).where(ImmunisationDose.vaccine_id == "menacwy"))
         client.sign_in_as(world.nurse)
+        page = f"/staff/passports/{world.passport.id}"
+        verify = f"{page}/immunisation/{dose.id}/verify"
         client.post(
-            f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
-            data={"csrf_token": csrf_token(client)},
+            verify,
+            data={
+                "csrf_token": csrf_token(client),
+                "version": seen_version(client, f"{page}/vaccines", verify),
+            },
         )
         client.sign_in_as(world.young_person)
         after = text_of(client, "/my-passport/vaccines")
@@ -345,11 +355,37 @@ class TestWhereADoseCameFrom:
             },
         )
 
-    def test_the_nurse_is_asked_and_checked_is_the_answer_already_chosen(self, client, world):
+    @pytest.mark.parametrize("kind", ["immunisation", "allergy", "medication", "condition", "contact"])
+    def test_the_nurse_is_asked_and_no_answer_is_chosen_for_them(self, client, world, kind):
+        """A preselected "I checked it" let a copied record go in as checked without a thought."""
         client.sign_in_as(world.nurse)
-        html = client.get(f"/staff/passports/{world.passport.id}/add/immunisation").get_data(as_text=True)
+        html = client.get(f"/staff/passports/{world.passport.id}/add/{kind}").get_data(as_text=True)
         assert "Where did this come from?" in page_text(html)
-        assert 'value="nurse_verified" checked' in html
+        assert 'name="source" type="radio" value="nurse_verified">' in html
+        assert 'name="source" type="radio" value="imported">' in html
+        assert re.search(r'name="source"[^>]*checked', html) is None
+
+    def test_no_answer_is_refused_beside_the_field_with_the_forms_other_problems(self, client, world):
+        response = self.add(client, world, source="")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert 'id="source-error"' in html and "Choose where this came from" in page_text(html)
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+        born = world.passport.date_of_birth
+        response = client.post(
+            f"/staff/passports/{world.passport.id}/add/immunisation",
+            data={"csrf_token": csrf_token(client), **dose_form("mmr", born - timedelta(days=5), source="")},
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert 'id="source-error"' in html and 'id="given_on-error"' in html  # both at once
+        assert 'value="mmr" selected' in html  # what they chose is kept
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+
+    def test_checked_is_saved_as_checked(self, client, world):
+        assert self.add(client, world, source="nurse_verified").status_code == 302
+        dose = db.session.scalar(select(ImmunisationDose))
+        assert dose.source == Source.NURSE_VERIFIED and dose.verified_by_id == world.nurse.id
         young = client.application.test_client()
         young.sign_in_as(world.young_person)
         assert "Where did this come from?" not in page_text(
@@ -365,7 +401,11 @@ class TestWhereADoseCameFrom:
         page = f"/staff/passports/{world.passport.id}"
         verify = f"{page}/immunisation/{dose.id}/verify"
         client.post(
-            verify, data={"csrf_token": csrf_token(client), "version": seen_version(client, page, verify)}
+            verify,
+            data={
+                "csrf_token": csrf_token(client),
+                "version": seen_version(client, f"{page}/vaccines", verify),
+            },
         )
         db.session.expire_all()
         checked = db.session.get(ImmunisationDose, dose.id)
