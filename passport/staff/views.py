@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from passport import clock, labels, policy, readiness
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
-from passport.exports.pdf import TemplateRenderer, pdf_response
+from passport.exports.pdf import TemplateRenderer, pdf_response, person_filename
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import SeenVersion, apply_service_error
@@ -403,7 +403,7 @@ def leaving_pack_pdf(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
     pdf = exports.leaving_pack_pdf(current_user, passport, renderer=TemplateRenderer())
-    return pdf_response(pdf, f"leaving-pack-{clock.today().isoformat()}.pdf")
+    return pdf_response(pdf, person_filename("leaving-pack", passport.legal_name, clock.today()))
 
 
 @bp.route("/passports/<uuid:passport_id>/sdq", methods=["GET", "POST"])
