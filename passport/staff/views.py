@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -643,6 +653,7 @@ def leaving_pack_batches():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
+            pdf_batches.render_in_this_process(current_app._get_current_object())  # development only
             return redirect(url_for("staff.leaving_pack_batch", batch_id=batch.id))
     today = clock.today()
     return render_template(
@@ -661,6 +672,8 @@ def leaving_pack_batch(batch_id):
     if batch is None:
         abort(404)
     progress = pdf_batches.progress_of(batch, current_user, clock.today())
+    if not progress.finished:
+        pdf_batches.render_in_this_process(current_app._get_current_object())  # development only
     response = make_response(
         render_template("staff/leaving_pack_batch.html", progress=progress, action_form=ActionForm())
     )
