@@ -47,6 +47,11 @@ class Config:
     REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
     # /healthz answers within this many seconds, whatever the database and Redis do (passport/health.py).
     HEALTH_CHECK_SECONDS = float(os.environ.get("HEALTH_CHECK_SECONDS", "2"))
+    # Leaving-pack batches made on a background thread of the web server itself, with the same claim and
+    # leases as `flask render-leaving-packs` (services/pdf_batches.py). On in development, so `make run`
+    # finishes batches with nothing else running; in production the worker makes them, away from the web
+    # servers' CPUs (docs/deploy.md).
+    RENDER_BATCHES_IN_PROCESS = _bool("RENDER_BATCHES_IN_PROCESS", False)
 
     # Sessions are signed cookies so app servers keep no state; the LoginSession table makes them revocable.
     SESSION_COOKIE_NAME = "passport_session"
@@ -131,6 +136,7 @@ DEVELOPMENT_SHC_ISSUER = "https://health-passport.localhost"
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    RENDER_BATCHES_IN_PROCESS = _bool("RENDER_BATCHES_IN_PROCESS", True)
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-secret-key"
     SHC_ISSUER = os.environ.get("SHC_ISSUER") or DEVELOPMENT_SHC_ISSUER
     SEND_HSTS = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -79,6 +79,20 @@ def html_lang() -> str:
     return str(locale).replace("_", "-") if locale is not None else "en-GB"
 
 
+def language_page_href() -> str:
+    """Where the header's language link goes: the language page, told to come back here afterwards. A page
+    shown after a POST (a form with errors) comes back to its address, as a GET."""
+    if request.endpoint == "public.language":
+        from passport.public.views import _safe_return_path
+
+        here = _safe_return_path(request.args.get("next"))
+    elif request.method == "GET":
+        here = request.full_path.rstrip("?")
+    else:
+        here = request.path
+    return url_for("public.language", next=here)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["as_written"] = as_written
@@ -93,4 +107,5 @@ def init_app(app: Flask) -> None:
             "supported_locales": current_app.config["SUPPORTED_LOCALES"],
             "draft_locales": DRAFT_LOCALES,
             "current_locale": str(get_locale()),
+            "language_page_href": language_page_href,
         }

@@ -57,9 +57,11 @@ def with_where_it_came_from(form_class: type[VersionedForm]) -> type[VersionedFo
                 SelectChoice("nurse_verified", _l("I checked it against the GP or child health record")),
                 SelectChoice("imported", _l("I copied it from another record and have not checked it yet")),
             ],
-            default="nurse_verified",
-            validate_choice=False,  # the service checks it, with the message beside the field
-            validators=[Optional()],  # not sent: checked, as before this question was asked
+            # No answer is chosen for them: a preselected "I checked it" let a copied record go in as
+            # checked without a thought. The service refuses no answer (or a made-up one) with a message
+            # beside the field, together with anything else wrong on the form.
+            validate_choice=False,
+            validators=[Optional()],
         )
 
     StaffAddForm.__name__ = f"StaffAdd{form_class.__name__}"

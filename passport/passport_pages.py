@@ -185,7 +185,9 @@ def item_form_page(portal: Portal, passport: Passport, kind_name: str, item_id: 
         try:
             if item is None:
                 values = form.item_values()
-                source = values.pop("source", None)
+                # Asked on the nurse's form: no answer is "" (refused), not None (checked, for callers
+                # that never ask, such as the demo data).
+                source = (values.pop("source", None) or "") if portal.is_staff else None
                 items.add_item(current_user, passport, kind_name, values, source=source)
             else:
                 items.update_item(

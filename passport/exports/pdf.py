@@ -38,7 +38,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from flask import Response, current_app, has_request_context, render_template, url_for
 from markupsafe import Markup
@@ -559,9 +559,15 @@ def render_template_pdf(
 
 
 def pdf_response(pdf_bytes: bytes, filename: str) -> Response:
-    """A download of `pdf_bytes`: never cached (it holds health data), saved rather than shown inline."""
+    """A download of `pdf_bytes`: never cached (it holds health data), saved rather than shown inline. The
+    name is sent as ASCII for every browser, and as UTF-8 (filename*, RFC 6266) when it has letters ASCII
+    lacks, so "Zoë" or an Arabic name is kept where the browser can."""
     response = Response(pdf_bytes, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_filename(filename)}"'
+    plain, full = ascii_filename(filename), unicode_filename(filename)
+    disposition = f'attachment; filename="{plain}"'
+    if full != plain:
+        disposition += f"; filename*=UTF-8''{quote(full, safe='')}"
+    response.headers["Content-Disposition"] = disposition
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -572,8 +578,25 @@ def ascii_filename(filename: str) -> str:
     dot, dash and underscore, ending in .pdf. Accents are folded (é → e); anything else becomes a dash."""
     folded = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     stem = folded[:-4] if folded.lower().endswith(".pdf") else folded
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:100] or "health-passport"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
+    stem = re.sub(r"-{2,}", "-", stem).strip("-.")[:100] or "health-passport"
     return f"{stem}.pdf"
+
+
+def unicode_filename(filename: str) -> str:
+    """The same, keeping letters and digits of any script: everything else (spaces, quotes, slashes,
+    control characters) becomes a dash, so it is only ever a name, never a path or a header."""
+    text = unicodedata.normalize("NFC", filename)
+    stem = text[:-4] if text.lower().endswith(".pdf") else text
+    kept = "".join(c if unicodedata.category(c)[0] in "LNM" or c in "._-" else "-" for c in stem)
+    stem = re.sub(r"-{2,}", "-", kept).strip("-.")[:100] or "health-passport"
+    return f"{stem}.pdf"
+
+
+def person_filename(what: str, name: str, day) -> str:
+    """A download named for whose it is and when: leaving-pack-robin-fairweather-2026-12-07.pdf. A nurse
+    saving packs for several young people can tell them apart (they were all leaving-pack-<date>.pdf)."""
+    return f"{what}-{'-'.join(name.lower().split())}-{day.isoformat()}.pdf"
 
 
 class TemplateRenderer:

@@ -15,7 +15,7 @@ from passport.access import recent_sign_in_required, requires_own_passport
 from passport.birth_forms import BirthChoicesForm
 from passport.export_forms import ChooseSectionsForm, DownloadPassportForm, OfflineCardForm, ShareLinkForm
 from passport.exports import shc
-from passport.exports.pdf import TemplateRenderer, pdf_response
+from passport.exports.pdf import TemplateRenderer, pdf_response, person_filename
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import SeenVersion, apply_service_error
@@ -219,7 +219,7 @@ def download_passport(passport):
                 renderer=TemplateRenderer(),
                 bilingual=bool(form.bilingual.data),
             )
-            return pdf_response(pdf, f"health-passport-{clock.today().isoformat()}.pdf")
+            return pdf_response(pdf, person_filename("health-passport", passport.name_to_use, clock.today()))
     return _page("me/download_passport.html", passport, form=form)
 
 

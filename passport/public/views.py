@@ -62,6 +62,14 @@ def _safe_return_path(target: str | None) -> str:
     return target
 
 
+@bp.get("/language")
+@public
+def language():
+    """The languages, each named in its own script, one link away from every page's header (not a bar
+    on every page: on a phone that pushed the heading down). Choosing one goes back to `next`."""
+    return render_template("public/language.html", return_to=_safe_return_path(request.args.get("next")))
+
+
 @bp.post("/language")
 @public
 def choose_language():

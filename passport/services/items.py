@@ -93,13 +93,19 @@ def add_item(
     today = clock.today()
     _refuse_unless(policy.decide_add_item(actor, passport, kind.name, today))
     by_nurse = Role(actor.role) is not Role.YOUNG_PERSON
-    if by_nurse:
-        if source not in (None, Source.NURSE_VERIFIED, Source.IMPORTED):
-            raise InputProblems([("source", _l("Choose where this came from"))])
-        source = Source(source or Source.NURSE_VERIFIED)
-    else:
-        source = Source.SELF_REPORTED
-    cleaned = _checked_values(kind, values, passport)
+    # None: the caller never asked (demo data, imports) and a nurse's entry is checked. Asked and not
+    # answered ("") or answered with something else: refused beside the field, with the form's other
+    # problems so the nurse sees them all at once.
+    source_problems = []
+    if by_nurse and source not in (None, Source.NURSE_VERIFIED, Source.IMPORTED):
+        source_problems = [("source", _l("Choose where this came from"))]
+    try:
+        cleaned = _checked_values(kind, values, passport)
+    except InputProblems as error:
+        raise InputProblems(source_problems + error.problems) from None
+    if source_problems:
+        raise InputProblems(source_problems)
+    source = Source(source or Source.NURSE_VERIFIED) if by_nurse else Source.SELF_REPORTED
     now = clock.now()
     checked = source is Source.NURSE_VERIFIED
     item = kind.model(

@@ -16,6 +16,11 @@ still its own, in one transaction with the PDF's audit event: a worker that was 
 batch was taken over writes nothing, so each young person gets one PDF and one "exported" event, however
 workers stop and start (tests/web/test_pdf_batches.py).
 
+In development (`make run`: SQLite, no Redis, no worker) the web server makes batches itself, on one
+background thread started when a batch is asked for or its page is looked at (RENDER_BATCHES_IN_PROCESS,
+set by DevelopmentConfig). It claims and leases exactly as the worker does, so running a worker as well
+does no harm: each batch is still made once.
+
 Why not RQ or Dramatiq on the Redis we have: `make run` and a single-server pilot have no Redis, and a job
 queue would still deliver a job twice after a worker stalls (at-least-once), so the conditional write below
 would still be needed for one audit event per item. The database is already the shared state.
@@ -26,6 +31,9 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import logging
+import os
+import socket
+import threading
 import time
 import uuid
 import zipfile
@@ -415,6 +423,53 @@ def _make_item(app: Flask, batch_id: uuid.UUID, item_id: uuid.UUID, worker: str)
         .where(PdfBatch.id == batch_id, PdfBatch.claimed_by == worker)
         .values(heartbeat_at=now)
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# In development: the web server makes batches itself
+
+
+# Render processes the development server gives a batch (its render pool also serves its own downloads).
+IN_PROCESS_RENDERS = 2
+_in_process_lock = threading.Lock()
+_in_process_thread: threading.Thread | None = None
+
+
+def render_in_this_process(app: Flask) -> bool:
+    """Start making waiting batches on a background thread of this server, when RENDER_BATCHES_IN_PROCESS
+    is on (development): nothing else has to run for a batch to finish. One thread at a time; it stops when
+    nothing is waiting, and the batch page, which refreshes itself, starts it again for anything left (a
+    batch asked for as it stopped, or one a restarted server never finished). True if a thread runs."""
+    global _in_process_thread
+    if not app.config.get("RENDER_BATCHES_IN_PROCESS"):
+        return False
+    with _in_process_lock:
+        if _in_process_thread is None or not _in_process_thread.is_alive():
+            worker = f"{socket.gethostname()}:{os.getpid()}:web"[:100]
+            _in_process_thread = threading.Thread(
+                target=_render_waiting, args=(app, worker), name="leaving-pack-batches", daemon=True
+            )
+            _in_process_thread.start()
+    return True
+
+
+def _render_waiting(app: Flask, worker: str) -> None:
+    with app.app_context():
+        try:
+            while (batch_id := claim_next(worker)) is not None:
+                render_batch(app, batch_id, IN_PROCESS_RENDERS)
+        except Exception:  # a development convenience: say why in the log, the next page view tries again
+            logger.exception("making leaving-pack batches in the web server failed")
+        finally:
+            db.session.remove()
+
+
+def wait_for_in_process(timeout: float) -> bool:
+    """Wait for this server's batch thread to stop (tests). True if it has."""
+    thread = _in_process_thread
+    if thread is not None:
+        thread.join(timeout)
+    return thread is None or not thread.is_alive()
 
 
 def delete_expired() -> int:

@@ -131,33 +131,54 @@ EVENT_PART = {
     "health_action_added": _l("Your health plan"),
     "health_action_updated": _l("Your health plan"),
     "health_card_issued": _l("My vaccines"),
+    "passport_created": _l("Your whole passport"),
+    "passport_transferred": _l("Who can see it"),
+    "invite_issued": _l("Your account"),
+    "password_reset_code_issued": _l("Your account"),
+    "emergency_contacts_chosen": _l("People who can help"),
+    "attachment_added": _l("My photos and files"),
+    "attachment_opened": _l("My photos and files"),
+    "attachment_removed": _l("My photos and files"),
+    "offline_copy_started": _l("Your whole passport"),
+    "offline_copy_ended": _l("Your whole passport"),
 }
+# What "Which part" says when saying more would tell too much (birth history, SDQ scores, the EHCP) or
+# when an event has no part of its own: never an empty cell, which read as a fault.
+SOME_PART = _l("Your passport")
 REFUSAL_PART = {
     "wrong_passcode": _l("The passcode was wrong"),
     "stopped": _l("The link had stopped"),
 }
-# Birth-history events say nothing about which part: the log must not reveal the record is there.
+# Birth-history events name no part: the log must not reveal the record is there (nor a paper added to
+# it). SDQ scores and the EHCP are as private, and their plain words are vague on purpose too.
 _SAYS_NOTHING = frozenset(
-    {"birth_history_changed", "birth_consent_recorded", "birth_consent_withdrawn", "birth_history_viewed"}
+    {
+        "birth_history_changed",
+        "birth_consent_recorded",
+        "birth_consent_withdrawn",
+        "birth_history_viewed",
+        "sdq_recorded",
+        "ehcp_changed",
+    }
 )
 
 
 def _which_part(event_type: str, details: dict) -> object:
-    if event_type in _SAYS_NOTHING:
-        return ""
+    if event_type in _SAYS_NOTHING or details.get("attached_to") == "birth_history":
+        return SOME_PART
     if details.get("item_kind"):
-        return labels.ITEM_KIND.get(details["item_kind"], "")
+        return labels.ITEM_KIND.get(details["item_kind"], SOME_PART)
     if event_type == "share_link_opened":
         shown = set((details.get("sections") or "").split(","))
         names = [name for section, name in SECTION_PART.items() if section in shown]  # in the form's order
-        return ", ".join(str(name) for name in names)
+        return ", ".join(str(name) for name in names) or SOME_PART
     if event_type == "share_link_refused":
-        return REFUSAL_PART.get(details.get("why", ""), "")
+        return REFUSAL_PART.get(details.get("why", ""), SOME_PART)
     if event_type == "passport_exported":
-        return EXPORT_PART.get(details.get("export", ""), "")
+        return EXPORT_PART.get(details.get("export", ""), SOME_PART)
     if event_type == "passport_viewed":
         return VIEW_PART.get(details.get("view", ""), VIEW_PART["staff_page"])
-    return EVENT_PART.get(event_type, "")
+    return EVENT_PART.get(event_type, SOME_PART)
 
 
 def _who(event, details: dict) -> str:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from passport import clock, labels, policy, readiness
 from passport.access import requires, requires_passport
 from passport.birth_forms import BirthHistoryForm, ConsentForm, WithdrawConsentForm
-from passport.exports.pdf import TemplateRenderer, pdf_response
+from passport.exports.pdf import TemplateRenderer, pdf_response, person_filename
 from passport.exports.qr import qr_data_uri
 from passport.extensions import db
 from passport.forms import SeenVersion, apply_service_error
@@ -405,7 +415,7 @@ def leaving_pack_pdf(passport):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.leaving_pack_page", passport_id=passport.id))
     pdf = exports.leaving_pack_pdf(current_user, passport, renderer=TemplateRenderer())
-    return pdf_response(pdf, f"leaving-pack-{clock.today().isoformat()}.pdf")
+    return pdf_response(pdf, person_filename("leaving-pack", passport.legal_name, clock.today()))
 
 
 @bp.route("/passports/<uuid:passport_id>/sdq", methods=["GET", "POST"])
@@ -645,6 +655,7 @@ def leaving_pack_batches():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
+            pdf_batches.render_in_this_process(current_app._get_current_object())  # development only
             return redirect(url_for("staff.leaving_pack_batch", batch_id=batch.id))
     today = clock.today()
     return render_template(
@@ -663,6 +674,8 @@ def leaving_pack_batch(batch_id):
     if batch is None:
         abort(404)
     progress = pdf_batches.progress_of(batch, current_user, clock.today())
+    if not progress.finished:
+        pdf_batches.render_in_this_process(current_app._get_current_object())  # development only
     response = make_response(
         render_template("staff/leaving_pack_batch.html", progress=progress, action_form=ActionForm())
     )

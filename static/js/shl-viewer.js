@@ -53,11 +53,13 @@
 
   function readPayload() {
     var hash = window.location.hash.slice(1);
-    if (!hash) {
-      // Coming back from choosing a language: the link was kept in this tab only (never sent anywhere).
-      hash = window.sessionStorage.getItem(PENDING) || "";
-      window.sessionStorage.removeItem(PENDING);
-      if (hash) { window.history.replaceState(null, "", "#" + hash); }
+    // Coming back from the language page: the link was kept in this tab only (never sent anywhere), and is
+    // forgotten here whether or not it is needed, so a later visit never finds an old one.
+    var pending = window.sessionStorage.getItem(PENDING) || "";
+    window.sessionStorage.removeItem(PENDING);
+    if (!hash && pending) {
+      hash = pending;
+      window.history.replaceState(null, "", "#" + hash);
     }
     var start = hash.indexOf("shlink:/");
     if (start < 0) { return null; }
@@ -285,8 +287,9 @@
   // Another link pasted into the address bar of this page changes only the part after #: start again.
   window.addEventListener("hashchange", function () { window.location.reload(); });
   var payload = readPayload();
-  document.querySelectorAll(".app-language-form").forEach(function (languageForm) {
-    languageForm.addEventListener("submit", function () {
+  // The header's language link leaves this page, and the part after # with it: keep it in this tab.
+  document.querySelectorAll(".app-header__language").forEach(function (languageLink) {
+    languageLink.addEventListener("click", function () {
       if (window.location.hash) { window.sessionStorage.setItem(PENDING, window.location.hash.slice(1)); }
     });
   });

@@ -75,3 +75,12 @@ def sign_in(page, base: str, email: str, password: str = factories.PASSWORD) -> 
         page.locator("#code").fill(factories.security_code(user))
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def choose_language(page, locale: str) -> None:
+    """Change the language as a person does: the header's language link, their language, the button; the
+    language page sends them back to the page they were on."""
+    page.locator("header .app-header__language").click()
+    page.locator(f"input[name=locale][value={locale}]").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import PHONE, choose_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +17,7 @@ def test_the_overview_in_four_languages(browser, live_server, world, screenshot,
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     sign_in(page, live_server, world.young_person.email)
-    page.locator("#language-select").select_option(locale)
-    page.locator(".app-language-form button").click()
+    choose_language(page, locale)
     page.goto(f"{live_server}/my-passport/")
     assert page.evaluate("document.documentElement.dir") == direction
     nhs_number = page.locator(".app-key-facts [dir=ltr]").first
@@ -58,8 +57,7 @@ def test_arabic_mirrors_the_layout_and_english_does_not(browser, live_server, wo
         context = browser.new_context(viewport=PHONE, locale="en-GB")
         page = context.new_page()
         sign_in(page, live_server, world.young_person.email)
-        page.locator("#language-select").select_option(locale)
-        page.locator(".app-language-form button").click()
+        choose_language(page, locale)
         page.goto(f"{live_server}/my-passport/add/allergy")
         page.locator("main form button[type=submit]").click()  # sent empty: the field shows its error
         page.wait_for_load_state()

@@ -12,7 +12,7 @@ from passport import themes
 from passport.extensions import db
 from passport.models import Passport
 from tests import factories
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import PHONE, choose_language, sign_in
 from tests.browser.test_accessibility import AXE, axe_violations
 from tests.unit.test_uploads import jpeg, pdf
 
@@ -82,8 +82,7 @@ def test_the_young_persons_new_screens(browser, live_server, own_things, screens
     page = context.new_page()
     sign_in(page, live_server, world.young_person.email)
     if locale != "en_GB":
-        page.locator("#language-select").select_option(locale)
-        page.locator(".app-language-form button").click()
+        choose_language(page, locale)
     failures = {}
     for url in (*SCREENS, f"/my-passport/immunisation/{dose.id}/attach"):
         page.goto(f"{live_server}{url}")

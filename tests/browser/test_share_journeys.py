@@ -20,7 +20,7 @@ from passport import clock
 from passport.extensions import db
 from passport.models import ShareLink
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, PHONE, sign_in
+from tests.browser.conftest import ARTIFACTS, PHONE, choose_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -74,9 +74,7 @@ def test_make_a_link_for_a_new_gp_and_stop_it_in_four_page_loads(
     page = context.new_page()
     sign_in(page, live_server, world.young_person.email)
     page.goto(f"{live_server}/my-passport/")
-    page.locator("#language-select").select_option(locale)
-    page.locator(".app-language-form button").click()
-    page.wait_for_load_state()
+    choose_language(page, locale)
     loads = _count_loads(page)
 
     page.locator('main a[href="/my-passport/download"]').first.click()  # Download and share
@@ -137,12 +135,12 @@ def test_the_viewer_decrypts_to_the_same_facts_as_the_share_page(
     viewer = gp.new_page()
     requests: list[str] = []
     viewer.on("request", lambda request: requests.append(request.url + " " + (request.post_data or "")))
-    if locale != "en_GB":
-        viewer.goto(f"{live_server}/view")
-        viewer.locator("#language-select").select_option(locale)
-        viewer.locator(".app-language-form button").click()
-        viewer.wait_for_load_state()
     viewer.goto(made["smart"])
+    if locale != "en_GB":
+        # Choosing a language on the viewer leaves it and comes back without the part after #: the viewer
+        # keeps the link in this tab meanwhile, and opens it again.
+        choose_language(viewer, locale)
+        assert viewer.evaluate("window.location.hash") == "#shlink:/" + key
     viewer.locator("#shl-recipient").wait_for()
     screenshot(viewer, f"shl-viewer-form-{locale}")
     viewer.locator("#shl-recipient").fill("Dr A Khan, Riverside Surgery")
@@ -182,6 +180,9 @@ def test_the_viewer_decrypts_to_the_same_facts_as_the_share_page(
     assert len(decrypted["vaccines"]) == 2 and decrypted["allergies"][0][0] == "Penicillin"
     for fact in (world.passport.legal_name, "999 000 0018", "Riverside Surgery", "Penicillin", "Aunt Dee"):
         assert fact in viewer_text, fact
+    if locale == "en_GB":  # the day chosen, not the day after (the link's exp is the midnight after it)
+        until = clock.today() + timedelta(days=20)
+        assert f"at the end of {until.day} {until:%B %Y}." in viewer.locator("#shl-ends").inner_text()
     gp.close()
 
     # The young person sees who looked, as the GP named themselves.

@@ -10,8 +10,9 @@ import re
 import shutil
 import subprocess
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from pypdf import PdfReader
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from passport import clock
 from passport.extensions import db, limiter
-from passport.models import AuditEvent, ShareLink, SigningKey
+from passport.models import AuditEvent, Passport, ShareLink, SigningKey
 from passport.policy import Output, Section, Selection
 from passport.projection import build_view
 from passport.services import health_cards
@@ -128,6 +129,57 @@ class TestPassportPdf:
         client.sign_in_as(world.young_person)
         text = page_text(client.get("/my-passport/who-looked").get_data(as_text=True))
         assert "Downloaded your passport" in text
+
+
+class TestFileNames:
+    """A PDF is named for whose it is and the day it was made: a nurse saving packs for several young people
+    got leaving-pack-<date>.pdf for every one of them."""
+
+    def test_the_leaving_pack_is_named_by_person(self, app, client, world):
+        app.config["FROZEN_NOW"] = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+        client.sign_in_as(world.nurse)
+        response = post(client, f"/staff/passports/{world.passport.id}/leaving-pack.pdf")
+        assert response.headers["Content-Disposition"] == (
+            'attachment; filename="leaving-pack-robin-fairweather-2026-12-07.pdf"'
+        )
+
+    def test_a_name_in_other_letters_is_kept_in_utf8_beside_an_ascii_one(self, app, client, world):
+        app.config["FROZEN_NOW"] = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+        passport = db.session.get(Passport, world.passport.id)
+        passport.legal_name = "Zoë Ó'Brien-Ng"
+        db.session.commit()
+        client.sign_in_as(world.nurse)
+        disposition = post(client, f"/staff/passports/{world.passport.id}/leaving-pack.pdf").headers[
+            "Content-Disposition"
+        ]
+        assert disposition == (
+            'attachment; filename="leaving-pack-zoe-o-brien-ng-2026-12-07.pdf"; '
+            "filename*=UTF-8''leaving-pack-zo%C3%AB-%C3%B3-brien-ng-2026-12-07.pdf"
+        )
+        passport.legal_name = "محمد علي"
+        db.session.commit()
+        disposition = post(client, f"/staff/passports/{world.passport.id}/leaving-pack.pdf").headers[
+            "Content-Disposition"
+        ]
+        plain, full = disposition.split("; filename*=UTF-8''")
+        assert plain == 'attachment; filename="leaving-pack-2026-12-07.pdf"'
+        assert unquote(full) == "leaving-pack-محمد-علي-2026-12-07.pdf"
+
+    def test_the_young_persons_passport_is_named_by_the_name_they_use(
+        self, app, client, world, rich_passport
+    ):
+        app.config["FROZEN_NOW"] = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+        passport = db.session.get(Passport, world.passport.id)
+        passport.preferred_name = "Robbie Fairweather"
+        db.session.commit()
+        client.sign_in_as(world.young_person)
+        response = client.post(
+            "/my-passport/download/passport",
+            data={"csrf_token": csrf_token(client), "sections": ["about_me"]},
+        )
+        assert response.headers["Content-Disposition"] == (
+            'attachment; filename="health-passport-robbie-fairweather-2026-12-07.pdf"'
+        )
 
 
 class TestEmergencyCard:

@@ -72,14 +72,31 @@ class TestTeamsAndStaff:
             """Their row: from their email to the next row's "Name" (each cell carries its heading)."""
             return text.split(person.email, 1)[1].split(" Name ", 1)[0]
 
-        assert "Role Nurse Team North Status Deactivated Authenticator app Set up" in row_of(world.nurse)
+        assert "Role Nurse Team North Status Deactivated Let them sign in again" in row_of(world.nurse)
         assert (
-            "Role Personal adviser Team South Status Waiting for set-up Authenticator app Not set up yet"
-            in row_of(waiting)
+            "Role Personal adviser Team South Status Waiting for set-up Deactivate"
+            " Deactivate the account of Adviser" in row_of(waiting)
         )
+        assert "Authenticator app Not set up yet" in row_of(waiting)
         assert "Role Organisation admin Team No team Status Active Authenticator app Set up" in row_of(
             world.admin
         )
+
+    def test_the_staff_list_links_each_other_member_to_deactivating_them(self, client, world):
+        """The deactivate page existed with nothing linking to it: each row but the admin's own links
+        there, and following the link and confirming does it; a deactivated member's link lets them back."""
+        client.sign_in_as(world.admin)
+        html = client.get("/admin/staff").get_data(as_text=True)
+        deactivate = f'href="/admin/staff/{world.nurse.id}/deactivate"'
+        assert deactivate in html
+        assert f'href="/admin/staff/{world.admin.id}/deactivate"' not in html
+        assert "Deactivate the account of Nurse" in html
+        page = client.get(f"/admin/staff/{world.nurse.id}/deactivate").get_data(as_text=True)
+        assert "Yes, deactivate" in page
+        assert post(client, f"/admin/staff/{world.nurse.id}/deactivate", seen_active="yes").status_code == 302
+        assert db.session.get(User, world.nurse.id).active is False
+        html = client.get("/admin/staff").get_data(as_text=True)
+        assert deactivate in html and f"Let {world.nurse.display_name} sign in again" in html
 
     def test_a_second_admin_on_an_older_page_does_not_undo_the_first(self, app, client, world):
         """The page said "Deactivate": once someone has, the same button no longer lets them back in."""

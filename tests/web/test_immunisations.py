@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from passport.extensions import db
-from passport.models import ImmunisationDose, Passport, Source
+from passport.models import ImmunisationDose, Passport, Role, Source
 from tests import factories
 from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
@@ -29,6 +30,9 @@ def dose_form(vaccine_id, given_on, **extra):
         "given_on-month": str(given_on.month),
         "given_on-year": str(given_on.year),
         "where_given": extra.pop("where_given", "uk_gp"),
+        "source": extra.pop(
+            "source", "nurse_verified"
+        ),  # the nurse's form asks (the young person's does not)
         **extra,
     }
 
@@ -41,6 +45,7 @@ def set_records(client, world, records, sex=""):
             "csrf_token": csrf_token(client),
             "records-records": records,
             "records-sex_registered_at_birth": sex,
+            # The form is on the vaccines page since the passport became a page per area.
             "records-version": seen_version(client, f"{page}/vaccines", f"{page}/immunisation-records"),
         },
     )
@@ -217,9 +222,14 @@ class TestTheYoungPersonsVaccinesPage:
 
         dose = db.session.scalar(select(ImmunisationDose).where(ImmunisationDose.vaccine_id == "menacwy"))
         client.sign_in_as(world.nurse)
+        page = f"/staff/passports/{world.passport.id}"
+        verify = f"{page}/immunisation/{dose.id}/verify"
         client.post(
-            f"/staff/passports/{world.passport.id}/immunisation/{dose.id}/verify",
-            data={"csrf_token": csrf_token(client), "version": dose.version},
+            verify,
+            data={
+                "csrf_token": csrf_token(client),
+                "version": seen_version(client, f"{page}/vaccines", verify),
+            },
         )
         client.sign_in_as(world.young_person)
         after = text_of(client, "/my-passport/vaccines")
@@ -345,11 +355,37 @@ class TestWhereADoseCameFrom:
             },
         )
 
-    def test_the_nurse_is_asked_and_checked_is_the_answer_already_chosen(self, client, world):
+    @pytest.mark.parametrize("kind", ["immunisation", "allergy", "medication", "condition", "contact"])
+    def test_the_nurse_is_asked_and_no_answer_is_chosen_for_them(self, client, world, kind):
+        """A preselected "I checked it" let a copied record go in as checked without a thought."""
         client.sign_in_as(world.nurse)
-        html = client.get(f"/staff/passports/{world.passport.id}/add/immunisation").get_data(as_text=True)
+        html = client.get(f"/staff/passports/{world.passport.id}/add/{kind}").get_data(as_text=True)
         assert "Where did this come from?" in page_text(html)
-        assert 'value="nurse_verified" checked' in html
+        assert 'name="source" type="radio" value="nurse_verified">' in html
+        assert 'name="source" type="radio" value="imported">' in html
+        assert re.search(r'name="source"[^>]*checked', html) is None
+
+    def test_no_answer_is_refused_beside_the_field_with_the_forms_other_problems(self, client, world):
+        response = self.add(client, world, source="")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert 'id="source-error"' in html and "Choose where this came from" in page_text(html)
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+        born = world.passport.date_of_birth
+        response = client.post(
+            f"/staff/passports/{world.passport.id}/add/immunisation",
+            data={"csrf_token": csrf_token(client), **dose_form("mmr", born - timedelta(days=5), source="")},
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert 'id="source-error"' in html and 'id="given_on-error"' in html  # both at once
+        assert 'value="mmr" selected' in html  # what they chose is kept
+        assert db.session.scalar(select(func.count()).select_from(ImmunisationDose)) == 0
+
+    def test_checked_is_saved_as_checked(self, client, world):
+        assert self.add(client, world, source="nurse_verified").status_code == 302
+        dose = db.session.scalar(select(ImmunisationDose))
+        assert dose.source == Source.NURSE_VERIFIED and dose.verified_by_id == world.nurse.id
         young = client.application.test_client()
         young.sign_in_as(world.young_person)
         assert "Where did this come from?" not in page_text(
@@ -391,3 +427,82 @@ def test_the_vaccine_hint_speaks_to_who_is_filling_it_in(client, world):
     )
     assert "If the record uses another name for it, choose the closest." in nurse
     assert "Your nurse will check it." not in nurse
+
+
+class TestANineteenYearOldsPlan:
+    """[issue #16] A 19-year-old with no reliable record had five visits all called "3-in-1 teenage booster":
+    each visit now says which dose of the course it gives, on the vaccines page, the page to show the GP and
+    the passport PDF; and a plan is never headed "up to date"."""
+
+    @pytest.fixture
+    def nineteen(self, world):
+        young_person = factories.create_user(role=Role.YOUNG_PERSON, organisation=world.organisation)
+        passport = factories.create_passport(
+            organisation=world.organisation,
+            team=world.team,
+            legal_name="Sam Nineteen",
+            age=19,
+            nhs_number="9990000042",
+            young_person=young_person,
+            nurse=world.nurse,
+            nurse_access_after_18=True,
+        )
+        passport.immunisation_records = "none"
+        db.session.commit()
+        return passport
+
+    def test_each_visit_says_which_dose_it_gives(self, client, nineteen):
+        client.sign_in_as(nineteen.young_person)
+        for url in ("/my-passport/vaccines", "/my-passport/vaccines/ask-your-gp"):
+            text = text_of(client, url)
+            assert "3-in-1 teenage booster" not in text, url
+            for number in range(1, 6):
+                assert f"3-in-1 vaccine (Td/IPV): dose {number} of 5" in text, (url, number)
+
+    def test_the_pdf_says_which_dose_each_visit_gives(self, client, nineteen):
+        from tests.exports.test_exports_web import pdf_text
+
+        client.sign_in_as(nineteen.young_person)
+        pdf = client.post(
+            "/my-passport/download/passport",
+            data={"csrf_token": csrf_token(client), "sections": ["immunisations"]},
+        ).data
+        text = " ".join(pdf_text(pdf).split())
+        assert "3-in-1 teenage booster" not in text
+        assert "dose 1 of 5" in text and "dose 5 of 5" in text
+
+
+def test_the_pdf_is_not_up_to_date_above_a_planned_visit(client, world):
+    """Nothing late, a course part way through: the PDF says when the next dose can be given, as the page
+    does, not "Up to date"."""
+    from passport import clock
+    from tests.exports.test_exports_web import pdf_text
+
+    today = clock.today()
+    passport = db.session.get(Passport, world.passport.id)
+    passport.date_of_birth = date(today.year - 17, 1, 10)
+    passport.immunisation_records = "documented"
+    passport.sex_registered_at_birth = "female"
+    db.session.commit()
+    born = passport.date_of_birth
+    for vaccine_id, on in (
+        ("mmr", born + timedelta(days=400)),
+        ("mmr", born + timedelta(days=1300)),
+        ("hpv", today - timedelta(days=200)),
+        ("menacwy", today - timedelta(days=200)),
+        ("td_ipv", today - timedelta(days=120)),
+        ("td_ipv", today - timedelta(days=90)),
+        ("td_ipv", today - timedelta(days=60)),
+    ):
+        factories.create_item(
+            "immunisation", passport=passport, by=world.nurse, vaccine_id=vaccine_id, given_on=on
+        )
+    client.sign_in_as(world.young_person)
+    assert "Nothing is due now" in text_of(client, "/my-passport/")
+    pdf = client.post(
+        "/my-passport/download/passport",
+        data={"csrf_token": csrf_token(client), "sections": ["immunisations"]},
+    ).data
+    text = " ".join(pdf_text(pdf).split())
+    assert "Up to date" not in text
+    assert "The next vaccine in the plan can be given from" in text

@@ -98,10 +98,46 @@ def test_an_unknown_language_or_a_foreign_return_link_is_ignored(client, foreign
 
 
 def test_every_language_is_offered_in_its_own_script_and_drafts_are_marked(client):
-    html = client.get("/sign-in").get_data(as_text=True)
+    text = page_text(client.get("/language").get_data(as_text=True))
     for name in ("Cymraeg", "العربية", "فارسی", "پښتو", "ትግርኛ", "Shqip", "Tiếng Việt"):
-        assert f"{name} (draft translation)" in html
-    assert "English (draft translation)" not in html
+        assert f"{name} (draft translation)" in text
+    assert "English (draft translation)" not in text
+
+
+def test_every_page_links_to_the_language_page_and_not_a_language_form(client, world):
+    """The language is a link in the header (to a page of its own), not a form on every page: on a phone a
+    bar of its own pushed each page's heading down. The link says the current language in its own name."""
+    html = client.get("/sign-in?from=invite").get_data(as_text=True)
+    assert 'id="language-select"' not in html and "app-language-bar" not in html
+    assert 'href="/language?next=/sign-in?from%3Dinvite"' in html
+    client.post("/language", data={"locale": "ar", "next": "/", "csrf_token": csrf_token(client)})
+    client.sign_in_as(world.young_person)
+    html = client.get("/my-passport/").get_data(as_text=True)
+    assert 'href="/language?next=/my-passport/"' in html
+    assert "العربية</a>" in " ".join(html.split()).replace(" </a>", "</a>")
+
+
+def test_the_language_page_offers_each_language_and_goes_back_where_it_came_from(client):
+    html = client.get("/language?next=/sign-in").get_data(as_text=True)
+    assert html.count('name="locale" type="radio"') == 8
+    assert 'value="en_GB" checked' in html  # the one in use is chosen already
+    assert 'name="next" value="/sign-in"' in html
+    assert 'class="nhsuk-back-link__link" href="/sign-in"' in html
+    response = client.post(
+        "/language", data={"locale": "vi", "next": "/sign-in", "csrf_token": csrf_token(client)}
+    )
+    assert response.headers["Location"] == "/sign-in"
+    html = client.get("/language?next=/sign-in").get_data(as_text=True)
+    assert 'value="vi" checked' in html and '<html lang="vi"' in html
+
+
+@pytest.mark.parametrize(
+    "foreign", ["//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:alert(1)"]
+)
+def test_the_language_page_sends_nobody_to_another_site(client, foreign):
+    html = client.get("/language", query_string={"next": foreign}).get_data(as_text=True)
+    assert 'name="next" value="/"' in html
+    assert "evil" not in html and "javascript:" not in html
 
 
 def test_not_found_page(client):

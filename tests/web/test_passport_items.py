@@ -3,6 +3,7 @@ sharing choices and the handover at 18."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -487,6 +488,52 @@ class TestTransparency:
             select(AuditEvent).where(AuditEvent.passport_id == world.passport.id)
         ).all()
         assert all("Latex" not in str(e.details) for e in events)
+
+    # A plausible value for each detail an event must carry, to record every kind of event there is.
+    SAMPLE_DETAILS = {
+        "item_kind": "allergy",
+        "export": "passport_pdf",
+        "view": "staff_page",
+        "why": "stopped",
+        "sections": "about_me,immunisations",
+        "label": "New GP",
+        "attached_to": "papers",
+        "where": "page",
+        "expires_on": "2027-01-05",
+    }
+
+    def test_which_part_is_never_empty_on_who_looked(self, client, world):
+        """Every kind of event the young person reads names a part of their passport: an empty cell
+        read as a fault. Birth history, SDQ and EHCP events, and a paper added to the birth history, say
+        only "Your passport", so the log still reveals nothing about them."""
+        from passport.services import audit
+
+        kinds = [spec for spec in audit.EVENT_TYPES.values() if spec.plain_words is not None]
+        for spec in kinds:
+            details = {name: self.SAMPLE_DETAILS.get(name, "1") for name in spec.required}
+            audit.record(spec.name, actor=world.nurse, passport=world.passport, **details)
+        audit.record(
+            "attachment_added",
+            actor=world.nurse,
+            passport=world.passport,
+            attachment_id="1",
+            attached_to="birth_history",
+        )
+        db.session.commit()
+        client.sign_in_as(world.young_person)
+        html = client.get("/my-passport/who-looked").get_data(as_text=True)
+        rows = re.findall(r'<tr role="row" class="nhsuk-table__row">(.*?)</tr>', html, re.S)
+        parts = {}
+        for row in rows:
+            cells = [page_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            what, part = cells[2].removeprefix("What they did "), cells[3].removeprefix("Which part")
+            parts.setdefault(what, set()).add(part.strip())
+        assert sum(len(found) for found in parts.values()) >= len({str(k.plain_words) for k in kinds})
+        assert all(part for found in parts.values() for part in found), parts
+        assert parts["Added a photo or file"] == {"My photos and files", "Your passport"}
+        assert parts["Made a code so you can sign up"] == {"Your account"}
+        assert parts["Created your passport"] == {"Your whole passport"}
+        assert parts["Updated your passport"] == {"Your passport"}  # birth history, SDQ, EHCP
 
     def test_who_can_see_names_the_nurse_and_adviser(self, client, world):
         client.sign_in_as(world.young_person)

@@ -254,3 +254,81 @@ def test_a_paused_worker_and_its_replacement_make_each_pack_once(
     assert sorted(map(str, exported)) == sorted(str(item.passport_id) for item in items)  # once each
     batch = db.session.get(PdfBatch, batch_id)
     assert batch.status == BatchStatus.DONE and batch.claimed_by == "second:2"
+
+
+# ---- In development (`make run`): the web server makes batches itself -------------------------------------
+
+
+@pytest.fixture
+def made_in_process(app):
+    """RENDER_BATCHES_IN_PROCESS on, as DevelopmentConfig has it; the thread finished before the test ends."""
+    app.config["RENDER_BATCHES_IN_PROCESS"] = True
+    yield
+    app.config["RENDER_BATCHES_IN_PROCESS"] = False
+    assert pdf_batches.wait_for_in_process(timeout=120)
+
+
+def test_development_turns_it_on_and_production_and_tests_do_not():
+    from passport.config import DevelopmentConfig, ProductionConfig, TestConfig
+
+    assert DevelopmentConfig.RENDER_BATCHES_IN_PROCESS is True
+    assert ProductionConfig.RENDER_BATCHES_IN_PROCESS is False
+    assert TestConfig.RENDER_BATCHES_IN_PROCESS is False
+
+
+def test_in_development_a_batch_finishes_with_no_worker_running(client, world, due_passport, made_in_process):
+    """`make run` starts no worker: asking for the batch starts the server's own thread, which makes every
+    PDF (audited, as the worker's are) and marks the batch done; the nurse's page then offers the zip."""
+    client.sign_in_as(world.nurse)
+    url = batch_url(client)
+    assert pdf_batches.wait_for_in_process(timeout=120)
+    db.session.expire_all()
+    batch = db.session.scalar(select(PdfBatch))
+    assert batch.status == BatchStatus.DONE and batch.claimed_by.endswith(":web")
+    assert "Finished: 3 PDFs made." in client.get(url).get_data(as_text=True)
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.post(f"{url}/download", data={"csrf_token": csrf_token(client)}).data)
+    )
+    assert len(archive.namelist()) == 3 and all(
+        archive.read(n).startswith(b"%PDF-") for n in archive.namelist()
+    )
+    exported = db.session.scalar(
+        select(func.count()).where(
+            AuditEvent.event_type == "passport_exported", AuditEvent.actor_id == world.nurse.id
+        )
+    )
+    assert exported == 3
+
+
+def test_a_batch_left_waiting_is_made_when_its_page_is_looked_at(app, client, world, made_in_process):
+    """A batch asked for while the thread was stopping, or before the server restarted, is not stranded: the
+    batch page (which refreshes itself) starts the thread again."""
+    client.sign_in_as(world.nurse)
+    app.config["RENDER_BATCHES_IN_PROCESS"] = False
+    url = batch_url(client)  # written down, nothing started
+    assert db.session.scalar(select(PdfBatch.status)) == BatchStatus.QUEUED
+    app.config["RENDER_BATCHES_IN_PROCESS"] = True
+    client.get(url)  # the page, refreshing itself, starts the thread
+    assert pdf_batches.wait_for_in_process(timeout=120)
+    db.session.expire_all()
+    assert db.session.scalar(select(PdfBatch.status)) == BatchStatus.DONE
+
+
+def test_the_server_and_a_worker_together_make_each_pack_once(
+    app, client, world, due_passport, made_in_process
+):
+    """Someone who also runs `flask render-leaving-packs` in development: the claim and the leases still give
+    each young person one PDF and one audit event."""
+    client.sign_in_as(world.nurse)
+    batch_url(client)
+    run_worker(app)  # alongside the server's thread, on the same batch
+    assert pdf_batches.wait_for_in_process(timeout=120)
+    db.session.expire_all()
+    items = db.session.scalars(select(PdfBatchItem)).all()
+    assert len(items) == 3 and all(item.status == BatchItemStatus.DONE for item in items)
+    exported = db.session.scalar(
+        select(func.count()).where(
+            AuditEvent.event_type == "passport_exported", AuditEvent.actor_id == world.nurse.id
+        )
+    )
+    assert exported == 3

@@ -184,6 +184,7 @@ ADMIN_OF_THE_SERVICE = {**ADMIN_ONLY, "other_admin": 404}
 MATRIX = {
     ("GET", "/"): ("/", PUBLIC_PAGE),
     ("GET", "/healthz"): ("/healthz", OPEN_TO_ALL),
+    ("GET", "/language"): ("/language", OPEN_TO_ALL),
     ("GET", "/sign-in"): ("/sign-in", PUBLIC_PAGE),
     ("GET", "/claim"): ("/claim", PUBLIC_PAGE),
     ("GET", "/set-up"): ("/set-up", OPEN_TO_ALL),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -356,3 +356,47 @@ def test_a_card_verifies_whatever_host_the_page_was_opened_on(app, world, signin
         app.config["WTF_CSRF_ENABLED"] = True
     assert "This card is real and has not been changed" in page_text(result.get_data(as_text=True))
     assert shl_client.verify_card(card.jws, {"keys": [signing_key.public_jwk]}, ISSUER)["iss"] == ISSUER
+
+
+@pytest.mark.parametrize(
+    ("made_on", "chosen", "said"),
+    [
+        (datetime(2026, 12, 7, 12, 0, tzinfo=UTC), date(2027, 1, 5), "5 January 2027"),  # winter (GMT)
+        (datetime(2027, 6, 1, 12, 0, tzinfo=UTC), date(2027, 7, 5), "5 July 2027"),  # summer (BST)
+    ],
+)
+def test_the_end_date_is_the_day_chosen_everywhere_it_is_shown(app, client, world, made_on, chosen, said):
+    """Choose 5/1/2027 and every place says 5 January 2027 (it once said the 6th): the page that shows the
+    link, the young person's list of links and the page the GP opens. The link works to the last minute
+    of that day, UK time, and its SMART Health Link says so in `exp`, which the viewer shows (less a
+    second, so also as that day: static/js/shl-viewer.js)."""
+    app.config["FROZEN_NOW"] = made_on
+    client.sign_in_as(world.young_person)
+    html = client.post(
+        "/my-passport/share",
+        data={
+            "label": "New GP",
+            "sections": ["about_me"],
+            "expires_on-day": str(chosen.day),
+            "expires_on-month": str(chosen.month),
+            "expires_on-year": str(chosen.year),
+            "csrf_token": csrf_token(client),
+        },
+    ).get_data(as_text=True)
+    day_after = f"{(chosen + timedelta(days=1)).day} {chosen:%B %Y}"
+    assert f"It stops working at the end of {said}." in page_text(html)
+    assert day_after not in page_text(html)
+    plain = re.search(r'dir="ltr">http://localhost(/s/[^<]+)<', html).group(1)
+    smart = shl_client.parse_link(re.search(r'id="smart-link" dir="ltr">([^<]+)<', html).group(1))
+
+    links = page_text(client.get("/my-passport/share").get_data(as_text=True))
+    assert f"New GP Working It stops working at the end of {said}." in links
+    gp = app.test_client()
+    assert f"The link stops working at the end of {said}." in page_text(gp.get(plain).get_data(as_text=True))
+
+    last_second = datetime.fromtimestamp(smart.exp - 1, clock.UK)
+    assert (last_second.date(), last_second.hour, last_second.minute) == (chosen, 23, 59)
+    app.config["FROZEN_NOW"] = datetime.combine(chosen, time(23, 59), tzinfo=clock.UK)
+    assert "Robin Fairweather" in page_text(gp.get(plain).get_data(as_text=True))
+    app.config["FROZEN_NOW"] = datetime.combine(chosen + timedelta(days=1), time.min, tzinfo=clock.UK)
+    assert "Robin Fairweather" not in page_text(gp.get(plain).get_data(as_text=True))
