@@ -16,6 +16,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import choose_language, sign_in
+from tests.browser.test_phone_first import FIRST_SCREEN, MEASURE
 from tests.web.test_route_permissions import MATRIX
 
 pytestmark = pytest.mark.browser
@@ -117,6 +118,12 @@ def test_every_page_has_no_wcag_violations(browser, live_server, furnished, pers
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:
                 failures[f"{size_name} {url} scrolls sideways"] = overflow
+            if size_name == "phone":  # phone first: the heading on the first screen, Sign out on its row
+                measured = page.evaluate(MEASURE)
+                if measured["h1"] is None or measured["h1"] > FIRST_SCREEN:
+                    failures[f"phone {url} heading starts at"] = measured["h1"]
+                if persona != "anonymous" and measured["sign_out"] != measured["first_account_item"]:
+                    failures[f"phone {url} Sign out is not on the account row"] = measured
         context.close()
     assert failures == {}, json.dumps(failures, indent=1)
 
