@@ -117,6 +117,12 @@ EXPORT_PART = {
 VIEW_PART = {
     "staff_page": _l("Your whole passport"),
     "adviser_readiness": _l("What is ready before you leave care, and your contacts"),
+    # The nurse's passport is a page per area: each page looked at says which.
+    "staff_about": _l("About me"),
+    "staff_vaccines": _l("My vaccines"),
+    "staff_health": _l("My health"),
+    "staff_contacts": _l("People who can help"),
+    "staff_assessments": _l("Assessments and plan"),
 }
 EVENT_PART = {
     "about_me_changed": _l("About me"),

@@ -119,9 +119,12 @@ def new_passport():
     return render_template("staff/new_passport.html", form=form)
 
 
-def _area_page(passport, template: str, status=200, **context):
+def _area_page(passport, template: str, status=200, *, looked_at: str | None = None, **context):
     """One page of the nurse's passport: the summary, or one area (vaccines, health, GP and contacts,
-    assessments and plan, about and account), each with the passport's sub-navigation."""
+    assessments and plan, about and account), each with the passport's sub-navigation. `looked_at` names
+    the area for the young person's "who has looked" (every page that shows their record is logged)."""
+    if looked_at and request.method == "GET":
+        passports.record_staff_view(current_user, passport, view=looked_at)
     view = build_view(current_user, passport, clock.today())
     return render_template(
         template,
@@ -136,8 +139,7 @@ def _area_page(passport, template: str, status=200, **context):
 @requires_passport(Action.CURATE_PASSPORT)
 def passport_page(passport):
     """The summary: who, what needs doing now (each with a link to where it is done), the next dates."""
-    passports.record_staff_view(current_user, passport, view="staff_page")
-    return _area_page(passport, "staff/passport.html")
+    return _area_page(passport, "staff/passport.html", looked_at="staff_page")
 
 
 @bp.get("/passports/<uuid:passport_id>/about")
@@ -152,6 +154,7 @@ def _about_page(passport, status=200, **context):
         passport,
         "staff/about.html",
         status=status,
+        looked_at="staff_about",
         invite_form=context.pop("invite_form", IssueInviteForm()),
         can_reset_password=policy.can(current_user, Action.ISSUE_PASSWORD_RESET, passport, today),
         **context,
@@ -170,19 +173,21 @@ def _records_form(passport) -> ImmunisationRecordsForm:
 @bp.get("/passports/<uuid:passport_id>/vaccines")
 @requires_passport(Action.CURATE_PASSPORT)
 def vaccines_page(passport):
-    return _area_page(passport, "staff/vaccines.html", records_form=_records_form(passport))
+    return _area_page(
+        passport, "staff/vaccines.html", looked_at="staff_vaccines", records_form=_records_form(passport)
+    )
 
 
 @bp.get("/passports/<uuid:passport_id>/health")
 @requires_passport(Action.CURATE_PASSPORT)
 def health_page(passport):
-    return _area_page(passport, "staff/health.html")
+    return _area_page(passport, "staff/health.html", looked_at="staff_health")
 
 
 @bp.get("/passports/<uuid:passport_id>/gp-and-contacts")
 @requires_passport(Action.CURATE_PASSPORT)
 def contacts_page(passport):
-    return _area_page(passport, "staff/contacts.html")
+    return _area_page(passport, "staff/contacts.html", looked_at="staff_contacts")
 
 
 @bp.route("/passports/<uuid:passport_id>/emergency-contact", methods=["GET", "POST"])
@@ -214,6 +219,7 @@ def choose_emergency_contact(passport):
         passport,
         "staff/emergency_contact.html",
         status=status,
+        looked_at="staff_contacts",
         problem=problem,
         back=portal.back_to(url_for("staff.contacts_page", passport_id=passport.id)),
     )
@@ -222,7 +228,7 @@ def choose_emergency_contact(passport):
 @bp.get("/passports/<uuid:passport_id>/assessments-and-plan")
 @requires_passport(Action.CURATE_PASSPORT)
 def assessments_page(passport):
-    return _area_page(passport, "staff/assessments.html")
+    return _area_page(passport, "staff/assessments.html", looked_at="staff_assessments")
 
 
 @bp.route("/passports/<uuid:passport_id>/about-me", methods=["GET", "POST"])

@@ -535,6 +535,30 @@ class TestTransparency:
         assert parts["Created your passport"] == {"Your whole passport"}
         assert parts["Updated your passport"] == {"Your passport"}  # birth history, SDQ, EHCP
 
+    def test_each_page_of_the_nurses_passport_she_opens_is_on_who_looked(self, client, world):
+        """The nurse's passport is a page per area: opening any of them is logged, naming the area."""
+        client.sign_in_as(world.nurse)
+        base = f"/staff/passports/{world.passport.id}"
+        for area in ("", "/about", "/vaccines", "/health", "/gp-and-contacts", "/assessments-and-plan"):
+            assert client.get(base + area).status_code == 200
+        client.sign_in_as(world.young_person)
+        html = client.get("/my-passport/who-looked").get_data(as_text=True)
+        rows = re.findall(r'<tr role="row" class="nhsuk-table__row">(.*?)</tr>', html, re.S)
+        looked = [[page_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+        parts = {
+            cells[3].removeprefix("Which part").strip()
+            for cells in looked
+            if "Looked at your passport" in cells[2] and world.nurse.display_name in cells[1]
+        }
+        assert parts == {
+            "Your whole passport",
+            "About me",
+            "My vaccines",
+            "My health",
+            "People who can help",
+            "Assessments and plan",
+        }
+
     def test_who_can_see_names_the_nurse_and_adviser(self, client, world):
         client.sign_in_as(world.young_person)
         text = text_of(client, "/my-passport/who-can-see")
