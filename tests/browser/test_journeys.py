@@ -113,6 +113,7 @@ def test_the_nurse_closes_a_readiness_gap_from_the_summary_in_three_page_loads(
     journey.shot()
     assert page.locator("input[name=service][value=gp]").is_checked()
     page.locator("#name").fill("Riverside Surgery")
+    page.locator("input[name=source][value=nurse_verified]").check()  # where it came from: nothing preset
     page.locator("main form button[type=submit]").last.click()  # 3: back on the summary
     page.wait_for_load_state()
     journey.shot()
