@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-# make test spreads the suite over one process per CPU (pytest-xdist; each has its own SQLite database).
-# test-only runs in one process, as the PostgreSQL run shares one database.
+# make test spreads the suite over one process per CPU (pytest-xdist; each has its own SQLite database, or
+# on PostgreSQL its own database on the server). test-only runs in one process unless PYTEST_ARGS says -n.
 TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi

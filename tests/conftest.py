@@ -16,7 +16,7 @@ import pytest
 from flask import before_render_template, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from passport import clock, create_app
 from passport.cli import DEMO_PASSWORD
@@ -26,7 +26,26 @@ from passport.services import accounts
 from tests import factories
 from tests.html_checks import page_problems
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _this_workers_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker process gets a PostgreSQL database of its own on the same server
+    (`<name>_gw0`, `<name>_gw1`…, made if missing), so the suite runs in parallel there as on SQLite."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return url
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    own = server.set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = own  # for the tests that make scratch schemas from it
+    return own
+
+
+TEST_DATABASE_URL = _this_workers_database(os.environ.get("TEST_DATABASE_URL"))
 
 
 class CheckingClient(FlaskClient):
