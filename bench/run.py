@@ -357,6 +357,8 @@ def details(results: dict, databases: list[str], label: dict) -> list[str]:
                     "</details>",
                     "",
                 ]
+                if plan.get("findings"):
+                    out += [f"Plan findings ({name}): " + "; ".join(f"`{f}`" for f in plan["findings"]), ""]
         http = r.get("http")
         if http and "error" not in http and "skipped" not in http:
             out += [

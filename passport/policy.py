@@ -373,6 +373,13 @@ CONDITIONS_IN_SQL: dict[Condition, Callable[[date], ColumnElement[bool]]] = {
 _IN_ORGANISATION_ORDER = (Relationship.ASSIGNED, Relationship.SAME_TEAM, Relationship.SAME_ORGANISATION)
 
 
+def _whole_organisation(rule: Rule) -> bool:
+    """Does the rule allow a member of staff every passport of their own organisation? It does when it allows
+    SAME_ORGANISATION and every relationship `relationship_to` would try before it: then whichever of them
+    holds, the passport is allowed, and the last always holds inside the organisation."""
+    return all(relationship in rule.relationships for relationship in _IN_ORGANISATION_ORDER)
+
+
 def _in_organisation(user: User, relationship: Relationship) -> Select | None:
     """Passport ids in the viewer's organisation that stand in `relationship` before any later one applies.
     Each is a small indexed lookup; the lists take the UNION of them (see `visible_passports`)."""
@@ -421,6 +428,12 @@ def visible_passports(user: User | None, action: Action, today: date) -> ColumnE
         related: ColumnElement[bool] = Passport.young_person_id == user.id
     elif role is Role.YOUNG_PERSON:
         return false()
+    elif _whole_organisation(rule) and Relationship.GRANTED not in rule.relationships:
+        # Every relationship inside the organisation is allowed, so the arms below would add up to the
+        # organisation itself: say so directly. As a UNION of ~4,000 ids, PostgreSQL hashed them and read
+        # every passport in the country to match (a sequential scan, 16 to 20 ms at 100k); as a column it is
+        # an index scan of the organisation (under 2 ms). Same rows: tests/policy/test_policy_in_sql.py.
+        related = Passport.organisation_id == user.organisation_id
     else:
         arms: list[Select] = []
         for position, relationship in enumerate(_IN_ORGANISATION_ORDER):

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from passport import policy
 from passport.extensions import db
@@ -64,7 +64,8 @@ def _search(text: str):
     text = text.strip()
     digits = normalise_nhs_number(text)
     if len(digits) == 10 and digits.isdigit():
-        return exists().where(NhsNumberRecord.passport_id == Passport.id, NhsNumberRecord.number == digits)
+        # Found from the number's index, not by a subquery per young person in the caseload (as EXISTS was).
+        return Passport.id.in_(select(NhsNumberRecord.passport_id).where(NhsNumberRecord.number == digits))
     born = _as_date(text)
     if born:
         return Passport.date_of_birth == born
