@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -106,6 +107,21 @@ def empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
+            # A thread a test started and left holding a transaction (this process's database is its own)
+            # would make TRUNCATE wait, and every later test fail: end it, and say which test left it.
+            ended = connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND state LIKE 'idle in transaction%'"
+                )
+            ).all()
+            if ended:
+                warnings.warn(
+                    f"{os.environ.get('PYTEST_CURRENT_TEST', 'a test')} left {len(ended)} transaction(s)"
+                    " open",
+                    stacklevel=1,
+                )
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
