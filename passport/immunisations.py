@@ -18,21 +18,34 @@ def explain(msgid: str, params: dict | None = None) -> str:
     )
 
 
+# How the engine reads each stored source (a photo of a card is a written record, like an import).
+_SOURCE_FOR_SCHEDULE = {source.value: source.for_schedule for source in Source}
+
+
+def dose_for_schedule(vaccine_id: str, given_on: date, dose_number, where_given, source) -> schedule.Dose:
+    """One recorded dose as the engine reads it."""
+    return schedule.Dose(
+        vaccine_id,
+        given_on,
+        dose_number,
+        where_given or "unknown",
+        _SOURCE_FOR_SCHEDULE[str(source)],  # an unknown source is a fault, not a guess
+    )
+
+
+def _as_schedule_dose(dose) -> schedule.Dose:
+    if isinstance(dose, schedule.Dose):  # a list made them already (projection._live_doses)
+        return dose
+    # ItemViews carry their source in provenance; models carry it directly.
+    source = getattr(getattr(dose, "provenance", dose), "source", Source.NURSE_VERIFIED)
+    return dose_for_schedule(dose.vaccine_id, dose.given_on, dose.dose_number, dose.where_given, source)
+
+
 def report_for(date_of_birth: date, doses, today: date, sex_at_birth: str | None, records: str):
-    """The engine's report over ItemViews (or models) of doses."""
+    """The engine's report over ItemViews, models or engine doses."""
     return schedule.evaluate(
         date_of_birth,
-        [
-            schedule.Dose(
-                d.vaccine_id,
-                d.given_on,
-                d.dose_number,
-                d.where_given or "unknown",
-                # ItemViews carry their source in provenance; models carry it directly.
-                Source(getattr(getattr(d, "provenance", d), "source", "nurse_verified")).for_schedule,
-            )
-            for d in doses
-        ],
+        [_as_schedule_dose(d) for d in doses],
         today,
         sex_at_birth=sex_at_birth,
         records_status=records,

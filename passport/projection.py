@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from passport import clock, policy, readiness, schedule
 from passport.extensions import db
-from passport.immunisations import report_for
+from passport.immunisations import dose_for_schedule, report_for
 from passport.item_kinds import ITEM_KINDS
 from passport.models import (
     BIRTH_FIELDS,
@@ -35,11 +35,13 @@ from passport.models import (
     CorrectionStatus,
     HealthAssessment,
     ImmunisationDose,
+    NhsNumberRecord,
     Passport,
     PrivateNote,
     Registration,
     RegistrationService,
     Role,
+    SdqScore,
     Sensitivity,
     Source,
     User,
@@ -957,14 +959,15 @@ def _grant(viewer: User, passport: Passport, today: date) -> GrantView | None:
     return GrantView(str(grant.scope), grant.starts_on, grant.ends_on) if grant else None
 
 
-def _readiness(passport: Passport, today: date, doses=None) -> ReadinessView:
-    pack = readiness.pack_state(passport, today)
-    found = readiness.readiness(passport, today, doses=doses, pack=pack)
+def _readiness(passport: Passport, today: date, doses=None, records=None) -> ReadinessView:
+    """`records` and `doses`: the passport's own unless a list passes plain rows (build_rows)."""
+    pack = readiness.pack_state(passport, today, records)
+    found = readiness.readiness(passport, today, doses=doses, pack=pack, records=records)
     return ReadinessView(
         gaps=found.gaps,
         days_left=found.days_left,
         leaving_on=found.leaving_on,
-        review=readiness.review_due(passport, today),
+        review=readiness.review_due(passport, today, records),
         pack=pack,
         pack_due=pack.due_now,
     )
@@ -989,25 +992,12 @@ def _birth_status(viewer: User, passport: Passport, today: date, output: Output)
 # ---------------------------------------------------------------------------------------------------------
 # Lists: one row per young person, made by the same rules and the same policy answers as their page.
 
-# Everything a row reads, loaded in a constant number of queries for a page of rows. The big collections
-# load only the columns the rules read: a page holds over a thousand of these rows, and turning each one's ids
-# and timestamps into Python objects was most of the page's time (bench/RESULTS.md).
+# What a row reads through the passport: the policy's inputs and the leaving pack, as ORM objects in one
+# query each for a page of rows. The records the leaving-care rules read (registrations, contacts,
+# assessments, SDQ scores, the current NHS number, the doses) come as plain rows instead (_listed_records,
+# _live_doses): a page holds over a thousand of them, and turning each into an ORM object was most of the
+# page's time (bench/RESULTS.md, changes 5 and 11).
 LIST_ROW_LOADS = (
-    selectinload(Passport.registrations).load_only(
-        Registration.service, Registration.ended_on, Registration.archived_at
-    ),
-    selectinload(Passport.nhs_numbers),
-    # Not the immunisations: build_rows reads them as plain rows (_live_doses).
-    selectinload(Passport.contacts).load_only(
-        Contact.role, Contact.emergency_contact, Contact.from_on, Contact.until_on, Contact.archived_at
-    ),
-    selectinload(Passport.assessments).load_only(
-        HealthAssessment.kind,
-        HealthAssessment.assessed_on,
-        HealthAssessment.next_due_on,  # review_due reads a sooner date the nurse recorded
-        HealthAssessment.archived_at,
-    ),
-    selectinload(Passport.sdq_scores),
     selectinload(Passport.leaving_pack),
     selectinload(Passport.birth_parent_consents),
     selectinload(Passport.assignments),
@@ -1046,7 +1036,7 @@ def _open_correction_counts(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
 
 
 def _live_doses(ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
-    """The live doses of these passports, as plain rows with what the immunisation report reads: a row is
+    """The live doses of these passports, as the immunisation engine reads them, from plain rows: a row is
     several times cheaper to load than an ORM object, and a caseload page reads a thousand or more."""
     found: dict[uuid.UUID, list] = {passport_id: [] for passport_id in ids}
     if not ids:
@@ -1064,8 +1054,68 @@ def _live_doses(ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
         .order_by(ImmunisationDose.given_on)
     )
     for row in rows:
-        found[row.passport_id].append(row)
+        found[row.passport_id].append(
+            dose_for_schedule(row.vaccine_id, row.given_on, row.dose_number, row.where_given, row.source)
+        )
     return found
+
+
+def _rows_by_passport(ids: list[uuid.UUID], *columns, live: bool = True) -> dict[uuid.UUID, list]:
+    """Plain rows of one kind of record for these passports (the first column is the passport id);
+    archived ones left out unless `live` is False."""
+    found: dict[uuid.UUID, list] = {passport_id: [] for passport_id in ids}
+    model = columns[0].class_
+    statement = select(*columns).where(columns[0].in_(ids))
+    if live:
+        statement = statement.where(model.archived_at.is_(None))
+    for row in db.session.execute(statement):
+        found[row[0]].append(row)
+    return found
+
+
+def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRecords]:
+    """What the leaving-care rules read for each of these passports, as plain rows: one query per kind of
+    record for the whole list, whatever its length."""
+    if not ids:
+        return {}
+    registrations = _rows_by_passport(
+        ids, Registration.passport_id, Registration.service, Registration.ended_on, Registration.archived_at
+    )
+    contacts = _rows_by_passport(
+        ids,
+        Contact.passport_id,
+        Contact.role,
+        Contact.emergency_contact,
+        Contact.from_on,
+        Contact.until_on,
+        Contact.archived_at,
+    )
+    assessments = _rows_by_passport(
+        ids,
+        HealthAssessment.passport_id,
+        HealthAssessment.kind,
+        HealthAssessment.assessed_on,
+        HealthAssessment.next_due_on,  # review_due reads a sooner date the nurse recorded
+        HealthAssessment.archived_at,
+    )
+    sdq_scores = _rows_by_passport(ids, SdqScore.passport_id, SdqScore.scored_on, live=False)
+    current_numbers = dict(
+        db.session.execute(
+            select(NhsNumberRecord.passport_id, NhsNumberRecord.number).where(
+                NhsNumberRecord.passport_id.in_(ids), NhsNumberRecord.superseded_at.is_(None)
+            )
+        ).all()
+    )
+    return {
+        passport_id: readiness.ListedRecords(
+            registrations=registrations[passport_id],
+            contacts=contacts[passport_id],
+            assessments=assessments[passport_id],
+            sdq_scores=sdq_scores[passport_id],
+            current_nhs_number=current_numbers.get(passport_id),
+        )
+        for passport_id in ids
+    }
 
 
 def _next_step(passport: Passport, row: ReadinessView, corrections: int, age: int):
@@ -1099,10 +1149,12 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
         ]
         corrections = _open_correction_counts(curating)
         curating_ids = set(curating)
-        doses = _live_doses([p.id for p, _seen in visible])
+        shown = [p.id for p, _seen in visible]
+        doses = _live_doses(shown)
+        records = _listed_records(shown)
         rows = []
         for passport, seen in visible:
-            ready = _readiness(passport, today, doses=doses[passport.id])
+            ready = _readiness(passport, today, doses=doses[passport.id], records=records[passport.id])
             age = clock.age_on(passport.date_of_birth, today)
             count = corrections.get(passport.id, 0)
             about = seen.shows(Section.ABOUT_ME)

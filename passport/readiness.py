@@ -15,9 +15,11 @@ months before the 18th birthday (or the planned leaving date); the checklist in 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
+from typing import Protocol
 
 import yaml
 from flask_babel import lazy_gettext as _l
@@ -31,7 +33,36 @@ from passport.models import (
     LeavingPack,
     Passport,
     RegistrationService,
+    contact_for_emergencies,
+    contact_is_current,
 )
+
+
+class Records(Protocol):
+    """The rows of one passport that these rules read. A `Passport` is one (its own collections, loaded
+    when first read). A staff list of many young people passes `ListedRecords` instead: the same columns
+    as plain rows, loaded one query per kind for the whole page (projection.build_rows), because as ORM
+    objects they were most of a list's time (bench/RESULTS.md)."""
+
+    registrations: Sequence  # .service, .ended_on, .archived_at
+    contacts: Sequence  # .role, .emergency_contact, .from_on, .until_on, .archived_at
+    assessments: Sequence  # .kind, .assessed_on, .next_due_on, .archived_at
+    sdq_scores: Sequence  # .scored_on
+
+    @property
+    def current_nhs_number(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ListedRecords:
+    """`Records` as plain rows, for a list (see Records)."""
+
+    registrations: Sequence = ()
+    contacts: Sequence = ()
+    assessments: Sequence = ()
+    sdq_scores: Sequence = ()
+    current_nhs_number: str | None = None
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Health assessments and SDQ
@@ -66,13 +97,15 @@ class ReviewDue:
     sdq_missing: bool  # a review is due and no SDQ from the last 12 months is recorded
 
 
-def review_due(passport: Passport, today: date) -> ReviewDue | None:
-    """When the next review health assessment is due, for a young person in care; None once they have left."""
+def review_due(passport: Passport, today: date, records: Records | None = None) -> ReviewDue | None:
+    """When the next review health assessment is due, for a young person in care; None once they have left.
+    `records`: the passport's own unless a list passes its plain rows."""
     if passport.care_status != CareStatus.IN_CARE:
         return None
+    records = passport if records is None else records
     done = [
         a
-        for a in passport.assessments
+        for a in records.assessments
         if a.archived_at is None and a.kind in (AssessmentKind.INITIAL, AssessmentKind.REVIEW)
     ]
     if not done:
@@ -85,7 +118,7 @@ def review_due(passport: Passport, today: date) -> ReviewDue | None:
     due_on = add_months(last, months)
     if latest.next_due_on is not None and latest.next_due_on < due_on:
         due_on = latest.next_due_on
-    recent_sdq = any(s.scored_on > add_months(today, -12) for s in passport.sdq_scores)
+    recent_sdq = any(s.scored_on > add_months(today, -12) for s in records.sdq_scores)
     return ReviewDue(due_on, due_on < today, due_on <= add_months(today, 1) and not recent_sdq)
 
 
@@ -168,34 +201,36 @@ def translatable_strings() -> tuple[str, ...]:
     return tuple(texts)
 
 
-def _has_current_registration(passport: Passport, service: RegistrationService) -> bool:
+def _has_current_registration(records: Records, service: RegistrationService) -> bool:
     return any(
-        r.archived_at is None and r.service == service and r.ended_on is None for r in passport.registrations
+        r.archived_at is None and r.service == service and r.ended_on is None for r in records.registrations
     )
 
 
-def _current_contacts(passport: Passport, today: date) -> list:
-    return [c for c in passport.contacts if c.archived_at is None and c.is_current(today)]
+def _current_contacts(records: Records, today: date) -> list:
+    return [c for c in records.contacts if c.archived_at is None and contact_is_current(c, today)]
 
 
-def _current_contact_roles(passport: Passport, today: date) -> set[str]:
-    return {c.role for c in _current_contacts(passport, today)}
+def _current_contact_roles(records: Records, today: date) -> set[str]:
+    return {c.role for c in _current_contacts(records, today)}
 
 
-def has_emergency_contact(passport: Passport, today: date) -> bool:
+def has_emergency_contact(records: Records, today: date) -> bool:
     """Someone to call in an emergency: a current contact marked so, or whose type is emergency contact."""
-    return any(c.for_emergencies for c in _current_contacts(passport, today))
+    return any(contact_for_emergencies(c) for c in _current_contacts(records, today))
 
 
 # Checklist items the passport's own data answers, so nobody ticks what the record already shows.
 _AUTOMATIC = {
-    "passport_claimed": lambda passport, today: passport.young_person_id is not None,
-    "gp_registered": lambda passport, today: _has_current_registration(passport, RegistrationService.GP),
-    "dentist_registered": lambda passport, today: _has_current_registration(
-        passport, RegistrationService.DENTIST
+    "passport_claimed": lambda passport, records, today: passport.young_person_id is not None,
+    "gp_registered": lambda passport, records, today: _has_current_registration(
+        records, RegistrationService.GP
     ),
-    "nhs_number_recorded": lambda passport, today: passport.current_nhs_number is not None,
-    "emergency_contact_recorded": has_emergency_contact,
+    "dentist_registered": lambda passport, records, today: _has_current_registration(
+        records, RegistrationService.DENTIST
+    ),
+    "nhs_number_recorded": lambda passport, records, today: records.current_nhs_number is not None,
+    "emergency_contact_recorded": lambda passport, records, today: has_emergency_contact(records, today),
 }
 _CONDITIONS = {
     "birth_history_offered": lambda passport: bool(policy.consented_birth_parts(passport)),
@@ -250,7 +285,10 @@ class PackState:
         return next((line.done for line in self.lines if line.item.id == item_id), None)
 
 
-def pack_state(passport: Passport, today: date) -> PackState:
+def pack_state(passport: Passport, today: date, records: Records | None = None) -> PackState:
+    """The leaving-pack checklist as it stands today. `records`: the passport's own unless a list passes
+    its plain rows."""
+    records = passport if records is None else records
     pack = passport.leaving_pack
     ticked = (pack.ticked or {}) if pack else {}
     lines = []
@@ -263,7 +301,7 @@ def pack_state(passport: Passport, today: date) -> PackState:
         if automatic is None:
             lines.append(ChecklistLine(item, item.id in ticked, False))
             continue
-        shown = bool(automatic(passport, today))
+        shown = bool(automatic(passport, records, today))
         if item.or_ticked:
             lines.append(ChecklistLine(item, shown or item.id in ticked, shown, shown_by_record=shown))
         else:
@@ -333,12 +371,19 @@ def _live(rows):
     return [r for r in rows if r.archived_at is None]
 
 
-def readiness(passport: Passport, today: date, doses=None, pack: PackState | None = None) -> Readiness:
-    """What stands between this young person and leaving care well. Needs the passport's registrations,
-    NHS numbers, immunisations, contacts and leaving pack loaded (callers eager-load them). A list that
-    shows many young people passes their live `doses` as plain rows instead (projection.build_rows): about
-    30 each, they were most of the time of a caseload page as ORM objects."""
-    pack = pack or pack_state(passport, today)
+def readiness(
+    passport: Passport,
+    today: date,
+    doses=None,
+    pack: PackState | None = None,
+    records: Records | None = None,
+) -> Readiness:
+    """What stands between this young person and leaving care well. Reads the passport's registrations,
+    NHS numbers, immunisations, contacts and leaving pack. A list that shows many young people passes
+    their `records` and live `doses` as plain rows instead (projection.build_rows): as ORM objects they
+    were most of the time of a caseload page."""
+    records = passport if records is None else records
+    pack = pack or pack_state(passport, today, records)
     age = clock.age_on(passport.date_of_birth, today)
     found: set[str] = set()
 
@@ -350,11 +395,11 @@ def readiness(passport: Passport, today: date, doses=None, pack: PackState | Non
 
     if age >= policy.INVITE_MIN_AGE:
         missing("not_claimed", default=passport.young_person_id is None)
-    missing("no_gp", default=not _has_current_registration(passport, RegistrationService.GP))
-    missing("no_nhs_number", default=passport.current_nhs_number is None)
-    missing("no_dentist", default=not _has_current_registration(passport, RegistrationService.DENTIST))
-    records = passport.immunisation_records or "not_checked"
-    if records == "not_checked":
+    missing("no_gp", default=not _has_current_registration(records, RegistrationService.GP))
+    missing("no_nhs_number", default=records.current_nhs_number is None)
+    missing("no_dentist", default=not _has_current_registration(records, RegistrationService.DENTIST))
+    vaccine_records = passport.immunisation_records or "not_checked"
+    if vaccine_records == "not_checked":
         found.add("vaccines_not_checked")
     else:
         report = report_for(
@@ -362,14 +407,14 @@ def readiness(passport: Passport, today: date, doses=None, pack: PackState | Non
             _live(passport.immunisations) if doses is None else doses,
             today,
             passport.sex_registered_at_birth,
-            records,
+            vaccine_records,
         )
         if report.to_catch_up:
             missing("vaccines_not_reviewed", default=True)
-    roles = _current_contact_roles(passport, today)
+    roles = _current_contact_roles(records, today)
     if age >= policy.INVITE_MIN_AGE and ContactRole.PERSONAL_ADVISER not in roles:
         found.add("no_personal_adviser")
-    missing("no_emergency_contact", default=not has_emergency_contact(passport, today))
+    missing("no_emergency_contact", default=not has_emergency_contact(records, today))
     if pack.due_now:
         found.add("leaving_pack_not_given")
     return Readiness(

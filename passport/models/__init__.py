@@ -30,6 +30,8 @@ from passport.models.items import (
     RegistrationService,
     Sensitivity,
     Source,
+    contact_for_emergencies,
+    contact_is_current,
 )
 from passport.models.local_help import HelpGroup, LocalService, Referral
 from passport.models.messages import Channel, MessageChannel, MessageStatus, OfflineCopy, SentMessage
@@ -116,4 +118,6 @@ __all__ = [
     "Team",
     "Transfer",
     "User",
+    "contact_for_emergencies",
+    "contact_is_current",
 ]

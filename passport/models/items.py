@@ -207,12 +207,23 @@ class Contact(ItemProvenance, db.Model):
 
     @property
     def for_emergencies(self) -> bool:
-        return self.emergency_contact or self.role == ContactRole.EMERGENCY_CONTACT
+        return contact_for_emergencies(self)
 
     def is_current(self, today: date) -> bool:
-        return (self.from_on is None or self.from_on <= today) and (
-            self.until_on is None or today <= self.until_on
-        )
+        return contact_is_current(self, today)
+
+
+# The two contact rules, for a Contact or a plain row with the same columns (a staff list reads plain rows).
+def contact_for_emergencies(contact) -> bool:
+    """Someone to call in an emergency: marked so, or their type is emergency contact."""
+    return bool(contact.emergency_contact) or contact.role == ContactRole.EMERGENCY_CONTACT
+
+
+def contact_is_current(contact, today: date) -> bool:
+    """The right person today: on or after their start date and on or before their end date."""
+    return (contact.from_on is None or contact.from_on <= today) and (
+        contact.until_on is None or today <= contact.until_on
+    )
 
 
 class CorrectionStatus(StrEnum):
