@@ -95,3 +95,18 @@ def test_the_english_copy_of_a_bilingual_pdf_has_an_english_footer(client, world
     assert english and arabic
     assert all("Produced from Health Passport on" in text for text in english)
     assert not any("Produced from Health Passport on" in text for text in arabic)
+
+
+def test_a_template_follows_a_language_forced_inside_a_page_and_comes_back(app):
+    """Templates remember the page's catalogue for the request (passport/i18n.py): an e-mail or PDF written
+    in someone else's language from inside a page (force_locale) must still come out in that language, and
+    the page must go on in its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "cy"}):
+        assert render_template_string('{{ _("Ready") }}') == "Yn barod"
+        with force_locale("ar"):
+            assert render_template_string('{{ _("Ready") }}') == "مستعد"
+        assert render_template_string('{{ _("Ready") }}') == "Yn barod"
+        assert render_template_string('{{ ngettext("%(num)d gap", "%(num)d gaps", 1) }}') != "1 gap"
