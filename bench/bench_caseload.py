@@ -92,6 +92,13 @@ def main() -> None:
     parser.add_argument("--size", default="10k")
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--plans-only", action="store_true", help="only the plans, no timings")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="NAME",
+        help='only these pages, by the start of their name (e.g. "caseload, first" adviser): more runs'
+        " of a few pages in the same time, to compare two versions in alternating rounds",
+    )
     arguments = parser.parse_args()
     manifest = load_manifest(arguments.database, arguments.size)
     app = production_app(manifest["url"])
@@ -138,7 +145,10 @@ def main() -> None:
         assert response.status_code == 200, (path, response.status_code)
     tune_garbage_collector()  # as gunicorn.conf.py does in each worker
     results = {}
-    for name, (client, path) in ({} if arguments.plans_only else pages).items():
+    timed = {} if arguments.plans_only else pages
+    if arguments.pages:
+        timed = {name: page for name, page in timed.items() if name.startswith(tuple(arguments.pages))}
+    for name, (client, path) in timed.items():
         with QueryCounter(engine) as counter:
             client.get(path, base_url="https://localhost")
         timings = time_calls_with_cpu(
@@ -151,7 +161,7 @@ def main() -> None:
     # the same), the adviser's whole list. A plan that reads every passport or runs a subquery per row is a
     # finding.
     plans = {}
-    for name in PLANNED:
+    for name in () if arguments.pages else PLANNED:
         client, path = pages[name]
         with Capture(engine) as capture:
             client.get(path, base_url="https://localhost")
