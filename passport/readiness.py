@@ -110,14 +110,15 @@ def review_due(passport: Passport, today: date, records: Records | None = None) 
     ]
     if not done:
         return ReviewDue(None, True, False)
-    latest = max(done, key=lambda a: a.assessed_on)
-    last = latest.assessed_on
+    last = max(a.assessed_on for a in done)
     # Statutory: every 6 months under 5, every year from 5. A sooner "next one due" the nurse recorded at
-    # the last assessment wins; a later one cannot put the statutory review off.
+    # the last assessment wins (the soonest, if two were recorded that day); a later one cannot put the
+    # statutory review off.
     months = 6 if clock.age_on(passport.date_of_birth, last) < 5 else 12
     due_on = add_months(last, months)
-    if latest.next_due_on is not None and latest.next_due_on < due_on:
-        due_on = latest.next_due_on
+    sooner = [a.next_due_on for a in done if a.assessed_on == last and a.next_due_on is not None]
+    if sooner and min(sooner) < due_on:
+        due_on = min(sooner)
     recent_sdq = any(s.scored_on > add_months(today, -12) for s in records.sdq_scores)
     return ReviewDue(due_on, due_on < today, due_on <= add_months(today, 1) and not recent_sdq)
 

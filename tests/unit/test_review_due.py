@@ -71,6 +71,17 @@ def assessment(on: date, kind=AssessmentKind.REVIEW, next_due_on=None) -> Health
             False,
         ),
         (
+            "two on the same day, whichever order they come in: the sooner next date wins",
+            date(2010, 5, 5),
+            [
+                assessment(date(2026, 10, 1), next_due_on=date(2027, 2, 1)),
+                assessment(date(2026, 10, 1), AssessmentKind.INITIAL, next_due_on=date(2027, 1, 10)),
+                assessment(date(2026, 10, 1)),
+            ],
+            date(2027, 1, 10),
+            False,
+        ),
+        (
             "a leaving-care summary is not a review",
             date(2009, 1, 1),
             [assessment(date(2025, 6, 1)), assessment(date(2026, 11, 1), AssessmentKind.LEAVING_CARE)],
