@@ -6,6 +6,7 @@ The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -267,8 +268,28 @@ class World:
     local_service: object  # in `organisation`'s local help list
 
 
+@contextlib.contextmanager
+def one_commit():
+    """The factories commit each thing they make; inside this they only flush it, and everything is committed
+    once at the end. A commit also forgets every loaded row, so the world's 27 commits made about 500
+    reloads: half of each test's set-up time."""
+    session = db.session()
+    commit = session.commit
+    session.commit = session.flush
+    try:
+        yield
+    finally:
+        session.commit = commit
+    session.commit()
+
+
 @pytest.fixture
 def world() -> World:
+    with one_commit():
+        return _make_world()
+
+
+def _make_world() -> World:
     f = factories
     organisation = f.create_organisation(name="Northbridge Test Health")
     team = f.create_team(organisation=organisation, name="North")
