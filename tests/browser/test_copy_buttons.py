@@ -26,7 +26,9 @@ def _copy_and_read(page, target: str) -> tuple[str, str]:
     """Press the Copy button for the element with id `target`: what the clipboard then holds, and what the
     status beside the button says."""
     button = page.locator(f'button[data-copy="{target}"]')
-    assert button.is_visible()
+    # copy.js shows it once the page's scripts have run, which can be a moment after the link itself is there
+    # on a busy machine: wait for it (up to Playwright's timeout), then it must be visible.
+    button.wait_for(state="visible")
     button.click()
     status = button.locator("xpath=following-sibling::span[@role='status']")
     status.filter(has_text="Copied").wait_for()
