@@ -119,10 +119,20 @@ def nurse_caseload(nurse: User, today: date, query: CaseloadQuery | None = None)
         total = len(rows)
         rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     else:
-        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        passports = db.session.scalars(
-            statement.options(*LIST_ROW_LOADS).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        # The page and how many match in one statement (a window count): one round trip less per page.
+        found = db.session.execute(
+            statement.add_columns(func.count().over())
+            .options(*LIST_ROW_LOADS)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
         ).all()
+        passports = [passport for passport, _total in found]
+        if found:
+            total = found[0][1]
+        elif page == 1:
+            total = 0
+        else:  # a page past the end (an old link): say how many there are now
+            total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
         rows = build_rows(nurse, passports, today)
     return CaseloadPage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), query=query)
 

@@ -8,9 +8,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from passport import clock
 from passport.extensions import db
 from passport.models import LeavingPack, NhsNumberRecord, Passport, SdqScore
 from passport.readiness import sdq_band
+from passport.services import caseload
+from passport.services.caseload import CaseloadQuery
 from tests import factories
 from tests.conftest import csrf_token, seen_version
 from tests.html_checks import page_text
@@ -78,6 +81,19 @@ class TestCaseloadSearch:
         assert "32 young people" in first and "Page 2 of 2" in first
         second = caseload_text(client, sort="name", page="2")
         assert "Previous" in second and "Person 29" in second
+        # The page and its count come from one statement (a window count); every page, a page past the end
+        # (an old link) and a search that finds nobody must still say how many there are.
+        counted = {
+            page: caseload.nurse_caseload(world.nurse, clock.today(), CaseloadQuery(sort="name", page=page))
+            for page in (1, 2, 3)
+        }
+        assert [(len(p.rows), p.total, p.pages) for p in counted.values()] == [
+            (25, 32, 2),
+            (7, 32, 2),
+            (0, 32, 2),
+        ]
+        nobody = caseload.nurse_caseload(world.nurse, clock.today(), CaseloadQuery(text="Nobody Here"))
+        assert (nobody.rows, nobody.total, nobody.pages) == ([], 0, 1)
 
     def test_the_fewest_days_to_18_come_first_and_those_already_18_last(self, client, world):
         for name, age in (("Ada Nineteen", 19), ("Bo Sixteen", 16)):
