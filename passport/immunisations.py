@@ -41,14 +41,18 @@ def _as_schedule_dose(dose) -> schedule.Dose:
     return dose_for_schedule(dose.vaccine_id, dose.given_on, dose.dose_number, dose.where_given, source)
 
 
-def report_for(date_of_birth: date, doses, today: date, sex_at_birth: str | None, records: str):
-    """The engine's report over ItemViews, models or engine doses."""
+def report_for(
+    date_of_birth: date, doses, today: date, sex_at_birth: str | None, records: str, *, with_plan: bool = True
+):
+    """The engine's report over ItemViews, models or engine doses (without the catch-up plan when
+    `with_plan` is False)."""
     return schedule.evaluate(
         date_of_birth,
         [_as_schedule_dose(d) for d in doses],
         today,
         sex_at_birth=sex_at_birth,
         records_status=records,
+        with_plan=with_plan,
     )
 
 

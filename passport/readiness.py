@@ -409,6 +409,7 @@ def readiness(
             today,
             passport.sex_registered_at_birth,
             vaccine_records,
+            with_plan=False,  # only the count of what is missing is read here
         )
         if report.to_catch_up:
             missing("vaccines_not_reviewed", default=True)

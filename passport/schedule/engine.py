@@ -1961,8 +1961,11 @@ def evaluate(
     today: date,
     sex_at_birth: str | None = None,
     records_status: str = "documented",
+    with_plan: bool = True,
 ) -> ImmunisationReport:
     """Status of every programme and, when something is late or there are no records, the catch-up plan.
+    ``with_plan=False`` leaves the plan out (an empty ``catch_up_plan``) for a reader that only counts what
+    is missing, such as a staff list's readiness: planning the visits was a seventh of its time.
 
     Raises ValueError for impossible arguments (today before birth, unknown sex or records status); bad
     doses are skipped, not fatal, so a page can always show something — ``validate`` explains them."""
@@ -2003,7 +2006,7 @@ def evaluate(
     # Records not looked at yet: a plan would rest on a guess about what is missing.
     if records_status == "not_checked":
         plan_needed = False
-    plan = _build_plan(cat, late, person) if plan_needed and late else ()
+    plan = _build_plan(cat, late, person) if with_plan and plan_needed and late else ()
 
     # "2 vaccines to catch up" counts injections to ask for, not programmes: one MMRV serves MMR and
     # chickenpox, one 6-in-1 serves four programmes.

@@ -7,6 +7,7 @@ here is invented. The engine is pure, so these tests need no app, database or cl
 from __future__ import annotations
 
 import ast
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -1787,6 +1788,16 @@ def test_catch_up_visits_are_at_least_28_days_apart(born, doses, today, records)
         programmes_here = [pid for v in visit.vaccines for pid in v.programme_ids]
         assert len(programmes_here) == len(set(programmes_here))
         assert explain(visit.explanation_msgid, visit.explanation_params)
+
+
+@pytest.mark.parametrize(("born", "doses", "today", "records"), PLAN_SCENARIOS)
+def test_a_report_without_the_plan_says_the_same_about_every_programme(born, doses, today, records):
+    """A staff list asks for the report without the catch-up plan (it only counts what is missing): every
+    status, count and summary must be what the full report says."""
+    full = evaluate(born, doses, today, sex_at_birth="female", records_status=records)
+    counted = evaluate(born, doses, today, sex_at_birth="female", records_status=records, with_plan=False)
+    assert full.catch_up_plan and counted.catch_up_plan == ()
+    assert dataclasses.replace(full, catch_up_plan=()) == counted
 
 
 def test_records_not_checked_makes_no_plan_and_asks_to_check():
