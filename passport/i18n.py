@@ -6,10 +6,13 @@ then the browser's Accept-Language, then English (en-GB).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from datetime import date
 
+from babel.dates import format_date as format_date_in
 from flask import Flask, current_app, g, has_request_context, request, session, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import format_date, get_locale, get_translations
 from flask_login import current_user
 
 from passport.config import RTL_LOCALES, SUPPORTED_LOCALES
@@ -72,6 +75,22 @@ def as_written(value):
     read the same as the pages. The HTML comes from a template macro, so autoescape does the escaping."""
     macros = current_app.jinja_env.get_template("macros/text.html").module
     return macros.as_written(value)
+
+
+def format_day(value, pattern: str) -> str:
+    """A date written the way the page's language writes it ("4 March 2009", "٤ مارس ٢٠٠٩"); "" for none.
+    A datetime goes through Flask-Babel, which first moves it to the reader's time zone; a plain date is
+    remembered per language, since a staff list writes fifty of them and Flask-Babel's way cost 30 µs each."""
+    if not value:
+        return ""
+    if type(value) is not date:
+        return format_date(value, pattern)
+    return _day_in(value, pattern, str(get_locale() or "en_GB"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_in(value: date, pattern: str, locale: str) -> str:
+    return format_date_in(value, pattern, locale=locale)
 
 
 def html_lang() -> str:

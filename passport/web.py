@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_number
+from flask_babel import format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -34,6 +34,7 @@ from passport import assets, immunisations, labels, looks, policy, request_limit
 from passport.access import AccessRefused
 from passport.exports.qr import QRTooLong
 from passport.extensions import login_manager
+from passport.i18n import format_day
 from passport.models import Role
 from passport.services import accounts, versions
 from passport.validation import format_nhs_number
@@ -279,9 +280,9 @@ def database_unavailable(error: Exception):
 def _add_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nhs_number"] = format_nhs_number
     app.jinja_env.filters["format_number"] = format_number
-    app.jinja_env.filters["format_month"] = lambda value: format_date(value, "MMMM y") if value else ""
-    app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM y") if value else ""
-    app.jinja_env.filters["day_and_date"] = lambda value: format_date(value, "EEEE d MMMM y") if value else ""
+    app.jinja_env.filters["format_month"] = lambda value: format_day(value, "MMMM y")
+    app.jinja_env.filters["long_date"] = lambda value: format_day(value, "d MMMM y")
+    app.jinja_env.filters["day_and_date"] = lambda value: format_day(value, "EEEE d MMMM y")
     app.jinja_env.filters["date_time"] = lambda value: (
         format_datetime(value, "d MMMM y, HH:mm") if value else ""
     )
