@@ -40,6 +40,8 @@ TARGETS = {
 }
 
 
+BATCH_PACKS = 50  # bench_exports.py makes a batch of this many leaving packs
+
 CALM: dict = {"load": None, "wait": 0.0}
 
 
@@ -265,7 +267,8 @@ def report(size: str, command: str, info: dict, started: float, results: dict) -
             ok = card["p95_ms"] / 1000 < TARGETS["card_s"]
             text = f"{card['median_ms'] / 1000:.2f} / {card['p95_ms'] / 1000:.2f} s {verdict(ok)}"
             row("emergency card, median / p95", f"< {TARGETS['card_s']} s", once(exports_db, text))
-            ok = packs["seconds"] < TARGETS["packs_s"] and not packs["failed"]
+            made_all = packs["done"] == BATCH_PACKS and not packs["failed"]
+            ok = made_all and packs["seconds"] < TARGETS["packs_s"]
             text = (
                 f"{packs['seconds']:.1f} s, {packs['processes']} render processes, {packs['done']} made, "
                 f"{packs['failed']} failed {verdict(ok)}"
