@@ -82,6 +82,10 @@ def main() -> None:
         nurse = db.session.get(User, uuid.UUID(manifest["nurse_id"]))
         cohort = pdf_batches.cohort(nurse, clock.today(), due_only=False)[:BATCH]
         assert len(cohort) == BATCH, f"the nurse has only {len(cohort)} young people"
+        # The seeded data has no batches: any here were left by a benchmark run that stopped half way, and a
+        # worker would claim the oldest of them first.
+        db.session.execute(delete(PdfBatchItem))
+        db.session.execute(delete(PdfBatch))
         batch = PdfBatch(
             kind=pdf_batches.KIND,
             organisation_id=nurse.organisation_id,
