@@ -1039,14 +1039,11 @@ PASSPORT_IDS = bindparam("passport_ids", expanding=True)
 
 
 @functools.cache
-def _for_passports(*columns, live: bool = True, where=None):
+def _for_passports(*columns, live: bool = True):
     """select(*columns) for the passports in PASSPORT_IDS (the first column is the passport id); archived rows
     left out unless `live` is False."""
-    model = columns[0].class_
     statement = select(*columns).where(columns[0].in_(PASSPORT_IDS))
-    if live:
-        statement = statement.where(model.archived_at.is_(None))
-    return statement if where is None else statement.where(where())
+    return statement.where(columns[0].class_.archived_at.is_(None)) if live else statement
 
 
 def _open_correction_counts(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -1091,8 +1088,11 @@ def _live_doses_statement():
     ).order_by(ImmunisationDose.given_on)
 
 
-def _current_nhs_number():
-    return NhsNumberRecord.superseded_at.is_(None)
+@functools.cache
+def _current_nhs_numbers_statement():
+    return _for_passports(NhsNumberRecord.passport_id, NhsNumberRecord.number, live=False).where(
+        NhsNumberRecord.superseded_at.is_(None)
+    )
 
 
 def _rows_by_passport(ids: list[uuid.UUID], *columns, live: bool = True) -> dict[uuid.UUID, list]:
@@ -1137,14 +1137,7 @@ def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRec
         HealthAssessment.archived_at,
     )
     sdq_scores = _rows_by_passport(ids, SdqScore.passport_id, SdqScore.scored_on, live=False)
-    current_numbers = dict(
-        _plain_rows(
-            _for_passports(
-                NhsNumberRecord.passport_id, NhsNumberRecord.number, live=False, where=_current_nhs_number
-            ),
-            ids,
-        )
-    )
+    current_numbers = dict(_plain_rows(_current_nhs_numbers_statement(), ids))
     return {
         passport_id: readiness.ListedRecords(
             registrations=registrations[passport_id],
