@@ -29,6 +29,7 @@ from passport.models import (
     Sensitivity,
     Source,
     User,
+    grant_is_current,
 )
 
 ADULT_AGE = 18
@@ -243,7 +244,9 @@ def second_factor_required(user: User) -> bool:
 def current_grant(user: User, passport: Passport, today: date):
     """The out-of-area grant that lets this nurse see the passport today, if there is one (the widest, when
     two overlap)."""
-    current = [g for g in passport.access_grants or () if g.grantee_id == user.id and g.is_current(today)]
+    current = [
+        g for g in passport.access_grants or () if g.grantee_id == user.id and grant_is_current(g, today)
+    ]
     return max(current, key=lambda g: g.scope == GRANT_SEE_AND_CURATE, default=None)
 
 

@@ -31,12 +31,14 @@ from passport.models import (
     Appointment,
     Assignment,
     Attachment,
+    BirthParentConsent,
     BirthPart,
     Contact,
     CorrectionRequest,
     CorrectionStatus,
     HealthAssessment,
     ImmunisationDose,
+    LeavingPack,
     NhsNumberRecord,
     Passport,
     PrivateNote,
@@ -994,17 +996,33 @@ def _birth_status(viewer: User, passport: Passport, today: date, output: Output)
 # ---------------------------------------------------------------------------------------------------------
 # Lists: one row per young person, made by the same rules and the same policy answers as their page.
 
-# What a row reads through the passport: the policy's inputs and the leaving pack, as ORM objects in one
-# query each for a page of rows. The records the leaving-care rules read (registrations, contacts,
-# assessments, SDQ scores, the current NHS number, the doses) come as plain rows instead (_listed_records,
-# _live_doses): a page holds over a thousand of them, and turning each into an ORM object was most of the
-# page's time (bench/RESULTS.md, changes 5 and 11).
-LIST_ROW_LOADS = (
-    selectinload(Passport.leaving_pack),
-    selectinload(Passport.birth_parent_consents),
-    selectinload(Passport.assignments),
-    selectinload(Passport.access_grants),
-)
+# A row reads the passport's own columns from the ORM object the list selected, and everything else as plain
+# rows, one query per kind for the whole list: the policy's inputs (assignments, out-of-area grants, birth
+# parents' consents), the leaving pack and the records the leaving-care rules read (registrations, contacts,
+# assessments, SDQ scores, the current NHS number, the doses). A page holds over a thousand such records, and
+# turning each into an ORM object was most of the page's time (bench/RESULTS.md, changes 5, 11 and 13).
+
+
+class ListedPassport:
+    """A passport as a list reads it: the ORM object's own columns and properties, with its assignments,
+    out-of-area grants, birth parents' consents and leaving pack as plain rows that have the same fields as
+    the models (so `policy` and `readiness` read either). Only for reading, and only within build_rows."""
+
+    __slots__ = ("_passport", "access_grants", "assignments", "birth_parent_consents", "leaving_pack")
+
+    def __init__(self, passport: Passport, assignments, access_grants, birth_parent_consents, leaving_pack):
+        self._passport = passport
+        self.assignments = assignments
+        self.access_grants = access_grants
+        self.birth_parent_consents = birth_parent_consents
+        self.leaving_pack = leaving_pack
+
+    def __getattr__(self, name: str):
+        return getattr(self._passport, name)
+
+
+# Who handed a leaving pack over, as `LeavingPack.handed_over_by` gives it (the name is all a row reads).
+_PackHandedOverBy = collections.namedtuple("PackHandedOverBy", "display_name")
 
 
 @dataclass(frozen=True)
@@ -1150,6 +1168,70 @@ def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRec
     }
 
 
+def _listed_passports(passports: list[Passport]) -> list[ListedPassport]:
+    """These passports with what the policy and the leaving-pack rules read beyond their own columns, as plain
+    rows: four queries for the whole list."""
+    ids = [p.id for p in passports]
+    if not ids:
+        return []
+    assignments = _rows_by_passport(
+        ids, Assignment.passport_id, Assignment.staff_id, Assignment.ended_at, live=False
+    )
+    grants = _rows_by_passport(
+        ids,
+        AccessGrant.passport_id,
+        AccessGrant.grantee_id,
+        AccessGrant.scope,
+        AccessGrant.starts_on,
+        AccessGrant.ends_on,
+        AccessGrant.revoked_at,
+        live=False,
+    )
+    consents = _rows_by_passport(
+        ids,
+        BirthParentConsent.passport_id,
+        BirthParentConsent.covers,
+        BirthParentConsent.young_person_may_see,
+        BirthParentConsent.may_include_in_pdf,
+        BirthParentConsent.may_include_in_share_links,
+        BirthParentConsent.may_include_in_fhir,
+        BirthParentConsent.withdrawn_on,
+        live=False,
+    )
+    packs = {}
+    for passport_id, *fields, handed_over_by in _plain_rows(_leaving_packs_statement(), ids):
+        by = _PackHandedOverBy(handed_over_by) if handed_over_by is not None else None
+        packs[passport_id] = _ListedLeavingPack(*fields, by)
+    return [
+        ListedPassport(p, assignments[p.id], grants[p.id], consents[p.id], packs.get(p.id)) for p in passports
+    ]
+
+
+_ListedLeavingPack = collections.namedtuple(
+    "ListedLeavingPack",
+    "checklist_version ticked handed_over_on handed_over_how receipt_confirmed_at version handed_over_by",
+)
+
+
+@functools.cache
+def _leaving_packs_statement():
+    """Each passport's leaving pack, with the name of whoever handed it over."""
+    return (
+        select(
+            LeavingPack.passport_id,
+            LeavingPack.checklist_version,
+            LeavingPack.ticked,
+            LeavingPack.handed_over_on,
+            LeavingPack.handed_over_how,
+            LeavingPack.receipt_confirmed_at,
+            LeavingPack.version,
+            User.display_name,
+        )
+        .outerjoin(User, User.id == LeavingPack.handed_over_by_id)
+        .where(LeavingPack.passport_id.in_(PASSPORT_IDS))
+    )
+
+
 def _next_step(passport: Passport, row: ReadinessView, corrections: int, age: int):
     if corrections:
         return _l("Answer a correction request")
@@ -1169,12 +1251,13 @@ def _next_step(passport: Passport, row: ReadinessView, corrections: int, age: in
 
 
 def build_rows(viewer: User, passports: list[Passport], today: date) -> list[PassportRow]:
-    """List rows for passports a list selected through `policy.visible_passports`. Load them with
-    LIST_ROW_LOADS. A passport whose readiness the viewer may not see gets no row (the SQL form of the policy
-    already left it out; this is the policy asked again, per row, from the same memo the page uses)."""
+    """List rows for passports a list selected through `policy.visible_passports`: the list loads their own
+    columns and nothing else (what else a row reads comes as plain rows, ListedPassport). A passport whose
+    readiness the viewer may not see gets no row (the SQL form of the policy already left it out; this is the
+    policy asked again, per row, from the same memo the page uses)."""
     viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
     with policy.decisions_remembered():
-        visible = [(p, policy.visibility(viewer, p, today)) for p in passports]
+        visible = [(p, policy.visibility(viewer, p, today)) for p in _listed_passports(passports)]
         visible = [(p, seen) for p, seen in visible if seen.shows(Section.READINESS)]
         curating = [
             p.id for p, _seen in visible if policy.can(viewer, policy.Action.CURATE_PASSPORT, p, today)

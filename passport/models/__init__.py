@@ -50,6 +50,7 @@ from passport.models.plans import (
     GrantScope,
     HealthAction,
     Transfer,
+    grant_is_current,
 )
 from passport.models.sharing import ShareLink, ShareLinkFile, SigningKey
 from passport.models.user import STAFF_ROLES, LoginSession, RecoveryCode, Role, User
@@ -120,4 +121,5 @@ __all__ = [
     "User",
     "contact_for_emergencies",
     "contact_is_current",
+    "grant_is_current",
 ]

@@ -82,7 +82,13 @@ class AccessGrant(db.Model):
     granted_by = relationship("User", foreign_keys=[granted_by_id])
 
     def is_current(self, today: date) -> bool:
-        return self.revoked_at is None and self.starts_on <= today <= self.ends_on
+        return grant_is_current(self, today)
+
+
+def grant_is_current(grant, today: date) -> bool:
+    """An out-of-area grant in force today: not stopped, and today within its dates. For an AccessGrant or a
+    plain row with the same columns (a staff list reads plain rows)."""
+    return grant.revoked_at is None and grant.starts_on <= today <= grant.ends_on
 
 
 class Transfer(db.Model):

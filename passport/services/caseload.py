@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, or_, select
 from passport import policy
 from passport.extensions import db
 from passport.models import NhsNumberRecord, Passport, Team, User
-from passport.projection import LIST_ROW_LOADS, PassportRow, build_rows
+from passport.projection import PassportRow, build_rows
 from passport.validation import normalise_nhs_number
 
 PAGE_SIZE = 25
@@ -109,7 +109,7 @@ def nurse_caseload(nurse: User, today: date, query: CaseloadQuery | None = None)
     page = max(1, query.page)
     if query.readiness or query.pack_due:
         # These are worked out from the whole record, so filter in Python over the (bounded) caseload.
-        passports = db.session.scalars(statement.options(*LIST_ROW_LOADS)).all()
+        passports = db.session.scalars(statement).all()
         rows = [
             r
             for r in build_rows(nurse, passports, today)
@@ -121,10 +121,7 @@ def nurse_caseload(nurse: User, today: date, query: CaseloadQuery | None = None)
     else:
         # The page and how many match in one statement (a window count): one round trip less per page.
         found = db.session.execute(
-            statement.add_columns(func.count().over())
-            .options(*LIST_ROW_LOADS)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
+            statement.add_columns(func.count().over()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         passports = [passport for passport, _total in found]
         if found:
@@ -141,9 +138,7 @@ def adviser_caseload(adviser: User, today: date) -> list[PassportRow]:
     """The young people whose readiness the adviser may check (from 16 to 25), most urgent first: gaps
     before ready, then the fewest days to leaving care."""
     passports = db.session.scalars(
-        select(Passport)
-        .where(policy.visible_passports(adviser, policy.Action.VIEW_READINESS, today))
-        .options(*LIST_ROW_LOADS)
+        select(Passport).where(policy.visible_passports(adviser, policy.Action.VIEW_READINESS, today))
     ).all()
     rows = build_rows(adviser, passports, today)
     return sorted(rows, key=lambda r: (r.readiness.ready, r.readiness.days_left, r.name))

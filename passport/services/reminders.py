@@ -49,7 +49,7 @@ from passport.models import (
     ShareLink,
     User,
 )
-from passport.projection import LIST_ROW_LOADS, build_rows
+from passport.projection import build_rows
 from passport.readiness import review_due
 from passport.services import audit, messages, notify
 
@@ -379,7 +379,7 @@ def weekly_summary(staff: User, today: date) -> WeeklySummary:
     policy's SQL form and built by the projection."""
     action = policy.Action.CURATE_PASSPORT if Role(staff.role) is Role.NURSE else policy.Action.VIEW_READINESS
     passports = db.session.scalars(
-        select(Passport).where(policy.visible_passports(staff, action, today)).options(*LIST_ROW_LOADS)
+        select(Passport).where(policy.visible_passports(staff, action, today))
     ).all()
     before = _last_snapshot(staff)
     summary = WeeklySummary()

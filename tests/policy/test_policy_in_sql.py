@@ -6,7 +6,10 @@ builds random little worlds — organisations, teams, staff of every role with a
 ages around 16, 18 and 25 with and without an account, current and ended assignments, out-of-area grants
 that are current, expired, not started or stopped, of either scope, and every after-18 answer (yes, no, not
 answered) — and, for every person in the world and every action about a passport, compares the rows the SQL
-returns with the passports `decide` allows one by one. Runs on SQLite and, in CI, on PostgreSQL.
+returns with the passports `decide` allows one by one; and, for every person, that a list built from all the
+passports (`projection.build_rows`, which reads assignments and grants as plain rows) has a row for exactly
+those whose readiness the policy shows them, each with the links `decide` allows. Runs on SQLite and, in CI,
+on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from passport.models import (
     Team,
     User,
 )
-from passport.policy import PASSPORT_RULES, Action
+from passport.policy import PASSPORT_RULES, Action, Section
+from passport.projection import build_rows
 
 # CI runs at least 500 worlds on each database; POLICY_SQL_EXAMPLES raises it for a longer local search.
 EXAMPLES = int(os.environ.get("POLICY_SQL_EXAMPLES", "500"))
@@ -250,6 +254,17 @@ def test_the_sql_selects_exactly_what_decide_allows(world):
                     f"{viewer.role} {action} on {today}: SQL also selects {selected - allowed}, "
                     f"misses {allowed - selected}"
                 )
+            # A list's rows read the policy's inputs as plain rows (projection.ListedPassport), not the
+            # ORM collections decide read above: the same people, and the same links on each row.
+            rows = {row.passport_id: row for row in build_rows(viewer, everyone, today)}
+            shown = {p.id for p in everyone if policy.visibility(viewer, p, today).shows(Section.READINESS)}
+            assert set(rows) == shown, f"{viewer.role} on {today}: rows for {set(rows) ^ shown}"
+            for passport in everyone:
+                if passport.id in rows:
+                    assert (rows[passport.id].may_open_passport, rows[passport.id].may_curate) == (
+                        bool(policy.decide(viewer, Action.VIEW_PASSPORT, passport, today)),
+                        bool(policy.decide(viewer, Action.CURATE_PASSPORT, passport, today)),
+                    ), f"{viewer.role} on {today}: the row's links for {passport.id}"
     finally:
         _empty()
 

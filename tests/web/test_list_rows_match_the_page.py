@@ -2,7 +2,10 @@
 a young person's own page reads them through the passport's ORM collections. Both must come to the same
 answer: the same gaps, the same next health assessment, the same checklist. Hypothesis builds young people
 with every kind of record near the rules' edges (archived, ended, not yet started, just expired, superseded,
-emergency flag or role, a sooner next date, a photo-checked dose) and compares the two."""
+emergency flag or role, a sooner next date, a photo-checked dose, a birth parent's consent open, closed or
+withdrawn, a pack handed over) and compares the two. The policy's own inputs come as plain rows in a list too
+(projection.ListedPassport): tests/policy/test_policy_in_sql.py proves a list's rows are the ones `decide`
+allows."""
 
 from __future__ import annotations
 
@@ -69,6 +72,9 @@ young_people = st.fixed_dictionaries(
         "sdq_days_ago": st.lists(st.integers(min_value=1, max_value=700), max_size=3),
         "doses": doses,
         "pack": st.one_of(st.none(), st.sets(st.sampled_from([i.id for i in checklist().items]))),
+        "handed_over": st.booleans(),  # the pack (when there is one) handed over by the nurse
+        # Birth parents' consents: whether the young person may see it, and whether it was withdrawn.
+        "consents": st.lists(st.tuples(st.booleans(), st.booleans()), max_size=2),
     }
 )
 
@@ -152,8 +158,15 @@ def _young_person(world, facts):
                 passport_id=passport.id,
                 checklist_version=checklist().version,
                 ticked={item_id: {} for item_id in facts["pack"]},
+                handed_over_on=today - timedelta(days=3) if facts["handed_over"] else None,
+                handed_over_how="in_person" if facts["handed_over"] else None,
+                handed_over_by_id=world.nurse.id if facts["handed_over"] else None,
+                receipt_confirmed_at=archived if facts["handed_over"] else None,
             )
         )
+    for may_see, withdrawn in facts["consents"]:
+        consent = factories.create_consent(passport=passport, by=world.nurse, young_person_may_see=may_see)
+        consent.withdrawn_on = today if withdrawn else None
     db.session.commit()
     return passport
 
@@ -169,7 +182,7 @@ def test_a_list_row_says_what_the_young_persons_page_says(world, facts):
     page = build_view(world.nurse, passport, today).readiness
     assert [gap.id for gap in row.readiness.gaps] == [gap.id for gap in page.gaps]
     assert row.readiness.review == page.review
-    assert row.readiness.pack.lines == page.pack.lines
+    assert row.readiness.pack == page.pack  # the checklist, who handed it over, when and how
     assert (row.readiness.days_left, row.readiness.leaving_on, row.readiness.pack_due) == (
         page.days_left,
         page.leaving_on,

@@ -13,8 +13,9 @@ from sqlalchemy import event
 
 from passport import clock, policy
 from passport.extensions import db
-from passport.models import Role
+from passport.models import LeavingPack, Role
 from passport.projection import build_view
+from passport.readiness import checklist
 from tests import factories
 
 
@@ -46,7 +47,8 @@ def test_the_people_behind_items_are_loaded_in_one_query_however_many(client, wo
 
 def _young_people(world, n: int, start: int) -> None:
     """n more young people on the nurse's and adviser's caseload, each with a GP, a contact, a vaccine and
-    a health assessment with a next date the nurse set."""
+    a health assessment with a next date the nurse set; every other one with a birth parent's consent and a
+    leaving pack the nurse handed over (a row shows who did: no query per row for it)."""
     for i in range(start, start + n):
         passport = factories.create_passport(
             organisation=world.organisation,
@@ -75,6 +77,22 @@ def _young_people(world, n: int, start: int) -> None:
             given_on=passport.date_of_birth + timedelta(days=400),
             where_given="uk_gp",
         )
+        if i % 2:
+            factories.create_consent(passport=passport, by=world.nurse)
+            db.session.add(
+                LeavingPack(
+                    passport_id=passport.id,
+                    checklist_version=checklist().version,
+                    ticked={},
+                    handed_over_on=clock.today() - timedelta(days=2),
+                    handed_over_how="in_person",
+                    # by a nurse of its own: not one the request has already loaded
+                    handed_over_by_id=factories.create_user(
+                        role=Role.NURSE, organisation=world.organisation, team=world.team
+                    ).id,
+                )
+            )
+            db.session.commit()
 
 
 @pytest.mark.parametrize(
