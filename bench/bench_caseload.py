@@ -154,7 +154,12 @@ def main() -> None:
         timings = time_calls_with_cpu(
             lambda c=client, p=path: c.get(p, base_url="https://localhost"), arguments.runs
         )
-        results[name] = {"path": path, "queries": counter.count, **timings}
+        results[name] = {
+            "path": path,
+            "queries": counter.count,
+            "round_trips": counter.round_trips,
+            **timings,
+        }
 
     # The plan of the statement that finds the passports through the policy (`policy.visible_passports`: a
     # passport id in a UNION of small lookups) on each page: the caseload's count (its page of 25 is planned

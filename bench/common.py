@@ -155,24 +155,41 @@ def signed_in_client(app, user_id: str):
 
 
 class QueryCounter:
-    """Counts the SQL statements the app sends while it is active (`with QueryCounter(engine) as q:`)."""
+    """Counts the SQL statements the app sends while it is active (`with QueryCounter(engine) as q:`):
+    `count` every statement, `round_trips` the waits for the database (on PostgreSQL a list sends most of its
+    statements together, in one round trip: passport/plain_rows.py)."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
         self.count = 0
+        self.round_trips = 0
 
     def _count(self, *args) -> None:
         self.count += 1
+        self.round_trips += 1
 
     def __enter__(self):
         from sqlalchemy import event
 
+        from passport import plain_rows
+
+        self._fetch_together = plain_rows.fetch_together
+
+        def counted(connection, statements, ids):
+            self.count += len(statements)
+            self.round_trips += 1
+            return self._fetch_together(connection, statements, ids)
+
+        plain_rows.fetch_together = counted
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 
     def __exit__(self, *exc) -> None:
         from sqlalchemy import event
 
+        from passport import plain_rows
+
+        plain_rows.fetch_together = self._fetch_together
         event.remove(self.engine, "before_cursor_execute", self._count)
 
 

@@ -337,12 +337,13 @@ def details(results: dict, databases: list[str], label: dict) -> list[str]:
                 f"{caseload['team_passports']}; the adviser has {caseload['adviser_young_people']} young "
                 "people.",
                 "",
-                "| page | queries | median | p95 | max | CPU median | CPU p95 | runs |",
+                "| page | queries (round trips) | median | p95 | max | CPU median | CPU p95 | runs |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- |",
             ]
             for name, v in caseload["pages"].items():
+                trips = v.get("round_trips", v["queries"])
                 out.append(
-                    f"| {name} (`{v['path']}`) | {v['queries']} | {v['median_ms']} | {v['p95_ms']} "
+                    f"| {name} (`{v['path']}`) | {v['queries']} ({trips}) | {v['median_ms']} | {v['p95_ms']} "
                     f"| {v['max_ms']} | {v['cpu_median_ms']} | {v['cpu_p95_ms']} | {v['n']} |"
                 )
             out.append("")

@@ -18,10 +18,10 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from passport import clock, policy, readiness, schedule
+from passport import clock, plain_rows, policy, readiness, schedule
 from passport.extensions import db
 from passport.immunisations import dose_for_schedule, report_for
 from passport.item_kinds import ITEM_KINDS
@@ -997,10 +997,10 @@ def _birth_status(viewer: User, passport: Passport, today: date, output: Output)
 # Lists: one row per young person, made by the same rules and the same policy answers as their page.
 
 # A row reads the passport's own columns from the ORM object the list selected, and everything else as plain
-# rows, one query per kind for the whole list: the policy's inputs (assignments, out-of-area grants, birth
-# parents' consents), the leaving pack and the records the leaving-care rules read (registrations, contacts,
-# assessments, SDQ scores, the current NHS number, the doses). A page holds over a thousand such records, and
-# turning each into an ORM object was most of the page's time (bench/RESULTS.md, changes 5, 11 and 13).
+# rows (passport/plain_rows.py), one statement per kind for the whole list, all sent together on PostgreSQL:
+# the policy's inputs (assignments, out-of-area grants, birth parents' consents), the leaving pack and the
+# records the leaving-care rules read (registrations, contacts, assessments, SDQ scores, the current NHS
+# number, the doses).
 
 
 class ListedPassport:
@@ -1044,30 +1044,10 @@ class PassportRow:
     may_curate: bool = False  # the viewer may add to it and change it
 
 
-def _plain_rows(statement, ids: list[uuid.UUID]) -> list:
-    """The rows of a select of plain columns for these passports (a statement with PASSPORT_IDS in it),
-    through SQLAlchemy Core in the session's transaction: the ORM's result machinery adds about a millisecond
-    a query and nothing a plain row needs."""
-    return db.session.connection().execute(statement, {"passport_ids": ids}).all()
-
-
-# The lists' statements are made once, with the passport ids as an expanding parameter: building a select
-# with 25 ids in it and finding its cache key took a third of each query's time (bench/RESULTS.md, change 12).
-PASSPORT_IDS = bindparam("passport_ids", expanding=True)
-
-
-@functools.cache
-def _for_passports(*columns, live: bool = True):
-    """select(*columns) for the passports in PASSPORT_IDS (the first column is the passport id); archived rows
-    left out unless `live` is False."""
-    statement = select(*columns).where(columns[0].in_(PASSPORT_IDS))
-    return statement.where(columns[0].class_.archived_at.is_(None)) if live else statement
-
-
 def _open_correction_counts(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not ids:
         return {}
-    return dict(_plain_rows(_open_corrections_statement(), ids))
+    return dict(plain_rows.rows(_open_corrections_statement(), ids))
 
 
 @functools.cache
@@ -1075,7 +1055,8 @@ def _open_corrections_statement():
     return (
         select(CorrectionRequest.passport_id, func.count())
         .where(
-            CorrectionRequest.passport_id.in_(PASSPORT_IDS), CorrectionRequest.status == CorrectionStatus.OPEN
+            CorrectionRequest.passport_id.in_(plain_rows.PASSPORT_IDS),
+            CorrectionRequest.status == CorrectionStatus.OPEN,
         )
         .group_by(CorrectionRequest.passport_id)
     )
@@ -1087,7 +1068,7 @@ def _live_doses(ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
     found: dict[uuid.UUID, list] = {passport_id: [] for passport_id in ids}
     if not ids:
         return found
-    rows = _plain_rows(_live_doses_statement(), ids)
+    rows = plain_rows.rows(_live_doses_statement(), ids)
     # Unpacked, not read by name: a Row's attribute lookup was half the time of this loop.
     for passport_id, vaccine_id, given_on, dose_number, where_given, source in rows:
         found[passport_id].append(dose_for_schedule(vaccine_id, given_on, dose_number, where_given, source))
@@ -1096,7 +1077,7 @@ def _live_doses(ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
 
 @functools.cache
 def _live_doses_statement():
-    return _for_passports(
+    return plain_rows.for_passports(
         ImmunisationDose.passport_id,
         ImmunisationDose.vaccine_id,
         ImmunisationDose.given_on,
@@ -1108,18 +1089,19 @@ def _live_doses_statement():
 
 @functools.cache
 def _current_nhs_numbers_statement():
-    return _for_passports(NhsNumberRecord.passport_id, NhsNumberRecord.number, live=False).where(
+    return plain_rows.for_passports(NhsNumberRecord.passport_id, NhsNumberRecord.number, live=False).where(
         NhsNumberRecord.superseded_at.is_(None)
     )
 
 
-def _rows_by_passport(ids: list[uuid.UUID], *columns, live: bool = True) -> dict[uuid.UUID, list]:
-    """Plain rows of one kind of record for these passports (the first column is the passport id), as named
-    tuples (the rules read each field several times, and a Row's lookup by name is several times slower);
-    archived ones left out unless `live` is False."""
+def _rows_by_passport(ids: list[uuid.UUID], statement) -> dict[uuid.UUID, list]:
+    """Plain rows of one kind of record for these passports (the statement's first column is the passport id),
+    as named tuples (the rules read each field several times, and a Row's lookup by name is several times
+    slower)."""
     found: dict[uuid.UUID, list] = {passport_id: [] for passport_id in ids}
-    shape = _row_shape(columns[0].class_.__name__, tuple(column.key for column in columns))
-    for row in _plain_rows(_for_passports(*columns, live=live), ids):
+    columns = statement.selected_columns
+    shape = _row_shape(columns[0].table.name, tuple(column.key for column in columns))
+    for row in plain_rows.rows(statement, ids):
         found[row[0]].append(shape._make(row))
     return found
 
@@ -1129,16 +1111,16 @@ def _row_shape(name: str, fields: tuple[str, ...]) -> type:
     return collections.namedtuple(f"Listed{name}", fields)
 
 
-def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRecords]:
-    """What the leaving-care rules read for each of these passports, as plain rows: one query per kind of
-    record for the whole list, whatever its length."""
-    if not ids:
-        return {}
-    registrations = _rows_by_passport(
-        ids, Registration.passport_id, Registration.service, Registration.ended_on, Registration.archived_at
+@functools.cache
+def _registrations_statement():
+    return plain_rows.for_passports(
+        Registration.passport_id, Registration.service, Registration.ended_on, Registration.archived_at
     )
-    contacts = _rows_by_passport(
-        ids,
+
+
+@functools.cache
+def _contacts_statement():
+    return plain_rows.for_passports(
         Contact.passport_id,
         Contact.role,
         Contact.emergency_contact,
@@ -1146,16 +1128,34 @@ def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRec
         Contact.until_on,
         Contact.archived_at,
     )
-    assessments = _rows_by_passport(
-        ids,
+
+
+@functools.cache
+def _assessments_statement():
+    return plain_rows.for_passports(
         HealthAssessment.passport_id,
         HealthAssessment.kind,
         HealthAssessment.assessed_on,
         HealthAssessment.next_due_on,  # review_due reads a sooner date the nurse recorded
         HealthAssessment.archived_at,
     )
-    sdq_scores = _rows_by_passport(ids, SdqScore.passport_id, SdqScore.scored_on, live=False)
-    current_numbers = dict(_plain_rows(_current_nhs_numbers_statement(), ids))
+
+
+@functools.cache
+def _sdq_scores_statement():
+    return plain_rows.for_passports(SdqScore.passport_id, SdqScore.scored_on, live=False)
+
+
+def _listed_records(ids: list[uuid.UUID]) -> dict[uuid.UUID, readiness.ListedRecords]:
+    """What the leaving-care rules read for each of these passports, as plain rows: one query per kind of
+    record for the whole list, whatever its length."""
+    if not ids:
+        return {}
+    registrations = _rows_by_passport(ids, _registrations_statement())
+    contacts = _rows_by_passport(ids, _contacts_statement())
+    assessments = _rows_by_passport(ids, _assessments_statement())
+    sdq_scores = _rows_by_passport(ids, _sdq_scores_statement())
+    current_numbers = dict(plain_rows.rows(_current_nhs_numbers_statement(), ids))
     return {
         passport_id: readiness.ListedRecords(
             registrations=registrations[passport_id],
@@ -1174,11 +1174,28 @@ def _listed_passports(passports: list[Passport]) -> list[ListedPassport]:
     ids = [p.id for p in passports]
     if not ids:
         return []
-    assignments = _rows_by_passport(
-        ids, Assignment.passport_id, Assignment.staff_id, Assignment.ended_at, live=False
+    assignments = _rows_by_passport(ids, _assignments_statement())
+    grants = _rows_by_passport(ids, _grants_statement())
+    consents = _rows_by_passport(ids, _consents_statement())
+    packs = {}
+    for passport_id, *fields, handed_over_by in plain_rows.rows(_leaving_packs_statement(), ids):
+        by = _PackHandedOverBy(handed_over_by) if handed_over_by is not None else None
+        packs[passport_id] = _ListedLeavingPack(*fields, by)
+    return [
+        ListedPassport(p, assignments[p.id], grants[p.id], consents[p.id], packs.get(p.id)) for p in passports
+    ]
+
+
+@functools.cache
+def _assignments_statement():
+    return plain_rows.for_passports(
+        Assignment.passport_id, Assignment.staff_id, Assignment.ended_at, live=False
     )
-    grants = _rows_by_passport(
-        ids,
+
+
+@functools.cache
+def _grants_statement():
+    return plain_rows.for_passports(
         AccessGrant.passport_id,
         AccessGrant.grantee_id,
         AccessGrant.scope,
@@ -1187,8 +1204,11 @@ def _listed_passports(passports: list[Passport]) -> list[ListedPassport]:
         AccessGrant.revoked_at,
         live=False,
     )
-    consents = _rows_by_passport(
-        ids,
+
+
+@functools.cache
+def _consents_statement():
+    return plain_rows.for_passports(
         BirthParentConsent.passport_id,
         BirthParentConsent.covers,
         BirthParentConsent.young_person_may_see,
@@ -1198,13 +1218,24 @@ def _listed_passports(passports: list[Passport]) -> list[ListedPassport]:
         BirthParentConsent.withdrawn_on,
         live=False,
     )
-    packs = {}
-    for passport_id, *fields, handed_over_by in _plain_rows(_leaving_packs_statement(), ids):
-        by = _PackHandedOverBy(handed_over_by) if handed_over_by is not None else None
-        packs[passport_id] = _ListedLeavingPack(*fields, by)
-    return [
-        ListedPassport(p, assignments[p.id], grants[p.id], consents[p.id], packs.get(p.id)) for p in passports
-    ]
+
+
+def _list_statements(curator: bool = True) -> tuple:
+    """Every plain-row statement build_rows sends, to send them together (`plain_rows.sent_together`): the
+    open corrections only for a role that may curate a passport (nobody else is told how many there are)."""
+    return (
+        _assignments_statement(),
+        _grants_statement(),
+        _consents_statement(),
+        _leaving_packs_statement(),
+        *((_open_corrections_statement(),) if curator else ()),
+        _live_doses_statement(),
+        _registrations_statement(),
+        _contacts_statement(),
+        _assessments_statement(),
+        _sdq_scores_statement(),
+        _current_nhs_numbers_statement(),
+    )
 
 
 _ListedLeavingPack = collections.namedtuple(
@@ -1228,7 +1259,7 @@ def _leaving_packs_statement():
             User.display_name,
         )
         .outerjoin(User, User.id == LeavingPack.handed_over_by_id)
-        .where(LeavingPack.passport_id.in_(PASSPORT_IDS))
+        .where(LeavingPack.passport_id.in_(plain_rows.PASSPORT_IDS))
     )
 
 
@@ -1256,7 +1287,11 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
     readiness the viewer may not see gets no row (the SQL form of the policy already left it out; this is the
     policy asked again, per row, from the same memo the page uses)."""
     viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
-    with policy.decisions_remembered():
+    curator = Role(viewer.role) in policy.PASSPORT_RULES[policy.Action.CURATE_PASSPORT]
+    with (
+        policy.decisions_remembered(),
+        plain_rows.sent_together(_list_statements(curator), [p.id for p in passports]),
+    ):
         visible = [(p, policy.visibility(viewer, p, today)) for p in _listed_passports(passports)]
         visible = [(p, seen) for p, seen in visible if seen.shows(Section.READINESS)]
         curating = [

@@ -4,14 +4,16 @@ worker that does not load what only other processes need."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event
 
-from passport import clock, policy
+from passport import clock, plain_rows, policy, projection
 from passport.extensions import db
 from passport.models import LeavingPack, Role
 from passport.projection import build_view
@@ -146,3 +148,49 @@ def test_a_gunicorn_worker_loads_neither_weasyprint_nor_alembic():
     env = {"SERVER_SOFTWARE": "gunicorn/23.0.0", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_statement_of_a_list_can_be_sent_together_on_postgresql():
+    """The pipeline form of each plain-row statement (plain_rows.compiled_for_pipeline): the ids as one
+    array, nothing left expanding, and our own column types still applied to what comes back."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    dialect = psycopg.dialect()
+    for statement in projection._list_statements():
+        sql, _parameters, processors = plain_rows.compiled_for_pipeline(statement, dialect)
+        assert "= ANY (%(passport_ids)s::UUID[])" in sql and "POSTCOMPILE" not in sql, sql
+        assert len(processors) == len(statement.selected_columns)
+    _sql, _parameters, processors = plain_rows.compiled_for_pipeline(
+        projection._assignments_statement(), dialect
+    )
+    ended = processors[2](datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=1))))
+    assert ended == datetime(2026, 1, 1, 11, tzinfo=UTC)  # UTCDateTime, as the ORM would give it
+
+
+@pytest.mark.parametrize(("persona", "url"), [("nurse", "/staff/caseload"), ("adviser", "/adviser/")])
+def test_on_postgresql_a_list_sends_its_statements_together_and_shows_the_same(
+    client, world, monkeypatch, persona, url
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (the pipeline); .ci/run runs the suite on PostgreSQL too")
+    _young_people(world, 6, 0)
+    client.sign_in_as(getattr(world, persona))
+    sent = []
+    real = plain_rows.fetch_together
+
+    def counting(connection, statements, ids):
+        sent.append(len(statements))
+        return real(connection, statements, ids)
+
+    monkeypatch.setattr(plain_rows, "fetch_together", counting)
+    together = client.get(url).get_data(as_text=True)
+    # one round trip for all of them (an adviser is not told how many corrections are open)
+    assert sent == [len(projection._list_statements(curator=persona == "nurse"))]
+    monkeypatch.setattr(plain_rows, "sent_together", lambda statements, ids: contextlib.nullcontext())
+    one_by_one = client.get(url).get_data(as_text=True)
+    assert _without_tokens(together) == _without_tokens(one_by_one)
+    assert "Caseload Person 05" in together
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'(nonce|value|content)="[^"]*"', "", page)
