@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
-from sqlalchemy.types import TypeDecorator
 
 from passport.extensions import db
 
@@ -64,9 +64,9 @@ _fetched: ContextVar[_Fetched | None] = ContextVar("plain_rows_fetched_together"
 @contextmanager
 def sent_together(statements, ids: list[uuid.UUID]) -> Iterator[None]:
     """Within the block, `rows` answers these statements, for these passports or some of them, from rows
-    fetched in one round trip (on PostgreSQL; elsewhere each runs when asked for)."""
+    fetched in one round trip (on PostgreSQL through psycopg; elsewhere each runs when asked for)."""
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or not ids:
+    if (connection.dialect.name, connection.dialect.driver) != ("postgresql", "psycopg") or not ids:
         yield
         return
     token = _fetched.set(_Fetched(frozenset(ids), fetch_together(connection, statements, ids)))
@@ -78,46 +78,80 @@ def sent_together(statements, ids: list[uuid.UUID]) -> Iterator[None]:
 
 def fetch_together(connection, statements, ids: list[uuid.UUID]) -> dict:
     """Each statement's rows for these passports, sent in one pipeline on the session's own connection and
-    transaction."""
+    transaction. A database error comes out as SQLAlchemy's, as from any other query (so an unreachable
+    database gives the branded 503 page, and a dropped connection is not handed out again)."""
+    dialect = connection.dialect
     driver = connection.connection.driver_connection
-    compiled = [compiled_for_pipeline(statement, connection.dialect) for statement in statements]
+    compiled = [_Compiled.of(statement, dialect) for statement in statements]
     cursors = []
-    with driver.pipeline():
-        for sql, parameters, _processors in compiled:
-            cursor = driver.cursor()
-            cursor.execute(sql, {**parameters, "passport_ids": ids})
-            cursors.append(cursor)
-    fetched = {}
-    for statement, cursor, (_sql, _parameters, processors) in zip(statements, cursors, compiled, strict=True):
-        found = cursor.fetchall()
-        cursor.close()
-        if any(processors):
-            found = [
-                tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True)) for row in found
-            ]
-        fetched[statement] = found
-    return fetched
+    try:
+        with driver.pipeline():
+            for statement in compiled:
+                cursor = driver.cursor()
+                cursors.append(cursor)
+                cursor.execute(statement.sql, statement.parameters_for(ids))
+        return {
+            statement: compiled_statement.rows(cursor.fetchall(), cursor.description, dialect)
+            for statement, compiled_statement, cursor in zip(statements, compiled, cursors, strict=True)
+        }
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, driver, None):
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            "(statements sent together)", None, error, dialect.loaded_dbapi.Error, hide_parameters=True
+        ) from error
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
-@functools.cache
-def compiled_for_pipeline(statement, dialect) -> tuple[str, dict, tuple]:
-    """The statement as PostgreSQL's SQL, made once: the ids as one array parameter (`= ANY(...)`) instead of
-    an expanding IN, its other parameters, and what SQLAlchemy does to each column's values on the way out
-    (our own column types, such as UTCDateTime; psycopg gives every other type as SQLAlchemy would)."""
-    compiled = replacement_traverse(statement, {}, _ids_as_one_array).compile(dialect=dialect)
-    if "passport_ids" not in compiled.binds or any(b.expanding for b in compiled.binds.values()):
-        raise ValueError("a list's statement selects by PASSPORT_IDS, and by nothing else expanding")
-    processors = tuple(
-        functools.partial(_result_value, column.type, dialect)
-        if isinstance(column.type, TypeDecorator)
-        else None
-        for column in statement.selected_columns
-    )
-    return compiled.string, compiled.construct_params({"passport_ids": []}), processors
+@dataclass(frozen=True)
+class _Compiled:
+    """A list's statement as PostgreSQL's SQL, made once: the ids as one array parameter (`= ANY(...)`)
+    instead of an expanding IN; its other parameters as SQLAlchemy would send them; and what SQLAlchemy does
+    to each column's values on the way out (`rows`)."""
 
+    sql: str
+    parameters: dict
+    ids_processor: object
+    column_types: tuple
 
-def _result_value(column_type, dialect, value):
-    return column_type.process_result_value(value, dialect)
+    @staticmethod
+    @functools.cache
+    def of(statement, dialect) -> _Compiled:
+        compiled = replacement_traverse(statement, {}, _ids_as_one_array).compile(dialect=dialect)
+        if "passport_ids" not in compiled.binds or any(b.expanding for b in compiled.binds.values()):
+            raise ValueError("a list's statement selects by PASSPORT_IDS, and by nothing else expanding")
+        bind_processors = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+        parameters = {
+            name: value if bind_processors.get(name) is None else bind_processors[name](value)
+            for name, value in compiled.construct_params({"passport_ids": []}).items()
+            if name != "passport_ids"
+        }
+        column_types = tuple(column.type.dialect_impl(dialect) for column in statement.selected_columns)
+        return _Compiled(compiled.string, parameters, bind_processors["passport_ids"], column_types)
+
+    def parameters_for(self, ids: list[uuid.UUID]) -> dict:
+        return {
+            **self.parameters,
+            "passport_ids": ids if self.ids_processor is None else self.ids_processor(ids),
+        }
+
+    def rows(self, found: list, description, dialect) -> list:
+        """The rows as SQLAlchemy would give them: each column's result processor, for the type the database
+        says it sent (for today's columns only UTCDateTime has one)."""
+        processors = [
+            column_type.result_processor(dialect, column.type_code)
+            for column_type, column in zip(self.column_types, description, strict=True)
+        ]
+        if not any(processors):
+            return found
+        return [
+            tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True)) for row in found
+        ]
 
 
 def _ids_as_one_array(element):

@@ -1220,15 +1220,15 @@ def _consents_statement():
     )
 
 
-def _list_statements(curator: bool = True) -> tuple:
-    """Every plain-row statement build_rows sends, to send them together (`plain_rows.sent_together`): the
-    open corrections only for a role that may curate a passport (nobody else is told how many there are)."""
+def _list_statements() -> tuple:
+    """The plain-row statements build_rows sends for every passport of a list, to send them together
+    (`plain_rows.sent_together`). The open corrections are asked for afterwards, and only for the passports
+    the viewer may curate: nobody else is told how many there are."""
     return (
         _assignments_statement(),
         _grants_statement(),
         _consents_statement(),
         _leaving_packs_statement(),
-        *((_open_corrections_statement(),) if curator else ()),
         _live_doses_statement(),
         _registrations_statement(),
         _contacts_statement(),
@@ -1287,12 +1287,13 @@ def build_rows(viewer: User, passports: list[Passport], today: date) -> list[Pas
     readiness the viewer may not see gets no row (the SQL form of the policy already left it out; this is the
     policy asked again, per row, from the same memo the page uses)."""
     viewer = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
-    curator = Role(viewer.role) in policy.PASSPORT_RULES[policy.Action.CURATE_PASSPORT]
     with (
         policy.decisions_remembered(),
-        plain_rows.sent_together(_list_statements(curator), [p.id for p in passports]),
+        plain_rows.sent_together(_list_statements(), [p.id for p in passports]),
     ):
-        visible = [(p, policy.visibility(viewer, p, today)) for p in _listed_passports(passports)]
+        # Kept for the whole block: the policy's memo knows each passport by its object's id.
+        listed = _listed_passports(passports)
+        visible = [(p, policy.visibility(viewer, p, today)) for p in listed]
         visible = [(p, seen) for p, seen in visible if seen.shows(Section.READINESS)]
         curating = [
             p.id for p, _seen in visible if policy.can(viewer, policy.Action.CURATE_PASSPORT, p, today)

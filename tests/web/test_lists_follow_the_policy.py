@@ -178,3 +178,16 @@ def test_a_15_year_old_is_not_on_the_advisers_list_and_their_page_is_refused(cli
     assert "Rowan Fifteen" not in text_of(client, "/adviser/")
     assert client.get(f"/adviser/young-people/{younger.id}").status_code == 403
     assert clock.age_on(younger.date_of_birth, clock.today()) == 15
+
+
+def test_a_nurse_who_may_only_see_a_passport_is_not_told_of_its_corrections(client, world):
+    """An out-of-area nurse with a "see" grant has the young person on their caseload, but answering a
+    correction is for those who curate the passport: no count, no next step about it (the list asks for the
+    counts of the passports the viewer curates only)."""
+    client.sign_in_as(world.other_nurse)
+    caseload = text_of(client, "/staff/caseload")
+    assert "Robin Fairweather" in caseload
+    for said in ("correction to answer", "corrections to answer", "Answer a correction request"):
+        assert said not in caseload
+    client.sign_in_as(world.nurse)  # the same correction, to the nurse who curates the passport
+    assert "1 correction to answer" in text_of(client, "/staff/caseload")

@@ -4,6 +4,7 @@ worker that does not load what only other processes need."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import re
 import subprocess
@@ -19,6 +20,8 @@ from passport.models import LeavingPack, Role
 from passport.projection import build_view
 from passport.readiness import checklist
 from tests import factories
+
+Column = collections.namedtuple("Column", "name type_code")  # as a psycopg cursor describes a column
 
 
 def queries_for(client, url: str) -> int:
@@ -151,20 +154,40 @@ def test_a_gunicorn_worker_loads_neither_weasyprint_nor_alembic():
 
 
 def test_every_statement_of_a_list_can_be_sent_together_on_postgresql():
-    """The pipeline form of each plain-row statement (plain_rows.compiled_for_pipeline): the ids as one
-    array, nothing left expanding, and our own column types still applied to what comes back."""
+    """The pipeline form of each plain-row statement (plain_rows._Compiled): the ids as one array, nothing
+    left expanding, and SQLAlchemy's handling of our own column types still applied to what comes back."""
     from sqlalchemy.dialects.postgresql import psycopg
 
     dialect = psycopg.dialect()
     for statement in projection._list_statements():
-        sql, _parameters, processors = plain_rows.compiled_for_pipeline(statement, dialect)
-        assert "= ANY (%(passport_ids)s::UUID[])" in sql and "POSTCOMPILE" not in sql, sql
-        assert len(processors) == len(statement.selected_columns)
-    _sql, _parameters, processors = plain_rows.compiled_for_pipeline(
-        projection._assignments_statement(), dialect
+        compiled = plain_rows._Compiled.of(statement, dialect)
+        assert "= ANY (%(passport_ids)s::UUID[])" in compiled.sql and "POSTCOMPILE" not in compiled.sql
+        assert len(compiled.column_types) == len(statement.selected_columns)
+    timestamptz = 1184  # PostgreSQL's type code, as the cursor describes the column
+    described = [Column("passport_id", 2950), Column("staff_id", 2950), Column("ended_at", timestamptz)]
+    (row,) = plain_rows._Compiled.of(projection._assignments_statement(), dialect).rows(
+        [("id", "staff", datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=1))))], described, dialect
     )
-    ended = processors[2](datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=1))))
-    assert ended == datetime(2026, 1, 1, 11, tzinfo=UTC)  # UTCDateTime, as the ORM would give it
+    assert row[2] == datetime(2026, 1, 1, 11, tzinfo=UTC)  # UTCDateTime, as the ORM would give it
+
+
+def test_on_postgresql_an_error_in_statements_sent_together_is_sqlalchemys(world):
+    """As from any other query: the app's error pages and the pool's handling of a lost connection depend
+    on it. The session rolls back and works again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (the pipeline); .ci/run runs the suite on PostgreSQL too")
+    from sqlalchemy import Integer, cast, literal, select
+    from sqlalchemy.exc import DBAPIError
+
+    from passport.models import Passport
+
+    failing = select(Passport.id, cast(literal("not a number"), Integer)).where(
+        Passport.id.in_(plain_rows.PASSPORT_IDS)
+    )
+    with pytest.raises(DBAPIError):
+        plain_rows.fetch_together(db.session.connection(), [failing], [world.passport.id])
+    db.session.rollback()
+    assert db.session.get(Passport, world.passport.id).legal_name == world.passport.legal_name
 
 
 @pytest.mark.parametrize(("persona", "url"), [("nurse", "/staff/caseload"), ("adviser", "/adviser/")])
@@ -184,8 +207,7 @@ def test_on_postgresql_a_list_sends_its_statements_together_and_shows_the_same(
 
     monkeypatch.setattr(plain_rows, "fetch_together", counting)
     together = client.get(url).get_data(as_text=True)
-    # one round trip for all of them (an adviser is not told how many corrections are open)
-    assert sent == [len(projection._list_statements(curator=persona == "nurse"))]
+    assert sent == [len(projection._list_statements())]  # one round trip for all of them
     monkeypatch.setattr(plain_rows, "sent_together", lambda statements, ids: contextlib.nullcontext())
     one_by_one = client.get(url).get_data(as_text=True)
     assert _without_tokens(together) == _without_tokens(one_by_one)
